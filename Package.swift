@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Minifloat",
+    products: [
+        .library(name: "Minifloat", targets: ["Minifloat"]),
+        .library(name: "MinifloatOracle", targets: ["MinifloatOracle"]),
+        .executable(name: "minifloat", targets: ["minifloat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // The core: formats, rounding and saturation modes, the fast codec. No dependencies.
+        .target(name: "Minifloat"),
+        // GMP, seen from Swift. Debian: libgmp-dev.
+        .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        // The exact reference: GMP rationals, a plain transcription of the specs.
+        // It uses the core's *format descriptions* only, never its rounding code.
+        .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"]),
+        .executableTarget(
+            name: "minifloat",
+            dependencies: [
+                "Minifloat", "MinifloatOracle",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "MinifloatTests",
+            dependencies: [
+                "Minifloat", "MinifloatOracle",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+    ]
+)

@@ -1,0 +1,186 @@
+import Minifloat
+
+extension Oracle {
+    /// A value placed on a format's grid: its two neighbours, the exact midpoint, and where it lies.
+    /// Everything a rounding mode needs, computed once so that all modes can be asked cheaply.
+    ///
+    /// The grid is the format's values extended upward without bound (P3109 v4.0 section 4.7.4:
+    /// rounding precedes saturation): in binade `2^t <= |x| < 2^(t+1)`, with `t` at least the
+    /// smallest normal exponent when the format has subnormals, the representable magnitudes are
+    /// the multiples of `2^(t - M)`.
+    public struct Bracket {
+        public let format: Format
+        public let input: ExactValue
+        let kind: Kind
+
+        enum Kind {
+            case nan
+            case infinity(negative: Bool)
+            case zero(negative: Bool)
+            /// A nonzero magnitude below the least value of a format without zero.
+            case belowLeast(negative: Bool)
+            case between(Neighbours)
+        }
+
+        struct Neighbours {
+            let negative: Bool
+            let magnitude: Rational
+            /// The grid points `lo <= |x| < hi`, `hi = lo + 2^(t - M)`.
+            let lo: Rational, hi: Rational
+            /// `(|x| - lo) / (hi - lo)`, in [0, 1).
+            let nu: Rational
+            /// Sign of `|x| - (lo + hi) / 2`.
+            let versusMidpoint: Int
+            let loIsEven: Bool
+            /// The codes of `lo` and `hi` with the input's sign, when they are representable
+            /// (at most Mhi, and not a nonzero negative value in an unsigned format).
+            let loCode: UInt32?, hiCode: UInt32?
+            /// Whether `lo`, `hi` exceed the largest finite value Mhi.
+            let loOverflows: Bool, hiOverflows: Bool
+            var exact: Bool { nu.sign == 0 }
+        }
+
+        public init(_ x: ExactValue, _ f: Format) {
+            format = f
+            input = x
+            switch x {
+            case .nan: kind = .nan
+            case .infinity(let negative): kind = .infinity(negative: negative)
+            case .finite(let negative, let a):
+                if a.sign == 0 { kind = .zero(negative: negative); return }
+                let q = a.floorLog2
+                if !f.hasZero && q < minExponent(f) { kind = .belowLeast(negative: negative); return }
+                let t = f.hasZero ? Swift.max(q, minExponent(f)) : q
+                let ulp = Rational.powerOfTwo(t - f.mantissaBits)
+                let steps = (a / ulp).floor
+                let lo = steps * ulp
+                let hi = lo + ulp
+                let mid = (lo + hi) / Rational(2)
+                let versus = a < mid ? -1 : (a == mid ? 0 : 1)
+                let mhi = largestFinite(f).value
+                func representableCode(_ r: Rational) -> UInt32? {
+                    if r > mhi { return nil }
+                    if negative && f.signedness == .unsigned { return r.sign == 0 ? Oracle.code(negative: false, magnitude: r, f) : nil }
+                    return Oracle.code(negative: negative, magnitude: r, f)
+                }
+                kind = .between(Neighbours(negative: negative, magnitude: a, lo: lo, hi: hi, nu: (a - lo) / ulp,
+                                           versusMidpoint: versus, loIsEven: Oracle.isEven(lo, f),
+                                           loCode: representableCode(lo), hiCode: representableCode(hi),
+                                           loOverflows: lo > mhi, hiOverflows: hi > mhi))
+            }
+        }
+
+        /// The code for this rounding and saturation mode. `ExactValue.nan` carries no sign: give the
+        /// sign of a NaN input (a Double's sign bit) as `nanNegative`.
+        public func code(rounding: RoundingMode, saturation: SaturationMode, nanNegative: Bool = false) -> UInt32 {
+            let f = format
+            switch kind {
+            case .nan:
+                return Oracle.nanCode(f, negative: nanNegative)
+            case .infinity(let negative):
+                if negative && f.signedness == .unsigned { return belowRange(saturation) }
+                switch saturation {
+                case .satFinite: return largestFiniteCode(negative: negative)
+                case .satPropagate: return Oracle.infinityCode(f, negative: negative) ?? largestFiniteCode(negative: negative)
+                case .satNone: return nonSaturatingOverflow(negative: negative, rounding: nil)
+                }
+            case .zero(let negative):
+                if !f.hasZero { return Oracle.code(negative: false, magnitude: smallestNormal(f), f) }
+                return Oracle.code(negative: negative, magnitude: Rational(0), f)
+            case .belowLeast(let negative):
+                // No zero to round to: every mode gives the least value (CUDA, PyTorch, gfloat >= PR 66).
+                if negative { return belowRange(saturation) }
+                return Oracle.code(negative: false, magnitude: smallestNormal(f), f)
+            case .between(let n):
+                let up = chooseNeighbour(n, rounding)
+                if up ? n.hiOverflows : n.loOverflows {
+                    if n.negative && f.signedness == .unsigned { return belowRange(saturation) }
+                    if saturation != .satNone { return largestFiniteCode(negative: n.negative) }
+                    return nonSaturatingOverflow(negative: n.negative, rounding: rounding)
+                }
+                // In range: the rounded value's code, or (negative, unsigned, nonzero) below the range.
+                return (up ? n.hiCode : n.loCode) ?? belowRange(saturation)
+            }
+        }
+
+        /// Whether the mode picks `hi`, the neighbour of larger magnitude (P3109 v4.0 section 4.2).
+        func chooseNeighbour(_ n: Neighbours, _ rounding: RoundingMode) -> Bool {
+            if n.exact { return false }
+            switch rounding {
+            case .nearestTiesToEven: return n.versusMidpoint > 0 || (n.versusMidpoint == 0 && !n.loIsEven)
+            case .nearestTiesToAway: return n.versusMidpoint >= 0
+            case .towardZero: return false
+            case .towardPositive: return !n.negative
+            case .towardNegative: return n.negative
+            case .toOdd: return n.loIsEven
+            case .stochasticA(let bits, let r):
+                // floor(nu * 2^N) + R >= 2^N
+                return (n.nu.timesPowerOfTwo(bits)).floor + Rational(Int(r)) >= Rational.powerOfTwo(bits)
+            case .stochasticB(let bits, let r):
+                // floor(nu * 2^(N+1)) + (2R + 1) >= 2^(N+1)
+                return (n.nu.timesPowerOfTwo(bits + 1)).floor + Rational(2 * Int(r) + 1) >= Rational.powerOfTwo(bits + 1)
+            case .stochasticC(let bits, let r):
+                // RNITE(nu * 2^N) + R >= 2^N
+                return Oracle.roundToNearestIntegerTiesToEven(n.nu.timesPowerOfTwo(bits)) + Rational(Int(r))
+                    >= Rational.powerOfTwo(bits)
+            }
+        }
+
+        func largestFiniteCode(negative: Bool) -> UInt32 {
+            let f = format
+            if negative && f.signedness == .unsigned { return Oracle.code(negative: false, magnitude: leastFinite(f), f) }
+            return Oracle.code(negative: negative, magnitude: largestFinite(f).value, f)
+        }
+
+        /// A negative value (or -Inf) that an unsigned format cannot hold: NaN under SatNone when the
+        /// format has a NaN (P3109 v4.0 section 4.7.5), otherwise the least value.
+        func belowRange(_ saturation: SaturationMode) -> UInt32 {
+            let f = format
+            if saturation == .satNone && f.specialValues != .none { return Oracle.nanCode(f, negative: false) }
+            return Oracle.code(negative: false, magnitude: leastFinite(f), f)
+        }
+
+        /// SatNone beyond the largest finite value (`rounding` nil: the input itself was infinite).
+        /// P3109 v4.0 section 4.7.5: infinity where the format has one, except that roundings pointing
+        /// toward zero give the largest finite value, and ToOdd on unsigned Extended formats gives Mhi.
+        /// OCP OFP8 non-saturating: formats without infinity give NaN ("fn", "fnuz"); P3109 Finite
+        /// formats and formats without specials give the largest finite value.
+        func nonSaturatingOverflow(negative: Bool, rounding: RoundingMode?) -> UInt32 {
+            let f = format
+            if let rounding {
+                let towardZero = rounding == .towardZero || (rounding == .towardNegative && !negative)
+                    || (rounding == .towardPositive && negative)
+                if towardZero { return largestFiniteCode(negative: negative) }
+                if rounding == .toOdd && f.specialValues == .p3109Extended && f.signedness == .unsigned {
+                    return largestFiniteCode(negative: negative)
+                }
+            }
+            if let infinity = Oracle.infinityCode(f, negative: negative) { return infinity }
+            switch f.specialValues {
+            case .nanAtAllOnes, .nanAtNegativeZero: return Oracle.nanCode(f, negative: negative)
+            default: return largestFiniteCode(negative: negative)
+            }
+        }
+    }
+
+    /// Whether a grid value counts as even for ties-to-even and to-odd (P3109 v4.0 section 4.2,
+    /// "CodeIsEven"): zero is even; with precision P >= 2, the last bit of the integral significand
+    /// `v / 2^(t - M)` decides; with P = 1, the biased exponent `Q + bias` decides.
+    static func isEven(_ v: Rational, _ f: Format) -> Bool {
+        if v.sign == 0 { return true }
+        let q = v.floorLog2
+        if f.mantissaBits == 0 { return (q + f.bias) % 2 == 0 }
+        let t = f.hasZero ? Swift.max(q, minExponent(f)) : q
+        return v.timesPowerOfTwo(f.mantissaBits - t).isEvenInteger
+    }
+
+    /// The nearest integer to `y >= 0`, ties to the even integer.
+    static func roundToNearestIntegerTiesToEven(_ y: Rational) -> Rational {
+        let down = y.floor
+        let rest = y - down
+        let half = Rational(1, 2)
+        if rest < half { return down }
+        if rest > half { return down + Rational(1) }
+        return down.isEvenInteger ? down : down + Rational(1)
+    }
+}

@@ -1,0 +1,129 @@
+import Minifloat
+
+/// A number as the specs see it: NaN, a signed infinity, or a sign and an exact magnitude
+/// (so that -0 is kept apart from +0).
+public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
+    case nan
+    case infinity(negative: Bool)
+    /// `(-1)^negative * magnitude`, magnitude >= 0.
+    case finite(negative: Bool, magnitude: Rational)
+
+    /// The signed rational value of a finite number (0 for either zero).
+    public var rational: Rational? {
+        guard case .finite(let negative, let magnitude) = self else { return nil }
+        return negative ? -magnitude : magnitude
+    }
+
+    /// A finite value from a signed rational (+0 for zero).
+    public init(_ r: Rational) { self = .finite(negative: r.sign < 0, magnitude: r.magnitude) }
+
+    /// The exact value of a Double.
+    public init(_ x: Double) {
+        if x.isNaN { self = .nan }
+        else if x.isInfinite { self = .infinity(negative: x < 0) }
+        else { self = .finite(negative: x.sign == .minus, magnitude: Rational(exactly: Swift.abs(x))) }
+    }
+
+    /// The exact value of a Float.
+    public init(_ x: Float) { self.init(Double(x)) }
+
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    /// The exact value of a Float16.
+    public init(_ x: Float16) { self.init(Double(x)) }
+    #endif
+
+    /// The exact value of a bfloat16.
+    public init(_ x: BFloat16) { self.init(Double(Float(x))) }
+
+    /// `nan`, `inf`, `-inf`, `-0`, or the exact decimal expansion (`0.1`, `-448`, `1/3` when the
+    /// value has no finite decimal expansion).
+    public var description: String {
+        switch self {
+        case .nan: return "nan"
+        case .infinity(let negative): return negative ? "-inf" : "inf"
+        case .finite(let negative, let magnitude):
+            if magnitude.sign == 0 { return negative ? "-0" : "0" }
+            return (negative ? "-" : "") + magnitude.description
+        }
+    }
+
+    /// `p/q` for a finite value (`-0` for negative zero), else as ``description``.
+    public var fractionString: String {
+        guard case .finite(let negative, let magnitude) = self else { return description }
+        if magnitude.sign == 0 { return negative ? "-0" : "0" }
+        return (negative ? "-" : "") + magnitude.fractionString
+    }
+}
+
+/// Why a number's text could not be read.
+public struct NumberSyntaxError: Error, CustomStringConvertible, Equatable {
+    public let text: String
+    public var description: String {
+        "malformed number '\(text)': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"
+    }
+}
+
+extension ExactValue {
+    /// Reads a number exactly: a decimal (`0.1` means 1/10, exponents `e`/`E` allowed), a fraction
+    /// `p/q`, a C99 hex float (`0x1.8p-3`, `-0x1p127`), or `inf`, `infinity`, `nan` with an optional
+    /// sign. Leading and trailing spaces are ignored; anything else throws.
+    public init(parsing text: String) throws(NumberSyntaxError) {
+        var s = Substring(text)
+        while s.first?.isWhitespace == true { s.removeFirst() }
+        while s.last?.isWhitespace == true { s.removeLast() }
+        var negative = false
+        if s.first == "-" || s.first == "+" { negative = s.first == "-"; s.removeFirst() }
+        let lower = s.lowercased()
+        if lower == "nan" { self = .nan; return }
+        if lower == "inf" || lower == "infinity" { self = .infinity(negative: negative); return }
+        guard let magnitude = ExactValue.parseMagnitude(lower) else { throw NumberSyntaxError(text: text) }
+        self = .finite(negative: negative, magnitude: magnitude)
+    }
+
+    private static func parseMagnitude(_ s: String) -> Rational? {
+        if s.contains("/") { return Rational(integerRatio: s) }
+        if s.hasPrefix("0x") { return parseHex(String(s.dropFirst(2))) }
+        return parseDecimal(s)
+    }
+
+    /// digits[.digits][e[+-]digits]
+    private static func parseDecimal(_ s: String) -> Rational? {
+        var mantissa = s, exponent = 0
+        if let e = s.firstIndex(of: "e") {
+            mantissa = String(s[..<e])
+            guard let x = parseSignedInteger(String(s[s.index(after: e)...])) else { return nil }
+            exponent = x
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return nil }
+        let whole = String(parts[0]), frac = parts.count == 2 ? String(parts[1]) : ""
+        guard !(whole.isEmpty && frac.isEmpty), (whole + frac).allSatisfy({ $0.isASCII && $0.isNumber }),
+              let digits = Rational(integerRatio: whole + frac) else { return nil }
+        let scale = exponent - frac.count
+        return scale >= 0 ? digits * Rational.power(10, scale) : digits / Rational.power(10, -scale)
+    }
+
+    /// hexdigits[.hexdigits][p[+-]digits]
+    private static func parseHex(_ s: String) -> Rational? {
+        var mantissa = s, exponent = 0
+        if let p = s.firstIndex(of: "p") {
+            mantissa = String(s[..<p])
+            guard let x = parseSignedInteger(String(s[s.index(after: p)...])) else { return nil }
+            exponent = x
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return nil }
+        let whole = String(parts[0]), frac = parts.count == 2 ? String(parts[1]) : ""
+        guard !(whole.isEmpty && frac.isEmpty), let digits = Rational(integerRatio: whole + frac, base: 16)
+        else { return nil }
+        return digits.timesPowerOfTwo(exponent - 4 * frac.count)
+    }
+
+    /// An exponent of at most six digits (a larger one would make an enormous rational).
+    private static func parseSignedInteger(_ s: String) -> Int? {
+        var t = Substring(s), negative = false
+        if t.first == "-" || t.first == "+" { negative = t.first == "-"; t.removeFirst() }
+        guard !t.isEmpty, t.count <= 6, t.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(t) else { return nil }
+        return negative ? -v : v
+    }
+}
