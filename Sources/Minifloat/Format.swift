@@ -117,7 +117,12 @@ public enum FormatError: Error, Equatable, CustomStringConvertible {
         case .invalid(let why): return "invalid format: \(why)"
         case .unknownName(let name, let close):
             let hint = close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?"
-            return "unknown format '\(name)'\(hint) (run 'minifloat formats' for the list, or give eXmY[bB][fn|fnuz|ieee|u])"
+            return "unknown format '\(name)'\(hint) (run 'minifloat formats' for the list, or give [u]e<E>m<M>[b<B>][fn|fnuz|ieee])"
         }
     }
+}
+
+extension Format: CustomStringConvertible {
+    /// The format's name, e.g. `e4m3fn`.
+    public var description: String { name }
 }

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Minifloat
+import MinifloatOracle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct MinifloatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minifloat",
+        abstract: "The exact reference for FP4, FP6, FP8 and custom low-precision floating point.",
+        discussion: "Format names: run 'minifloat formats'; custom formats are written [u]e<E>m<M>[b<B>][fn|fnuz|ieee].",
+        subcommands: [FormatsCommand.self, TableCommand.self, QuantizeCommand.self, DecodeCommand.self])
+
+    /// Runs a command; every failure is one line on stderr and exit status 2 (help exits 0).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            fail(error.description)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail("\(message) (see 'minifloat help')")
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        var stderr = StandardError()
+        print("minifloat: error: \(message)", to: &stderr)
+        Glibc.exit(2)
+    }
+}
+
+/// A usage or input error: printed as one line, exit status 2.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { _ = string.withCString { Glibc.write(2, $0, strlen($0)) } }
+}
+
+/// Looks a format up by name, turning the library's error into a CLI error with close matches.
+func lookUpFormat(_ name: String) throws -> Format {
+    do {
+        return try Format.named(name)
+    } catch {
+        throw CLIError(error.description)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Minifloat
+import MinifloatOracle
+
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Round each value to a code of FORMAT, exactly; print the input, the code and its exact value.",
+        discussion: """
+            VALUE is a decimal taken exactly (0.1 means 1/10), a fraction (1/3), a hex float (0x1.8p3), \
+            inf, -inf or nan. With --from f64|f32|f16|bf16 the text is first rounded (nearest, ties to \
+            even) to that type, as a user's array would hold it, and that value is then rounded once.
+            """)
+
+    @Argument(help: "A format name (see 'minifloat formats').") var format: String
+    @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\").") var values: [String]
+    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (stochastic A/B/C need --random-bits and --random).")
+    var rounding = "rne"
+    @Option(help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
+    @Option(help: "The random integer R for stochastic rounding, 0 <= R < 2^N.") var random: UInt64?
+    @Option(help: "satfinite | satpropagate | satnone.") var saturation = "satnone"
+    @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
+    @Flag(help: "Print a JSON array.") var json = false
+
+    func run() throws {
+        let f = try lookUpFormat(format)
+        let mode = try parseRounding(rounding, bits: randomBits, random: random)
+        let sat = try parseSaturation(saturation)
+        guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat quantize \(f.name) 0.1'") }
+        var rows: [[(String, JSON)]] = []
+        for text in values {
+            let exact: ExactValue
+            do { exact = try ExactValue(parsing: text) } catch { throw CLIError(error.description) }
+            let nanNegative = text.trimmingCharacters(in: " ").hasPrefix("-")
+            let source = try sourceValue(exact, nanNegative: nanNegative)
+            let code = Oracle.Bracket(source, f).code(rounding: mode, saturation: sat, nanNegative: nanNegative)
+            rows.append(codeRow(input: .string(text), code: code, f,
+                                extra: from == "exact" ? [] : [("source_value", .string(source.description))]))
+        }
+        printRows(rows, json: json)
+    }
+
+    /// The value the input holds in the `--from` type.
+    func sourceValue(_ x: ExactValue, nanNegative: Bool) throws -> ExactValue {
+        switch from {
+        case "exact": return x
+        case "f64": return ExactValue(Oracle.nearestDouble(x))
+        case "f32": return Oracle.nearest(x, in: .binary32, nanNegative: nanNegative)
+        case "f16": return Oracle.nearest(x, in: .binary16, nanNegative: nanNegative)
+        case "bf16": return Oracle.nearest(x, in: .bfloat16, nanNegative: nanNegative)
+        default: throw CLIError("unknown --from '\(from)': use exact, f64, f32, f16 or bf16")
+        }
+    }
+}
+
+func parseRounding(_ name: String, bits: Int?, random: UInt64?) throws -> RoundingMode {
+    let simple: [String: RoundingMode] = [
+        "rne": .nearestTiesToEven, "rna": .nearestTiesToAway, "rtz": .towardZero,
+        "rtp": .towardPositive, "rtn": .towardNegative, "rto": .toOdd,
+    ]
+    let lower = name.lowercased()
+    if let mode = simple[lower] {
+        if bits != nil || random != nil {
+            throw CLIError("--random-bits and --random apply only to stochastic rounding (sra, srb, src), not \(lower)")
+        }
+        return mode
+    }
+    guard ["sra", "srb", "src"].contains(lower) else {
+        throw CLIError("unknown rounding '\(name)': use rne, rna, rtz, rtp, rtn, rto, sra, srb or src")
+    }
+    guard let bits, let random else {
+        throw CLIError("stochastic rounding \(lower) needs --random-bits N and --random R (0 <= R < 2^N)")
+    }
+    guard (1...RoundingMode.maxRandomBits).contains(bits) else {
+        throw CLIError("--random-bits must be 1 to \(RoundingMode.maxRandomBits) (got \(bits))")
+    }
+    guard random < (1 as UInt64) << UInt64(bits) else {
+        throw CLIError("--random \(random) does not fit in \(bits) bits: give 0 <= R < \((1 as UInt64) << UInt64(bits))")
+    }
+    switch lower {
+    case "sra": return .stochasticA(bits: bits, random: random)
+    case "srb": return .stochasticB(bits: bits, random: random)
+    default: return .stochasticC(bits: bits, random: random)
+    }
+}
+
+func parseSaturation(_ name: String) throws -> SaturationMode {
+    switch name.lowercased() {
+    case "satfinite": return .satFinite
+    case "satpropagate": return .satPropagate
+    case "satnone", "ovfinf": return .satNone
+    default: throw CLIError("unknown saturation '\(name)': use satfinite, satpropagate or satnone")
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> Substring {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        return s
+    }
+}
