@@ -17,15 +17,27 @@ struct FormatFacts {
         }
     }
 
-    var maxFinite: String { Oracle.largestFinite(format).value.description }
+    var maxFinite: String {
+        let (value, code) = Oracle.largestFinite(format)
+        let (_, significand, exponent) = format.finiteValue(code)!
+        return compact(value, significand, exponent)
+    }
 
     /// The smallest positive normal number, 2^minExponent.
-    var minNormal: String { Rational.powerOfTwo(format.minExponent).description }
+    var minNormal: String { compact(Rational.powerOfTwo(format.minExponent), 1, format.minExponent) }
 
     /// The smallest positive subnormal, or "none".
     var minSubnormal: String {
         guard format.hasZero && format.mantissaBits > 0 else { return "none" }
-        return Rational.powerOfTwo(format.minExponent - format.mantissaBits).description
+        let e = format.minExponent - format.mantissaBits
+        return compact(Rational.powerOfTwo(e), 1, e)
+    }
+
+    /// The exact decimal, or `significand*2^exponent` when the decimal has more than 40 characters.
+    func compact(_ value: Rational, _ significand: UInt64, _ exponent: Int) -> String {
+        let decimal = value.description
+        if decimal.count <= 40 { return decimal }
+        return significand == 1 ? "2^\(exponent)" : "\(significand)*2^\(exponent)"
     }
 
     var json: JSON {

@@ -8,12 +8,24 @@ struct FormatsCommand: ParsableCommand {
 
     @Flag(help: "Print a JSON array.") var json = false
     @Flag(help: "Leave out the IEEE P3109 family (binaryKpP...).") var noP3109 = false
+    @Flag(help: "Print a Markdown table (docs/formats.md is made this way).") var markdown = false
 
     func run() throws {
-        let entries = Format.catalog.filter { !(noP3109 && $0.format.name.hasPrefix("binary") && $0.format.name.contains("p")) }
+        let entries = Format.catalog.filter { !(noP3109 && $0.format.specialValues.rawValue.hasPrefix("p3109")) }
         let facts = entries.map { FormatFacts(entry: $0, format: $0.format) }
         if json {
             print(JSON.lines(facts.map(\.json)))
+            return
+        }
+        if markdown {
+            print("| name | bits | E | M | bias | special values | max finite | min normal | min subnormal | aliases | spec |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            for f in facts {
+                let cells = [f.format.name, "\(f.format.bitWidth)", "\(f.format.exponentBits)", "\(f.format.mantissaBits)",
+                             "\(f.format.bias)", f.specials, f.maxFinite, f.minNormal, f.minSubnormal,
+                             (f.entry?.aliases ?? []).joined(separator: ", "), f.entry?.citation ?? ""]
+                print("| " + cells.joined(separator: " | ") + " |")
+            }
             return
         }
         print(["name", "bits", "E", "M", "bias", "specials", "max", "min normal", "min subnormal", "aliases"]
