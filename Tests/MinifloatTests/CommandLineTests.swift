@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// Runs the built `minifloat` executable (SwiftPM builds it next to the test bundle).
+func runMinifloat(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent()]
+        .map { $0.appendingPathComponent("minifloat") }
+    let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                                  "minifloat executable not found near \(bundleDirectory.path)")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, stdout, stderr)
+}
+
+@Suite("Command line")
+struct CommandLineTests {
+    @Test func quantizeJSON() throws {
+        let r = try runMinifloat(["quantize", "e4m3fn", "464", "464.0001", "-inf", "--json"])
+        #expect(r.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["code"] as? Int } == [0x7E, 0x7F, 0xFF])
+        #expect(rows.map { $0["value"] as? String } == ["448", "nan", "nan"])
+        #expect(rows.map { $0["class"] as? String } == ["normal", "nan", "nan"])
+    }
+
+    @Test func quantizeFromHalf() throws {
+        // 0.1 as a Float16 is 1638/16384 = 0.0999755859375; in e4m3fn (step 2^-7 in [2^-4, 2^-3))
+        // that is 12.796875 steps -> 13 -> 13/128 = 0.1015625, code 0x1D.
+        let r = try runMinifloat(["quantize", "e4m3fn", "0.1", "--from", "f16", "--json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("\"code\":29") && r.stdout.contains("\"value\":\"0.1015625\"")
+                && r.stdout.contains("\"source_value\":\"0.0999755859375\""))
+    }
+
+    @Test func decodeAndTable() throws {
+        let d = try runMinifloat(["decode", "e2m1fn", "0xf", "0x1", "--json"])
+        #expect(d.status == 0 && d.stdout.contains("\"value\":\"-6\"") && d.stdout.contains("\"value\":\"0.5\""))
+        let t = try runMinifloat(["table", "e2m1fn", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 16)
+    }
+
+    @Test("bad input: one line on stderr, exit status 2, nothing on stdout", arguments: [
+        (["quantize", "e4m3nf", "1"], "e4m3fn"),
+        (["quantize", "e4m3fn", "abc"], "malformed number"),
+        (["decode", "e4m3fn", "256"], "out of range"),
+        (["decode", "e4m3fn", "0xzz"], "malformed code"),
+        (["quantize", "e4m3fn", "1", "--rounding", "sra"], "--random-bits"),
+        (["quantize", "e4m3fn", "1", "--rounding", "sra", "--random-bits", "2", "--random", "4"], "does not fit"),
+        (["quantize", "e4m3fn", "1", "--saturation", "clamp"], "unknown saturation"),
+        (["quantize", "e4m3fn", "1", "--from", "f8"], "unknown --from"),
+        (["table", "binary32"], "at most 16 bits"),
+        (["formats", "--bogus"], "--bogus"),
+    ])
+    func badInput(arguments: [String], mentions: String) throws {
+        let r = try runMinifloat(arguments)
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && r.stderr.contains(mentions), "\(r.stderr)")
+    }
+}
