@@ -14,12 +14,12 @@ let package = Package(
     ],
     targets: [
         // The core: formats, rounding and saturation modes, the fast codec. No dependencies.
-        .target(name: "Minifloat"),
+        .target(name: "Minifloat", exclude: ["README.md"]),
         // GMP, seen from Swift. Debian: libgmp-dev.
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
         // The exact reference: GMP rationals, a plain transcription of the specs.
         // It uses the core's *format descriptions* only, never its rounding code.
-        .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"]),
+        .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"], exclude: ["README.md"]),
         .executableTarget(
             name: "minifloat",
             dependencies: [

@@ -89,7 +89,7 @@ extension Format {
     /// **Implementation-specific choice.** A format without NaN (FP4, FP6, LLM-FP4's EeMm) has no
     /// right answer for a NaN input; Minifloat encodes it as the negative-zero code (unsigned: zero),
     /// as ml_dtypes does. gfloat raises an error instead. Check ``hasNaN`` to treat NaN yourself.
-    public var nanReplacementCode: UInt32 { hasZero ? (hasNegativeZero ? signMask : 0) : 0 }
+    public var nanReplacementCode: UInt32 { hasNegativeZero ? signMask : 0 }
 
     /// The code of +Inf (or -Inf), if the format has one.
     public func infinityCode(negative: Bool = false) -> UInt32? {

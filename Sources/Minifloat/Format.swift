@@ -95,10 +95,7 @@ public struct Format: Sendable {
     }
 }
 
-extension Format: Hashable {
-    public static func == (a: Format, b: Format) -> Bool { a.name == b.name && a.parameters == b.parameters }
-    public func hash(into h: inout Hasher) { h.combine(name); h.combine(parameters) }
-}
+extension Format: Hashable {}
 
 /// Whether a format has a sign bit.
 public enum Signedness: String, Sendable, Hashable, CaseIterable {

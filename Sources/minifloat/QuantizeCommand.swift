@@ -31,7 +31,7 @@ struct QuantizeCommand: ParsableCommand {
         for text in values {
             let exact: ExactValue
             do { exact = try ExactValue(parsing: text) } catch { throw CLIError(error.description) }
-            let nanNegative = text.trimmingCharacters(in: " ").hasPrefix("-")
+            let nanNegative = text.drop { $0 == " " }.hasPrefix("-")
             let source = try sourceValue(exact, nanNegative: nanNegative)
             let code = Oracle.Bracket(source, f).code(rounding: mode, saturation: sat, nanNegative: nanNegative)
             rows.append(codeRow(input: .string(text), code: code, f,
@@ -90,13 +90,5 @@ func parseSaturation(_ name: String) throws -> SaturationMode {
     case "satpropagate": return .satPropagate
     case "satnone", "ovfinf": return .satNone
     default: throw CLIError("unknown saturation '\(name)': use satfinite, satpropagate or satnone")
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: Character) -> Substring {
-        var s = Substring(self)
-        while s.first == set { s.removeFirst() }
-        return s
     }
 }

@@ -57,6 +57,23 @@ struct HardwareTests {
         #expect(mismatches == 0)
     }
 
+    /// binary32 has too many codes to enumerate: random codes, plus every code's neighbourhood of
+    /// the subnormal, normal and special boundaries, decode to the same Float and Double as the hardware.
+    @Test func binary32Decode() {
+        var rng = SplitMix64(seed: 4)
+        let boundaries: [UInt32] = [0, 1, 0x007F_FFFF, 0x0080_0000, 0x7F7F_FFFF, 0x7F80_0000, 0x7F80_0001, 0x7FC0_0000]
+        var codes = (0..<1_000_000).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+        for b in boundaries { for d in 0..<4 as Range<UInt32> { codes += [b &+ d, b &- d, (b &+ d) | 0x8000_0000] } }
+        var mismatches = 0
+        for c in codes {
+            let hardware = Float(bitPattern: c)
+            let f = Format.binary32.decode(c, as: Float.self), d = Format.binary32.decode(c)
+            let ok = hardware.isNaN ? f.isNaN && d.isNaN : f.bitPattern == c && d.bitPattern == Double(hardware).bitPattern
+            if !ok { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func binary16Decode() {
         for b in 0...UInt16.max {
             let h = Float16(bitPattern: b)
