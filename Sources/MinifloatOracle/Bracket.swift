@@ -10,7 +10,6 @@ extension Oracle {
     /// the multiples of `2^(t - M)`.
     public struct Bracket {
         public let format: Format
-        public let input: ExactValue
         let kind: Kind
 
         enum Kind {
@@ -24,10 +23,7 @@ extension Oracle {
 
         struct Neighbours {
             let negative: Bool
-            let magnitude: Rational
-            /// The grid points `lo <= |x| < hi`, `hi = lo + 2^(t - M)`.
-            let lo: Rational, hi: Rational
-            /// `(|x| - lo) / (hi - lo)`, in [0, 1).
+            /// `(|x| - lo) / (hi - lo)`, in [0, 1), for the grid points `lo <= |x| < hi = lo + 2^(t - M)`.
             let nu: Rational
             /// Sign of `|x| - (lo + hi) / 2`.
             let versusMidpoint: Int
@@ -42,7 +38,6 @@ extension Oracle {
 
         public init(_ x: ExactValue, _ f: Format) {
             format = f
-            input = x
             switch x {
             case .nan: kind = .nan
             case .infinity(let negative): kind = .infinity(negative: negative)
@@ -63,7 +58,7 @@ extension Oracle {
                     if negative && f.signedness == .unsigned { return r.sign == 0 ? Oracle.code(negative: false, magnitude: r, f) : nil }
                     return Oracle.code(negative: negative, magnitude: r, f)
                 }
-                kind = .between(Neighbours(negative: negative, magnitude: a, lo: lo, hi: hi, nu: (a - lo) / ulp,
+                kind = .between(Neighbours(negative: negative, nu: (a - lo) / ulp,
                                            versusMidpoint: versus, loIsEven: Oracle.isEven(lo, f),
                                            loCode: representableCode(lo), hiCode: representableCode(hi),
                                            loOverflows: lo > mhi, hiOverflows: hi > mhi))

@@ -13,7 +13,7 @@ struct FormatFacts {
         case .nanAtNegativeZero: return "fnuz (NaN at -0, no Inf, no -0)"
         case .p3109Finite: return "p3109 finite (one NaN, no Inf)"
         case .p3109Extended: return "p3109 extended (one NaN, +-Inf)"
-        case .none: return format.hasZero ? "none (all finite)" : "none"
+        case .none: return "none (all finite)"
         }
     }
 
