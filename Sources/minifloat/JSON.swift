@@ -2,6 +2,8 @@
 enum JSON {
     case string(String)
     case int(Int)
+    /// A finite number, written with up to 4 decimals.
+    case number(Double)
     case bool(Bool)
     case null
     case array([JSON])
@@ -11,6 +13,7 @@ enum JSON {
         switch self {
         case .string(let s): return JSON.quote(s)
         case .int(let i): return String(i)
+        case .number(let x): return formatted(x, decimals: 4)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
@@ -39,4 +42,22 @@ enum JSON {
         }
         return out + "\""
     }
+}
+
+/// `x` with at most `decimals` decimals, trailing zeros dropped (no Foundation needed).
+func formatted(_ x: Double, decimals: Int) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = (abs(x) * scale).rounded()
+    guard scaled < 9e15 else { return String(x) }
+    let whole = Int(scaled) / Int(scale), fraction = Int(scaled) % Int(scale)
+    var text = (x < 0 && scaled > 0 ? "-" : "") + String(whole)
+    if fraction > 0 {
+        var digits = String(fraction)
+        digits = String(repeating: "0", count: decimals - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        text += "." + digits
+    }
+    return text
 }

@@ -1,0 +1,93 @@
+/// The element types array encoding reads, as raw bits.
+enum SourceBits {
+    case float32(UnsafePointer<UInt32>)
+    case bfloat16(UnsafePointer<UInt16>)
+    case float16(UnsafePointer<UInt16>)
+    case float64(UnsafePointer<UInt64>)
+}
+
+/// Encodes ranges of an array: the method is chosen once (lookup table or scalar codec), then
+/// applied to each range a thread is given.
+struct ArrayEncoder {
+    let format: Format
+    let rounding: RoundingMode
+    let saturation: SaturationMode
+    let random: RandomSource?
+    private let method: Method
+
+    private enum Method {
+        case float32Buckets([UInt32])
+        case float64Buckets(Float64BucketTable)
+        case float16Direct([UInt16])
+        case scalar
+    }
+
+    init(_ format: Format, rounding: RoundingMode, saturation: SaturationMode, random: RandomSource?,
+         source: SourceBits) {
+        self.format = format
+        self.rounding = rounding
+        self.saturation = saturation
+        self.random = random
+        if rounding.isStochastic {
+            method = .scalar
+            return
+        }
+        switch source {
+        case .float32, .bfloat16:
+            method = format.bucketTablesApply
+                ? .float32Buckets(Float32BucketTable.shared(format, rounding, saturation).entries) : .scalar
+        case .float64:
+            method = Float64BucketTable.applies(to: format)
+                ? .float64Buckets(Float64BucketTable.shared(format, rounding, saturation)) : .scalar
+        case .float16:
+            method = format.bitWidth <= 16
+                ? .float16Direct(Float16DirectTable.shared(format, rounding, saturation).codes) : .scalar
+        }
+    }
+
+    /// Writes the codes of elements `range` to `out[0..<range.count]`.
+    func encode<Code: FixedWidthInteger & UnsignedInteger>(_ source: SourceBits, _ range: Range<Int>,
+                                                           into destination: UnsafeMutablePointer<Code>) {
+        let out = destination - range.lowerBound  // out[i] for i in range is inside the destination
+        switch (method, source) {
+        case (.float32Buckets(let entries), .float32(let p)):
+            entries.withUnsafeBufferPointer { t in
+                let table = t.baseAddress!
+                for i in range {
+                    let bits = p[i]
+                    let entry = table[Int(bits &>> 16)]
+                    let code = bits & 0xFFFF >= entry &>> 16 ? entry &>> 8 : entry
+                    out[i] = Code(truncatingIfNeeded: code & 0xFF)
+                }
+            }
+        case (.float32Buckets(let entries), .bfloat16(let p)):
+            entries.withUnsafeBufferPointer { t in
+                let table = t.baseAddress!
+                for i in range { out[i] = Code(truncatingIfNeeded: table[Int(p[i])] & 0xFF) }
+            }
+        case (.float16Direct(let codes), .float16(let p)):
+            codes.withUnsafeBufferPointer { t in
+                let table = t.baseAddress!
+                for i in range { out[i] = Code(truncatingIfNeeded: table[Int(p[i])]) }
+            }
+        case (.float64Buckets(let table), .float64(let p)):
+            for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
+        default:
+            for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i)) }
+        }
+    }
+
+    /// The scalar codec on element `i`.
+    @inline(__always)
+    func scalarCode(_ source: SourceBits, _ i: Int) -> UInt32 {
+        let mode = rounding.isStochastic ? rounding.withRandom(random!.random(at: i, bits: rounding.randomBits)) : rounding
+        let x: Double
+        switch source {
+        case .float32(let p): x = Double(Float(bitPattern: p[i]))
+        case .bfloat16(let p): x = Double(Float(bitPattern: UInt32(p[i]) << 16))
+        case .float16(let p): x = Double(float16Bits: p[i])
+        case .float64(let p): x = Double(bitPattern: p[i])
+        }
+        return format.encode(x, rounding: mode, saturation: saturation)
+    }
+}

@@ -1,0 +1,137 @@
+import Minifloat
+import PropertyBased
+import Testing
+
+/// The array paths (lookup tables, threads, packing) give exactly the scalar codec's answer for
+/// every element: on the generative inputs of the foundation tests, for every source type, several
+/// thread counts and lengths (0, 1, odd tails, and lengths large enough to be split over threads).
+@Suite("Array paths equal the scalar codec")
+struct ArrayTests {
+    static let formats = catalogFormats(upToBits: 16) + llmfp4Variants
+    static let modes = RoundingMode.deterministic + [.stochasticA(bits: 5, random: 0),
+                                                      .stochasticB(bits: 13, random: 0),
+                                                      .stochasticC(bits: 32, random: 0)]
+    static let lengths = [0, 1, 2, 3, 7, 17, 63, 65, 1001, 70_001]
+    static let threadCounts = [1, 2, 3, 8]
+
+    /// `count` inputs mixing every generative kind.
+    static func inputs(_ f: Format, count: Int, seed: UInt64) -> [Double] {
+        (0..<count).map { i in
+            let r = RandomSource.splitMix64(seed: seed, index: UInt64(i))
+            return GenerativeTests.input(kind: Int(r >> 61) % 5, f, r)
+        }
+    }
+
+    static func scalarMode(_ mode: RoundingMode, _ random: RandomSource, _ i: Int) -> RoundingMode {
+        func r(_ n: Int) -> UInt64 {
+            guard case .seed(let s) = random else { return 0 }
+            return RandomSource.splitMix64(seed: s, index: UInt64(i)) >> UInt64(64 - n)
+        }
+        switch mode {
+        case .stochasticA(let n, _): return .stochasticA(bits: n, random: r(n))
+        case .stochasticB(let n, _): return .stochasticB(bits: n, random: r(n))
+        case .stochasticC(let n, _): return .stochasticC(bits: n, random: r(n))
+        default: return mode
+        }
+    }
+
+    @Test("every source type, code type, length and thread count")
+    func encodeMatchesScalar() async {
+        await propertyCheck(count: 300, input: Gen.int(in: 0..<Self.formats.count), Gen.int(in: 0..<Self.modes.count),
+                            Gen.int(in: 0..<3), Gen.int(in: 0..<Self.lengths.count),
+                            Gen.int(in: 0..<Self.threadCounts.count), Gen.uint64()) { fi, mi, si, li, ti, seed in
+            let f = Self.formats[fi], mode = Self.modes[mi], sat = SaturationMode.allCases[si]
+            let n = Self.lengths[li], threads = Self.threadCounts[ti]
+            let random = RandomSource.seed(seed)
+            let doubles = Self.inputs(f, count: n, seed: seed)
+            let floats = doubles.map { Float($0) }
+            let bf16 = floats.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+            let f16 = floats.map { Float16($0) }
+            func expected(_ x: Double, _ i: Int) -> UInt32 {
+                f.encode(x, rounding: Self.scalarMode(mode, random, i), saturation: sat)
+            }
+            let want64 = doubles.indices.map { expected(doubles[$0], $0) }
+            let want32 = floats.indices.map { expected(Double(floats[$0]), $0) }
+            let wantBF = bf16.indices.map { expected(Double(Float(bf16[$0])), $0) }
+            let wantH = f16.indices.map { expected(Double(f16[$0]), $0) }
+            if f.bitWidth <= 8 {
+                #expect(f.encode(floats, as: UInt8.self, rounding: mode, saturation: sat, random: random,
+                                 threads: threads).map(UInt32.init) == want32, "f32 \(f) \(mode) \(sat) n=\(n)")
+            }
+            #expect(f.encode(floats, as: UInt16.self, rounding: mode, saturation: sat, random: random,
+                             threads: threads).map(UInt32.init) == want32, "f32 \(f) \(mode) \(sat) n=\(n)")
+            #expect(f.encode(doubles, as: UInt16.self, rounding: mode, saturation: sat, random: random,
+                             threads: threads).map(UInt32.init) == want64, "f64 \(f) \(mode) \(sat) n=\(n)")
+            #expect(f.encode(bf16, as: UInt32.self, rounding: mode, saturation: sat, random: random,
+                             threads: threads) == wantBF, "bf16 \(f) \(mode) \(sat) n=\(n)")
+            #expect(f.encode(f16, as: UInt16.self, rounding: mode, saturation: sat, random: random,
+                             threads: threads).map(UInt32.init) == wantH, "f16 \(f) \(mode) \(sat) n=\(n)")
+            if f.bitWidth == 4 {
+                let packed = f.encodePacked(floats, rounding: mode, saturation: sat, random: random, threads: threads)
+                #expect(packed.count == (n + 1) / 2)
+                var unpacked: [UInt32] = []
+                for i in 0..<n {
+                    let byte = packed[i / 2]
+                    unpacked.append(UInt32(i % 2 == 0 ? byte & 0xF : byte >> 4))
+                }
+                #expect(unpacked == want32, "packed \(f) \(mode) \(sat) n=\(n)")
+                if n % 2 == 1 { #expect(packed.last! >> 4 == 0, "the last odd element leaves the high nibble 0") }
+            }
+        }
+    }
+
+    @Test("caller's random values: element i uses the low N bits of values[i]")
+    func callerRandom() {
+        let f = Format.e4m3fn
+        let xs: [Float] = (0..<1000).map { Float($0) * 0.0371 - 17 }
+        let values: [UInt32] = (0..<1000).map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 9, index: UInt64($0))) }
+        for threads in [1, 3] {
+            let got = f.encode(xs, as: UInt8.self, rounding: .stochasticA(bits: 6, random: 0),
+                               random: .values(values), threads: threads)
+            let want = xs.indices.map {
+                UInt8(f.encode(xs[$0], rounding: .stochasticA(bits: 6, random: UInt64(values[$0] & 63))))
+            }
+            #expect(got == want)
+        }
+    }
+
+    @Test("decode: every code of every format up to 16 bits, as Float and Double, codes above maxCode give NaN")
+    func decodeMatchesScalar() {
+        for f in Self.formats {
+            let codes = (0..<UInt32(f.codeCount)).map { $0 }
+            let wantF = codes.map { f.decode($0, as: Float.self).bitPattern }
+            let wantD = codes.map { f.decode($0).bitPattern }
+            for threads in [1, 3] {
+                #expect(f.decode(codes, as: Float.self, threads: threads).map(\.bitPattern) == wantF, "\(f)")
+                #expect(f.decode(codes, as: Double.self, threads: threads).map(\.bitPattern) == wantD, "\(f)")
+                if f.bitWidth <= 8 {
+                    let small = codes.map { UInt8($0) }
+                    #expect(f.decode(small, as: Float.self, threads: threads).map(\.bitPattern) == wantF, "\(f)")
+                }
+            }
+            if f.bitWidth < 8 {
+                let above = f.decode([UInt8(f.codeCount)], as: Float.self)
+                #expect(above[0].isNaN)
+            }
+            if f.bitWidth == 4 {
+                for n in [0, 1, 15, 16, 33] {
+                    let c = (0..<n).map { UInt8($0 * 7 % 16) }
+                    var packed = [UInt8](repeating: 0, count: (n + 1) / 2)
+                    for (i, code) in c.enumerated() { packed[i / 2] |= i % 2 == 0 ? code : code << 4 }
+                    #expect(f.decodePacked(packed, count: n, as: Float.self).map(\.bitPattern)
+                            == c.map { f.decode(UInt32($0), as: Float.self).bitPattern })
+                    #expect(f.decodePacked(packed, count: n, as: Double.self).map(\.bitPattern)
+                            == c.map { f.decode(UInt32($0)).bitPattern })
+                }
+            }
+        }
+    }
+
+    @Test("the counter-based generator is SplitMix64 (published first outputs for seed 1234567)")
+    func splitMix64() {
+        // Reference values: the SplitMix64 reference C code (Vigna, prng.di.unimi.it) from state 1234567.
+        let want: [UInt64] = [6457827717110365317, 3203168211198807973, 9817491932198370423,
+                              4593380528125082431, 16408922859458223821]
+        #expect((0..<5).map { RandomSource.splitMix64(seed: 1234567, index: UInt64($0)) } == want)
+    }
+}
