@@ -68,13 +68,20 @@ public enum Sweep {
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var inputs = [UInt32](repeating: 0, count: block)
             var codes = [UInt32](repeating: 0, count: block)
+            var bytes = [UInt8](repeating: 0, count: block)
             var local = Result()
             var k = w
             while k < blocks {
                 let base = UInt32(k * block)
                 for i in 0..<block { inputs[i] = base &+ UInt32(i) }
-                encodeBlock(f, source, &inputs, &codes, rounding, saturation)
-                compare(base, codes, intervals, maxReported, &local)
+                if f.bitWidth <= 8 {
+                    // The code type users pick for such formats; the result is widened for comparison.
+                    encodeBlock(f, source, &inputs, &bytes, rounding, saturation)
+                    compare(base, bytes, intervals, maxReported, &local)
+                } else {
+                    encodeBlock(f, source, &inputs, &codes, rounding, saturation)
+                    compare(base, codes, intervals, maxReported, &local)
+                }
                 local.checked += UInt64(block)
                 let finished = done.add(1, ordering: .relaxed).newValue
                 if w == 0, let progress { progress(UInt64(finished) * UInt64(block)) }
@@ -93,7 +100,8 @@ public enum Sweep {
         return result
     }
 
-    static func encodeBlock(_ f: Format, _ source: Source, _ inputs: inout [UInt32], _ codes: inout [UInt32],
+    static func encodeBlock<Code: FixedWidthInteger & UnsignedInteger>(
+        _ f: Format, _ source: Source, _ inputs: inout [UInt32], _ codes: inout [Code],
                             _ rounding: RoundingMode, _ saturation: SaturationMode) {
         codes.withUnsafeMutableBufferPointer { out in
             inputs.withUnsafeBytes { raw in
@@ -116,7 +124,8 @@ public enum Sweep {
     }
 
     /// Compares `codes` (for inputs `base ..< base + codes.count`) with the intervals.
-    static func compare(_ base: UInt32, _ codes: [UInt32], _ intervals: [Oracle.CodeInterval], _ maxReported: Int,
+    static func compare<Code: FixedWidthInteger & UnsignedInteger>(
+        _ base: UInt32, _ codes: [Code], _ intervals: [Oracle.CodeInterval], _ maxReported: Int,
                         _ result: inout Result) {
         // The interval holding `base`: binary search on the first bit pattern.
         var lo = 0, hi = intervals.count - 1
@@ -130,13 +139,14 @@ public enum Sweep {
             while index < codes.count {
                 let interval = intervals[k]
                 let end = min(codes.count, Int(interval.last - base) + 1)
-                let expected = interval.code
+                let expected = Code(truncatingIfNeeded: interval.code)
                 var bad = 0
                 for i in index..<end where codes[i] != expected { bad += 1 }
                 if bad > 0 {
                     result.mismatchCount += UInt64(bad)
                     for i in index..<end where codes[i] != expected && result.mismatches.count < maxReported {
-                        result.mismatches.append(Mismatch(input: base &+ UInt32(i), got: codes[i], expected: expected))
+                        result.mismatches.append(Mismatch(input: base &+ UInt32(i), got: UInt32(codes[i]),
+                                                          expected: interval.code))
                     }
                 }
                 index = end

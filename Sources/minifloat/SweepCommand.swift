@@ -68,6 +68,7 @@ struct SweepCommand: ParsableCommand {
                     let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
                     anyMismatch = anyMismatch || result.mismatchCount > 0
                     report(label, f, mode, sat, source, result, seconds)
+                    fflush(nil)  // each run's line reaches a file as soon as it is done
                 }
             }
         }

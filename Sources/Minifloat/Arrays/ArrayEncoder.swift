@@ -16,7 +16,7 @@ struct ArrayEncoder {
     private let method: Method
 
     private enum Method {
-        case float32Buckets([UInt32])
+        case float32Buckets([UInt32], Float32NormalKernel?)
         case float64Buckets(Float64BucketTable)
         case float16Direct([UInt16])
         case scalar
@@ -35,7 +35,8 @@ struct ArrayEncoder {
         switch source {
         case .float32, .bfloat16:
             method = format.bucketTablesApply
-                ? .float32Buckets(Float32BucketTable.shared(format, rounding, saturation).entries) : .scalar
+                ? .float32Buckets(Float32BucketTable.shared(format, rounding, saturation).entries,
+                                  Float32NormalKernel(format, rounding: rounding)) : .scalar
         case .float64:
             method = Float64BucketTable.applies(to: format)
                 ? .float64Buckets(Float64BucketTable.shared(format, rounding, saturation)) : .scalar
@@ -50,17 +51,30 @@ struct ArrayEncoder {
                                                            into destination: UnsafeMutablePointer<Code>) {
         let out = destination - range.lowerBound  // out[i] for i in range is inside the destination
         switch (method, source) {
-        case (.float32Buckets(let entries), .float32(let p)):
+        case (.float32Buckets(let entries, let kernel), .float32(let p)):
             entries.withUnsafeBufferPointer { t in
                 let table = t.baseAddress!
-                for i in range {
+                @inline(__always) func lookUp(_ i: Int) {
                     let bits = p[i]
                     let entry = table[Int(bits &>> 16)]
                     let code = bits & 0xFFFF >= entry &>> 16 ? entry &>> 8 : entry
                     out[i] = Code(truncatingIfNeeded: code & 0xFF)
                 }
+                var i = range.lowerBound
+                if let kernel {
+                    while i + 16 <= range.upperBound {
+                        if !kernel.encodeGroup(UnsafeRawPointer(p + i), out + i) {
+                            for j in i..<(i + 16) { lookUp(j) }
+                        }
+                        i += 16
+                    }
+                }
+                while i < range.upperBound {
+                    lookUp(i)
+                    i += 1
+                }
             }
-        case (.float32Buckets(let entries), .bfloat16(let p)):
+        case (.float32Buckets(let entries, _), .bfloat16(let p)):
             entries.withUnsafeBufferPointer { t in
                 let table = t.baseAddress!
                 for i in range { out[i] = Code(truncatingIfNeeded: table[Int(p[i])] & 0xFF) }
