@@ -10,10 +10,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time the array paths (ns per element) against the memory-streaming floor measured in the same run.",
         discussion: """
-            Inputs: N float32 values drawn from a normal distribution with standard deviation 64 \
-            (Box-Muller over SplitMix64 from seed 1), so that e4m3fn sees normal, subnormal and \
-            saturating values; the other source types hold the same values (bfloat16 and float16 \
-            rounded to nearest). Each case runs --repeat times after one warm-up run (which also \
+            Inputs: N float32 values z from a standard normal distribution (Box-Muller over \
+            SplitMix64 from seed 1), scaled by a power of two to each format's range: 64 z for \
+            e4m3fn, 8192 z for e5m2, z for e2m1fn; the other source types hold the values of 64 z \
+            (bfloat16 and float16 rounded to nearest, float64 exact). Each case runs --repeat times after one warm-up run (which also \
             builds and caches its lookup table); the best time is reported, for one thread and for \
             --threads threads. The floor is a loop that reads each float32 and writes one byte. \
             Build in release mode: 'swift run -c release minifloat bench'.
@@ -22,8 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Number of elements (at least 1).") var elements = 1 << 24
     @Option(help: "Threads for the parallel column (default: all processors).") var threads: Int?
     @Option(help: "Timed runs per case; the best is reported.") var `repeat` = 5
-    @Option(help: "Also write the float32 inputs to this file (raw little-endian), for Benchmarks/ml_dtypes_bench.py.")
+    @Option(help: "Also write the float32 inputs z (before scaling) to this file, raw little-endian, for Benchmarks/ml_dtypes_bench.py.")
     var dumpInputs: String?
+    @Option(help: "Run only the cases whose name contains this text (the floor always runs).") var only: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -34,11 +35,12 @@ struct BenchCommand: ParsableCommand {
         let parallel = threads ?? processorCount()
         let inputs = BenchInputs(count: n)
         if let path = dumpInputs {
-            let bytes = inputs.f32.withUnsafeBytes { Array($0) }
+            let bytes = inputs.standard.withUnsafeBytes { Array($0) }
             try writeAtomically(bytes, to: path)
         }
         var results: [BenchResult] = []
         func measure(_ name: String, _ body: (Int) -> Void) {
+            if let only, !results.isEmpty, !name.contains(only) { return }
             body(1)  // warm-up, builds tables
             var best = [Double]()
             for t in [1, parallel] {
@@ -74,12 +76,13 @@ struct BenchCommand: ParsableCommand {
                 e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
                               random: .seed(42), threads: t) } }
         }
+        let e5m2Inputs = inputs.standard.map { $0 * 8192 }
         measure("f32 -> e5m2 rne satfinite") { t in
-            inputs.f32.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+            e5m2Inputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e5m2.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
         }
         measure("f32 -> e2m1fn packed rne satfinite") { t in
-            inputs.f32.withUnsafeBufferPointer { s in packed.withUnsafeMutableBufferPointer { d in
+            inputs.standard.withUnsafeBufferPointer { s in packed.withUnsafeMutableBufferPointer { d in
                 e2m1fn.encodePacked(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
         }
         measure("bf16 -> e4m3fn rne satfinite") { t in
@@ -138,8 +141,9 @@ struct BenchResult {
     let parallel: Double
 }
 
-/// The benchmark's inputs, the same values in each source type.
+/// The benchmark's inputs: standard normal values, and 64 times them in each source type.
 struct BenchInputs {
+    let standard: [Float]
     let f32: [Float]
     let f64: [Double]
     let f16: [Float16]
@@ -153,15 +157,17 @@ struct BenchInputs {
             let u1 = Double(RandomSource.splitMix64(seed: 1, index: i) >> 11 | 1) * 0x1p-53
             let u2 = Double(RandomSource.splitMix64(seed: 1, index: i + 1) >> 11) * 0x1p-53
             i += 2
-            let radius = 64 * (-2 * log(u1)).squareRoot()
+            let radius = (-2 * log(u1)).squareRoot()
             values[k] = Float(radius * cos(2 * .pi * u2))
             if k + 1 < n { values[k + 1] = Float(radius * sin(2 * .pi * u2)) }
             k += 2
         }
-        f32 = values
-        f64 = values.map(Double.init)
-        f16 = values.map { Float16($0) }
-        bf16 = values.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+        standard = values
+        let scaled = values.map { $0 * 64 }
+        f32 = scaled
+        f64 = scaled.map(Double.init)
+        f16 = scaled.map { Float16($0) }
+        bf16 = scaled.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
     }
 }
 

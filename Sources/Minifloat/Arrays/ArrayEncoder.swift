@@ -19,6 +19,7 @@ struct ArrayEncoder {
         case float32Buckets([UInt32], Float32NormalKernel?)
         case float64Buckets(Float64BucketTable)
         case float16Direct([UInt16])
+        case float32Stochastic(Float32NormalKernel)
         case scalar
     }
 
@@ -29,7 +30,12 @@ struct ArrayEncoder {
         self.saturation = saturation
         self.random = random
         if rounding.isStochastic {
-            method = .scalar
+            switch source {
+            case .float32, .bfloat16:
+                method = Float32NormalKernel(format, rounding: rounding).map { .float32Stochastic($0) } ?? .scalar
+            default:
+                method = .scalar
+            }
             return
         }
         switch source {
@@ -84,10 +90,38 @@ struct ArrayEncoder {
                 let table = t.baseAddress!
                 for i in range { out[i] = Code(truncatingIfNeeded: table[Int(p[i])]) }
             }
+        case (.float32Stochastic(let kernel), .float32(let p)):
+            let plan = kernel.plan(rounding)
+            withRandomStream { stream in
+                for i in range {
+                    let code = kernel.stochasticCode(p[i], plan, random: stream.random(i))
+                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i))
+                }
+            }
+        case (.float32Stochastic(let kernel), .bfloat16(let p)):
+            let plan = kernel.plan(rounding)
+            withRandomStream { stream in
+                for i in range {
+                    let code = kernel.stochasticCode(UInt32(p[i]) << 16, plan, random: stream.random(i))
+                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i))
+                }
+            }
         case (.float64Buckets(let table), .float64(let p)):
             for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
         default:
             for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i)) }
+        }
+    }
+
+    /// Calls `body` with a stream of this encoder's random values, unwrapped once (not per element).
+    @inline(__always)
+    func withRandomStream(_ body: (RandomStream) -> Void) {
+        let bits = UInt64(rounding.randomBits)
+        switch random! {
+        case .seed(let seed):
+            body(RandomStream(seed: seed, values: nil, bits: bits))
+        case .values(let values):
+            values.withUnsafeBufferPointer { body(RandomStream(seed: 0, values: $0.baseAddress!, bits: bits)) }
         }
     }
 
@@ -103,5 +137,18 @@ struct ArrayEncoder {
         case .float64(let p): x = Double(bitPattern: p[i])
         }
         return format.encode(x, rounding: mode, saturation: saturation)
+    }
+}
+
+/// The random values R_i of a ``RandomSource``, for a fixed number of bits.
+struct RandomStream {
+    let seed: UInt64
+    let values: UnsafePointer<UInt32>?
+    let bits: UInt64
+
+    @inline(__always)
+    func random(_ i: Int) -> UInt64 {
+        if let values { return UInt64(values[i]) & ((1 &<< bits) &- 1) }
+        return RandomSource.splitMix64(seed: seed, index: UInt64(i)) &>> (64 &- bits)  // bits is 1...32
     }
 }

@@ -12,13 +12,21 @@ struct Float32NormalKernel {
     let shift: UInt32
     let rebias: UInt32
     let lowest: UInt32
+    /// Inputs with `rangeStart <= |bits| <= rangeStart + span` are done here.
+    let rangeStart: UInt32
     let span: UInt32
     let absMask: UInt32
     let signShift: UInt32
     let signMaskOut: UInt32
     let rule: Rule
+    /// Round to nearest even also handles zero and the subnormal range: `|x| * 2^(M - minExponent)`
+    /// is exact, and adding 2^23 rounds it to an integer once, in the hardware's default mode
+    /// (round to nearest, ties to even), which is the subnormal code.
+    let subnormalScale: Float?
+    /// Whether a negative input that rounds to zero keeps its sign (the format has -0).
+    let zeroKeepsSign: Bool
 
-    enum Rule { case rne, rna, rtz, rtp, rtn, rto }
+    enum Rule { case rne, rna, rtz, rtp, rtn, rto, stochastic }
 
     init?(_ format: Format, rounding: RoundingMode) {
         let m = format.mantissaBits
@@ -32,14 +40,20 @@ struct Float32NormalKernel {
         case .towardPositive: rule = .rtp
         case .towardNegative: rule = .rtn
         case .toOdd: rule = .rto
-        default: return nil
+        default: rule = .stochastic
         }
         shift = UInt32(23 - m)
         // bits - rebias puts the format's exponent field (biased) just above the float32 mantissa.
         rebias = UInt32(lowestExponent - 1) << 23
         lowest = UInt32(lowestExponent) << 23
         let largest = Float(format.decode(format.maxFiniteMagnitude)).bitPattern
-        span = largest - lowest
+        let scaleExponent = m - format.minExponent
+        subnormalScale = rule == .rne && (0...127).contains(scaleExponent)
+            ? Float(sign: .plus, exponent: scaleExponent, significand: 1) : nil
+        let floor = subnormalScale == nil ? lowest : 0
+        span = largest - floor
+        rangeStart = floor
+        zeroKeepsSign = format.hasNegativeZero
         // Unsigned formats: the sign bit is kept in the range check, so negative inputs fall back.
         absMask = format.signedness == .signed ? 0x7FFF_FFFF : 0xFFFF_FFFF
         signShift = UInt32(31 - format.exponentBits - m)
@@ -52,7 +66,7 @@ struct Float32NormalKernel {
     func encodeGroup<Code: FixedWidthInteger>(_ input: UnsafeRawPointer, _ output: UnsafeMutablePointer<Code>) -> Bool {
         let b = input.loadUnaligned(as: U.self)
         let a = b & U(repeating: absMask)
-        let offset = a &- U(repeating: lowest)
+        let offset = a &- U(repeating: rangeStart)
         // Out of range when a < lowest (offset negative) or offset > span.
         let bad = unsafeBitCast(offset | (U(repeating: span) &- offset), to: I.self) &>> I(repeating: 31)
         // An OR-reduction by halves (a whole-vector != would be compared lane by lane).
@@ -70,6 +84,12 @@ struct Float32NormalKernel {
             q = t &>> s
         case .rne:
             q = (t &+ (low &>> one) &+ ((t &>> s) & one)) &>> s
+            if let subnormalScale {
+                let y = unsafeBitCast(a, to: SIMD16<Float>.self) * SIMD16<Float>(repeating: subnormalScale)
+                let z = unsafeBitCast(y + SIMD16<Float>(repeating: 0x1p23), to: U.self) &- U(repeating: 0x4B00_0000)
+                let below = unsafeBitCast(unsafeBitCast(a &- U(repeating: lowest), to: I.self) &>> I(repeating: 31), to: U.self)
+                q = (q & ~below) | (z & below)
+            }
         case .rna:
             q = (t &+ (one &<< (s &- one))) &>> s
         case .rtp:
@@ -80,8 +100,13 @@ struct Float32NormalKernel {
             q = (t &+ (low & negative)) &>> s
         case .rto:
             q = (t &>> s) | (((t & low) &+ U(repeating: 0x7FFF_FFFF)) &>> U(repeating: 31))
+        case .stochastic:
+            return false
         }
-        let sign = (b &>> U(repeating: 31)) &<< U(repeating: 31 - signShift)
+        var sign = (b &>> U(repeating: 31)) &<< U(repeating: 31 - signShift)
+        if !zeroKeepsSign {  // -0 is not a code here (FNUZ, P3109): a zero result is +0
+            sign &= unsafeBitCast(unsafeBitCast(U(repeating: 0) &- q, to: I.self) &>> I(repeating: 31), to: U.self)
+        }
         let code = q | (sign & U(repeating: signMaskOut))
         let raw = UnsafeMutableRawPointer(output)
         switch Code.bitWidth {
@@ -91,5 +116,51 @@ struct Float32NormalKernel {
         default: for k in 0..<16 { output[k] = Code(truncatingIfNeeded: code[k]) }
         }
         return true
+    }
+
+    func plan(_ rounding: RoundingMode) -> StochasticPlan {
+        let (variant, n) = rounding.stochasticVariant
+        return StochasticPlan(variant: variant, n: n, shift: shift)
+    }
+
+    /// The loop-invariant part of a stochastic mode: the fraction's top bits are found with one
+    /// right shift of `rem << 33` (rem < 2^22, so this fits), for N or N + 1 bits.
+    struct StochasticPlan {
+        let variant: Int
+        let shiftN: UInt64, shiftN1: UInt64, maskN1: UInt64, limitN: UInt64, limitN1: UInt64
+
+        init(variant: Int, n: Int, shift s: UInt32) {
+            self.variant = variant
+            shiftN = UInt64(Int(s) + 33 - n)
+            shiftN1 = UInt64(Int(s) + 33 - n - 1)
+            maskN1 = (1 << shiftN1) - 1
+            limitN = 1 << UInt64(n)
+            limitN1 = 1 << UInt64(n + 1)
+        }
+    }
+
+    /// The code of one input under a stochastic mode with random value `r` (P3109 v4.0 section
+    /// 4.2, the same rules as ``Grid``), or nil when the input is outside the normal range.
+    @inline(__always)
+    func stochasticCode(_ b: UInt32, _ plan: StochasticPlan, random r: UInt64) -> UInt32? {
+        let a = b & absMask
+        guard a &- lowest <= span else { return nil }
+        let t = (b & 0x7FFF_FFFF) &- rebias
+        let q = t &>> shift
+        let fraction = UInt64(t & ((1 &<< shift) &- 1)) &<< 33  // nu * 2^(shift + 33)
+        let up: Bool
+        switch plan.variant {
+        case 0:  // StochasticA: floor(nu 2^N) + R >= 2^N
+            up = (fraction &>> plan.shiftN) &+ r >= plan.limitN
+        case 1:  // StochasticB: floor(nu 2^(N+1)) + 2R + 1 >= 2^(N+1)
+            up = (fraction &>> plan.shiftN1) &+ 2 &* r &+ 1 >= plan.limitN1
+        default:  // StochasticC: RNITE(nu 2^N) + R >= 2^N
+            let f = fraction &>> plan.shiftN1
+            let below: UInt64 = fraction & plan.maskN1 != 0 ? 1 : 0
+            let k = (f &>> 1) &+ (f & 1 & (below | (f &>> 1) & 1))
+            up = k &+ r >= plan.limitN
+        }
+        let sign = (b &>> 31) &<< (31 &- signShift)
+        return (q &+ (up ? 1 : 0)) | (sign & signMaskOut)
     }
 }

@@ -62,6 +62,13 @@ extension Format {
                     let end = min(start + block, range.upperBound)
                     encoder.encode(source, start..<end, into: temp.baseAddress!)
                     var k = 0
+                    let raw = UnsafeRawPointer(temp.baseAddress!)
+                    while k + 32 <= end - start {  // 32 codes to 16 bytes: even lanes low, odd lanes high
+                        let codes = raw.loadUnaligned(fromByteOffset: k, as: SIMD32<UInt8>.self)
+                        let pairs = codes.evenHalf | (codes.oddHalf &<< SIMD16<UInt8>(repeating: 4))
+                        UnsafeMutableRawPointer(bytes + (start + k) / 2).storeBytes(of: pairs, as: SIMD16<UInt8>.self)
+                        k += 32
+                    }
                     while k + 1 < end - start {
                         bytes[(start + k) / 2] = temp[k] | temp[k + 1] << 4
                         k += 2

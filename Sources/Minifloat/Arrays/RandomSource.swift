@@ -46,6 +46,16 @@ extension RoundingMode {
         }
     }
 
+    /// (0, 1 or 2 for StochasticA, B, C; N), or (-1, 0) for a deterministic mode.
+    var stochasticVariant: (Int, Int) {
+        switch self {
+        case .stochasticA(let n, _): return (0, n)
+        case .stochasticB(let n, _): return (1, n)
+        case .stochasticC(let n, _): return (2, n)
+        default: return (-1, 0)
+        }
+    }
+
     /// The number of random bits N of a stochastic mode, or 0.
     var randomBits: Int {
         switch self {
