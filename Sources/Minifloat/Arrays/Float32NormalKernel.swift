@@ -1,10 +1,10 @@
 /// A vectorised path for the common case of float32 to a format of at most 8 bits: inputs whose
-/// magnitude lies between the format's least normal value and its largest finite value. There a
-/// code is the input's bits re-biased and shifted right by `23 - M` with the mode's rounding
-/// increment, as in any float-to-float conversion; 16 inputs are done at a time, and a group with
-/// any input outside that range (zero, subnormal, overflow, Inf, NaN, or a negative input of an
-/// unsigned format) goes to the lookup table instead. Only integer operations are used, so the
-/// baseline x86-64 (SSE2) and AArch64 instruction sets both vectorise it.
+/// magnitude lies between the format's least normal value and its largest finite value (for round
+/// to nearest even, from zero). There a code is the input's bits re-biased and shifted right by
+/// `23 - M` with the mode's rounding increment, as in any float-to-float conversion; 16 inputs are
+/// done at a time, and a group with any input outside that range (subnormal for the other modes,
+/// overflow, Inf, NaN, or a negative input of an unsigned format) goes to the lookup table
+/// instead. It vectorises with the baseline x86-64 (SSE2) and AArch64 instruction sets.
 struct Float32NormalKernel {
     typealias U = SIMD16<UInt32>
     typealias I = SIMD16<Int32>
@@ -15,6 +15,8 @@ struct Float32NormalKernel {
     /// Inputs with `rangeStart <= |bits| <= rangeStart + span` are done here.
     let rangeStart: UInt32
     let span: UInt32
+    /// The bits of the largest finite value as a float32.
+    let largest: UInt32
     let absMask: UInt32
     let signShift: UInt32
     let signMaskOut: UInt32
@@ -53,6 +55,7 @@ struct Float32NormalKernel {
         let floor = subnormalScale == nil ? lowest : 0
         span = largest - floor
         rangeStart = floor
+        self.largest = largest
         zeroKeepsSign = format.hasNegativeZero
         // Unsigned formats: the sign bit is kept in the range check, so negative inputs fall back.
         absMask = format.signedness == .signed ? 0x7FFF_FFFF : 0xFFFF_FFFF
@@ -69,11 +72,7 @@ struct Float32NormalKernel {
         let offset = a &- U(repeating: rangeStart)
         // Out of range when a < lowest (offset negative) or offset > span.
         let bad = unsafeBitCast(offset | (U(repeating: span) &- offset), to: I.self) &>> I(repeating: 31)
-        // An OR-reduction by halves (a whole-vector != would be compared lane by lane).
-        let bad8 = bad.lowHalf | bad.highHalf
-        let bad4 = bad8.lowHalf | bad8.highHalf
-        let bad2 = bad4.lowHalf | bad4.highHalf
-        if bad2[0] | bad2[1] != 0 { return false }
+        if Self.any(bad) { return false }
         let t = (b & U(repeating: 0x7FFF_FFFF)) &- U(repeating: rebias)
         let s = U(repeating: shift)
         let one = U(repeating: 1)
@@ -85,10 +84,13 @@ struct Float32NormalKernel {
         case .rne:
             q = (t &+ (low &>> one) &+ ((t &>> s) & one)) &>> s
             if let subnormalScale {
-                let y = unsafeBitCast(a, to: SIMD16<Float>.self) * SIMD16<Float>(repeating: subnormalScale)
-                let z = unsafeBitCast(y + SIMD16<Float>(repeating: 0x1p23), to: U.self) &- U(repeating: 0x4B00_0000)
-                let below = unsafeBitCast(unsafeBitCast(a &- U(repeating: lowest), to: I.self) &>> I(repeating: 31), to: U.self)
-                q = (q & ~below) | (z & below)
+                let below = unsafeBitCast(a &- U(repeating: lowest), to: I.self) &>> I(repeating: 31)
+                if Self.any(below) {  // only groups holding a zero or subnormal pay for this
+                    let y = unsafeBitCast(a, to: SIMD16<Float>.self) * SIMD16<Float>(repeating: subnormalScale)
+                    let z = unsafeBitCast(y + SIMD16<Float>(repeating: 0x1p23), to: U.self) &- U(repeating: 0x4B00_0000)
+                    let mask = unsafeBitCast(below, to: U.self)
+                    q = (q & ~mask) | (z & mask)
+                }
             }
         case .rna:
             q = (t &+ (one &<< (s &- one))) &>> s
@@ -123,6 +125,16 @@ struct Float32NormalKernel {
         return StochasticPlan(variant: variant, n: n, shift: shift)
     }
 
+    /// Whether any lane is nonzero: an OR-reduction by halves (a whole-vector `!=` would be
+    /// compiled lane by lane).
+    @inline(__always)
+    static func any(_ v: I) -> Bool {
+        let v8 = v.lowHalf | v.highHalf
+        let v4 = v8.lowHalf | v8.highHalf
+        let v2 = v4.lowHalf | v4.highHalf
+        return v2[0] | v2[1] != 0
+    }
+
     /// The loop-invariant part of a stochastic mode: the fraction's top bits are found with one
     /// right shift of `rem << 33` (rem < 2^22, so this fits), for N or N + 1 bits.
     struct StochasticPlan {
@@ -144,7 +156,7 @@ struct Float32NormalKernel {
     @inline(__always)
     func stochasticCode(_ b: UInt32, _ plan: StochasticPlan, random r: UInt64) -> UInt32? {
         let a = b & absMask
-        guard a &- lowest <= span else { return nil }
+        guard a &- lowest <= largest &- lowest else { return nil }
         let t = (b & 0x7FFF_FFFF) &- rebias
         let q = t &>> shift
         let fraction = UInt64(t & ((1 &<< shift) &- 1)) &<< 33  // nu * 2^(shift + 33)
