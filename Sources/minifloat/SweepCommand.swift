@@ -38,9 +38,10 @@ struct SweepCommand: ParsableCommand {
             : try format.split(separator: ",").map { try lookUpFormat(String($0)) }
         let modes = try rounding.lowercased() == "all" ? RoundingMode.deterministic
             : rounding.split(separator: ",").map { name -> RoundingMode in
-                let mode = try parseRounding(String(name), bits: nil, random: nil)
-                if mode.isStochastic { throw CLIError(Sweep.Failure.stochastic.description) }
-                return mode
+                if ["sra", "srb", "src"].contains(name.lowercased()) {
+                    throw CLIError(Sweep.Failure.stochastic.description)
+                }
+                return try parseRounding(String(name), bits: nil, random: nil)
             }
         let saturations = try saturation.split(separator: ",").map { try parseSaturation(String($0)) }
         guard !formats.isEmpty, !modes.isEmpty, !saturations.isEmpty else {

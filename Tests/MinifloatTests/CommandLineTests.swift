@@ -49,6 +49,27 @@ struct CommandLineTests {
         #expect(rows.count == 16)
     }
 
+    @Test func sweepJSON() throws {
+        let r = try runMinifloat(["sweep", "e2m1fn,e4m3fnuz", "--from", "f16", "--rounding", "rne,rtz", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let runs = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(runs.count == 4)
+        #expect(runs.allSatisfy { $0["checked"] as? Int == 65536 && $0["mismatches"] as? Int == 0 })
+        #expect(runs.map { $0["format"] as? String } == ["e2m1fn", "e2m1fn", "e4m3fnuz", "e4m3fnuz"])
+    }
+
+    @Test func benchJSON() throws {
+        let r = try runMinifloat(["bench", "--elements", "4096", "--repeat", "1", "--threads", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let results = try #require(report["results"] as? [[String: Any]])
+        #expect(results.count == 14)
+        #expect(results.allSatisfy { ($0["ns_per_element"] as? Double ?? -1) > 0 })
+        #expect(report["threads"] as? Int == 2)
+    }
+
     @Test("bad input: one line on stderr, exit status 2, nothing on stdout", arguments: [
         (["quantize", "e4m3nf", "1"], "e4m3fn"),
         (["quantize", "e4m3fn", "abc"], "malformed number"),
@@ -60,6 +81,12 @@ struct CommandLineTests {
         (["quantize", "e4m3fn", "1", "--from", "f8"], "unknown --from"),
         (["table", "binary32"], "at most 16 bits"),
         (["formats", "--bogus"], "--bogus"),
+        (["sweep", "e4m3fn", "--rounding", "sra"], "deterministic"),
+        (["sweep", "e4m3fn", "--from", "f64"], "unknown source type"),
+        (["sweep", "e4m3nf", "--from", "f16"], "e4m3fn"),
+        (["sweep", "e4m3fn", "--threads", "0"], "--threads"),
+        (["bench", "--elements", "0"], "--elements"),
+        (["bench", "--elements", "1000", "--dump-inputs", "/nonexistent-dir/z.f32"], "cannot write"),
     ])
     func badInput(arguments: [String], mentions: String) throws {
         let r = try runMinifloat(arguments)
