@@ -95,7 +95,7 @@ struct ArrayEncoder {
             withRandomStream { stream in
                 for i in range {
                     let code = kernel.stochasticCode(p[i], plan, random: stream.random(i))
-                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i))
+                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
                 }
             }
         case (.float32Stochastic(let kernel), .bfloat16(let p)):
@@ -103,13 +103,19 @@ struct ArrayEncoder {
             withRandomStream { stream in
                 for i in range {
                     let code = kernel.stochasticCode(UInt32(p[i]) << 16, plan, random: stream.random(i))
-                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i))
+                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
                 }
             }
         case (.float64Buckets(let table), .float64(let p)):
             for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
         default:
-            for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i)) }
+            if rounding.isStochastic {
+                withRandomStream { stream in
+                    for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i, random: stream.random(i))) }
+                }
+            } else {
+                for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i, random: 0)) }
+            }
         }
     }
 
@@ -125,22 +131,22 @@ struct ArrayEncoder {
         }
     }
 
-    /// The scalar codec on element `i`.
+    /// The scalar codec on element `i`, with random value `r` for a stochastic mode.
     @inline(__always)
-    func scalarCode(_ source: SourceBits, _ i: Int) -> UInt32 {
-        let mode = rounding.isStochastic ? rounding.withRandom(random!.random(at: i, bits: rounding.randomBits)) : rounding
+    func scalarCode(_ source: SourceBits, _ i: Int, random r: UInt64) -> UInt32 {
+        let mode = rounding.withRandom(r)
         let x: Double
         switch source {
         case .float32(let p): x = Double(Float(bitPattern: p[i]))
         case .bfloat16(let p): x = Double(Float(bitPattern: UInt32(p[i]) << 16))
-        case .float16(let p): x = Double(float16Bits: p[i])
+        case .float16(let p): x = Format.binary16.decode(UInt32(p[i]))
         case .float64(let p): x = Double(bitPattern: p[i])
         }
         return format.encode(x, rounding: mode, saturation: saturation)
     }
 }
 
-/// The random values R_i of a ``RandomSource``, for a fixed number of bits.
+/// The random values R_i of a ``RandomSource`` (as it documents them), for a fixed number of bits.
 struct RandomStream {
     let seed: UInt64
     let values: UnsafePointer<UInt32>?

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Code-to-value tables for formats of up to 16 bits: one Float and one Double bit pattern for
 /// each of the 65,536 16-bit codes, from the scalar ``Format/decode(_:)`` and
 /// ``Format/decode(_:as:)``; codes above ``Format/maxCode`` hold NaN.
@@ -14,15 +12,9 @@ final class DecodeTable: Sendable {
         doubleBits = codes.map { format.isValidCode($0) ? format.decode($0).bitPattern : 0x7FF8_0000_0000_0000 }
     }
 
-    private static let cache = Mutex<[Format: DecodeTable]>([:])
+    private static let cache = TableCache<Format>(limit: 64)
 
     static func shared(_ format: Format) -> DecodeTable {
-        if let hit = cache.withLock({ $0[format] }) { return hit }
-        let table = DecodeTable(format)
-        cache.withLock { tables in
-            if tables.count >= 64 { tables.removeAll() }
-            tables[format] = table
-        }
-        return table
+        cache.table(format) { DecodeTable(format) }
     }
 }

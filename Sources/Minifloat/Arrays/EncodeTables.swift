@@ -19,14 +19,25 @@ enum EncodeTables {
 
     enum SourceKind: Hashable { case float32Buckets, float64Buckets, float16Direct }
 
-    private static let cache = Mutex<[Key: any AnyObject & Sendable]>([:])
-    private static let cacheLimit = 48
+    private static let cache = TableCache<Key>(limit: 48)
 
     static func table<T: AnyObject & Sendable>(_ key: Key, build: () -> T) -> T {
-        if let hit = cache.withLock({ $0[key] }) { return hit as! T }
+        cache.table(key, build: build)
+    }
+}
+
+/// Built tables by key, shared by all threads; emptied when it reaches `limit` entries.
+final class TableCache<Key: Hashable & Sendable>: Sendable {
+    private let tables = Mutex<[Key: any AnyObject & Sendable]>([:])
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func table<T: AnyObject & Sendable>(_ key: Key, build: () -> T) -> T {
+        if let hit = tables.withLock({ $0[key] }) { return hit as! T }
         let table = build()
-        cache.withLock { tables in
-            if tables.count >= cacheLimit { tables.removeAll() }
+        tables.withLock { tables in
+            if tables.count >= limit { tables.removeAll() }
             tables[key] = table
         }
         return table
@@ -174,27 +185,13 @@ final class Float16DirectTable: Sendable {
     init(_ format: Format, rounding: RoundingMode, saturation: SaturationMode) {
         precondition(format.bitWidth <= 16 && !rounding.isStochastic)
         codes = (0..<(1 << 16)).map { h in
-            UInt16(format.encode(Double(float16Bits: UInt16(h)), rounding: rounding, saturation: saturation))
+            UInt16(format.encode(Format.binary16.decode(UInt32(h)), rounding: rounding, saturation: saturation))
         }
     }
 
     static func shared(_ format: Format, _ rounding: RoundingMode, _ saturation: SaturationMode) -> Float16DirectTable {
         EncodeTables.table(.init(format: format, rounding: rounding, saturation: saturation, source: .float16Direct)) {
             Float16DirectTable(format, rounding: rounding, saturation: saturation)
-        }
-    }
-}
-
-extension Double {
-    /// The exact value of a binary16 bit pattern (without needing the Float16 type).
-    init(float16Bits h: UInt16) {
-        let sign: Double = h & 0x8000 != 0 ? -1 : 1
-        let exponent = Int(h >> 10) & 0x1F
-        let fraction = Double(h & 0x3FF)
-        switch exponent {
-        case 0: self = sign * fraction * 0x1p-24
-        case 31: self = fraction == 0 ? sign * .infinity : Double(bitPattern: (h & 0x8000 != 0 ? 1 << 63 : 0) | 0x7FF8_0000_0000_0000)
-        default: self = sign * (1024 + fraction) * Double(sign: .plus, exponent: exponent - 25, significand: 1)
         }
     }
 }

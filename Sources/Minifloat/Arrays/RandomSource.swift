@@ -21,17 +21,6 @@ public enum RandomSource: Sendable, Hashable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-
-    /// R for element `index` with `bits` random bits (1...32).
-    @inline(__always)
-    func random(at index: Int, bits: Int) -> UInt64 {
-        switch self {
-        case .seed(let seed):
-            return RandomSource.splitMix64(seed: seed, index: UInt64(index)) >> UInt64(64 - bits)
-        case .values(let values):
-            return UInt64(values[index]) & ((1 << UInt64(bits)) - 1)
-        }
-    }
 }
 
 extension RoundingMode {
