@@ -20,16 +20,18 @@ let package = Package(
         // The exact reference: GMP rationals, a plain transcription of the specs.
         // It uses the core's *format descriptions* only, never its rounding code.
         .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"], exclude: ["README.md"]),
+        // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
+        .target(name: "MinifloatIO", exclude: ["README.md"]),
         .executableTarget(
             name: "minifloat",
             dependencies: [
-                "Minifloat", "MinifloatOracle",
+                "Minifloat", "MinifloatOracle", "MinifloatIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "MinifloatTests",
             dependencies: [
-                "Minifloat", "MinifloatOracle",
+                "Minifloat", "MinifloatOracle", "MinifloatIO",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     ]

@@ -1,33 +1,61 @@
 import ArgumentParser
 import Minifloat
+import MinifloatIO
 import MinifloatOracle
 
 struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "The exact value of each code (decimal or 0x hex).")
+        abstract: "The exact value of each code (decimal or 0x hex).",
+        discussion: """
+            Arrays: --input Y.npy (uint8, int8 or uint16 codes, or the one-byte voids ml_dtypes saves \
+            FP8 as), Y.txt (one code per line) or raw (--raw-dtype u8|u16). --output Z.npy writes \
+            float32 values (--output-dtype f64 for float64) with the input's shape; Z.txt writes exact \
+            decimals. --packed reads FP4 codes two per byte (element 2k in the low nibble); the count \
+            is twice the bytes unless --count says otherwise.
+            """)
 
     @Argument(help: "A format name (see 'minifloat formats').") var format: String
-    @Argument(help: "Codes, decimal (126) or hex (0x7e).") var codes: [String]
+    @Argument(help: "Codes, decimal (126) or hex (0x7e).") var codes: [String] = []
     @Flag(help: "Print a JSON array.") var json = false
+    @Option(help: "Read the codes from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
+    @Option(help: "Write the values to a file (.npy, .txt or raw); without it, print them.") var output: String?
+    @Option(help: "The input file is raw little-endian binary of this type: u8 | u16 | i8.") var rawDtype: String?
+    @Option(help: "The type of the values written: f32 (default) or f64.") var outputDtype = "f32"
+    @Flag(help: "The input holds FP4 codes two per byte (element 2k in the low nibble).") var packed = false
+    @Option(help: "With --packed: the number of codes (default: twice the number of bytes).") var count: Int?
+    @Option(help: "Threads for an array (default: all processors).") var threads: Int?
 
     func run() throws {
         let f = try lookUpFormat(format)
-        guard !codes.isEmpty else { throw CLIError("give at least one code, e.g. 'minifloat decode \(f.name) 0x7e'") }
-        let parsed = try codes.map { text -> UInt32 in
-            let lower = text.lowercased()
-            let value = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16) : UInt64(lower)
-            guard let value else { throw CLIError("malformed code '\(text)': give a decimal (126) or hex (0x7e) integer") }
-            guard value < f.codeCount else {
-                throw CLIError("code \(text) is out of range for \(f.name): codes are 0 to \(hexCode(f.maxCode, f))")
-            }
-            return UInt32(value)
+        if let input {
+            guard codes.isEmpty else { throw CLIError("give codes on the command line or --input, not both") }
+            try decodeArray(f, input: input)
+            return
         }
+        for (given, name) in [(output != nil, "--output"), (rawDtype != nil, "--raw-dtype"), (outputDtype != "f32", "--output-dtype"),
+                              (packed, "--packed"), (count != nil, "--count"), (threads != nil, "--threads")] where given {
+            throw CLIError("\(name) applies to arrays: give --input FILE")
+        }
+        guard !codes.isEmpty else { throw CLIError("give at least one code, e.g. 'minifloat decode \(f.name) 0x7e'") }
+        let parsed = try codes.map { try parseCode($0, f) }
         let rows = zip(codes, parsed).map { text, code in
             codeRow(input: .string(text), code: code, f)
         }
         printRows(rows, json: json)
     }
+}
+
+/// A code written as a decimal (126) or hex (0x7e) integer; `place` prefixes the error message.
+func parseCode(_ text: String, _ f: Format, place: String? = nil) throws -> UInt32 {
+    let lower = text.lowercased()
+    let value = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16) : UInt64(lower)
+    let prefix = place.map { "\($0): " } ?? ""
+    guard let value else { throw CLIError("\(prefix)malformed code '\(text)': give a decimal (126) or hex (0x7e) integer") }
+    guard value < f.codeCount else {
+        throw CLIError("\(prefix)code \(text) is out of range for \(f.name): codes are 0 to \(hexCode(f.maxCode, f))")
+    }
+    return UInt32(value)
 }
 
 /// The JSON object (and text line) describing one code of a format.

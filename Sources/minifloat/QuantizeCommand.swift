@@ -1,5 +1,6 @@
 import ArgumentParser
 import Minifloat
+import MinifloatIO
 import MinifloatOracle
 
 struct QuantizeCommand: ParsableCommand {
@@ -10,10 +11,18 @@ struct QuantizeCommand: ParsableCommand {
             VALUE is a decimal taken exactly (0.1 means 1/10), a fraction (1/3), a hex float (0x1.8p3), \
             inf, -inf or nan. With --from f64|f32|f16|bf16 the text is first rounded (nearest, ties to \
             even) to that type, as a user's array would hold it, and that value is then rounded once.
+
+            Arrays: --input X.npy (float16, float32, float64 or bfloat16; any shape, C or Fortran order), \
+            X.txt (one value per line, as VALUE above, or hex bits with --input-dtype) or raw \
+            little-endian binary (--raw-dtype f32). --output Y.npy writes the codes as uint8 (uint16 \
+            for formats wider than 8 bits) with the input's shape and order, Y.txt writes hex codes one \
+            per line, any other name raw bytes; --packed writes FP4 two codes per byte (element 2k in \
+            the low nibble). Stochastic modes take --random-bits N and --seed S: element i uses the top \
+            N bits of SplitMix64's (i+1)-th output from state S.
             """)
 
     @Argument(help: "A format name (see 'minifloat formats').") var format: String
-    @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\").") var values: [String]
+    @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\").") var values: [String] = []
     @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (stochastic A/B/C need --random-bits and --random).")
     var rounding = "rne"
     @Option(help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
@@ -21,11 +30,31 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "satfinite | satpropagate | satnone.") var saturation = "satnone"
     @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
     @Flag(help: "Print a JSON array.") var json = false
+    @Option(help: "Read the values from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
+    @Option(help: "Write the codes to a file (.npy, .txt or raw); without it, print them.") var output: String?
+    @Option(help: "The input file is raw little-endian binary of this type: f16 | bf16 | f32 | f64.") var rawDtype: String?
+    @Option(help: "Read the input's elements as this type: bf16 or f16 for uint16 bits; for text, the type of 0x hex bits.")
+    var inputDtype: String?
+    @Flag(help: "Write FP4 codes two per byte (element 2k in the low nibble), as PyTorch's float4_e2m1fn_x2.")
+    var packed = false
+    @Option(help: "Seed of the random values for stochastic rounding of an array (SplitMix64).") var seed: UInt64?
+    @Option(help: "Threads for an array (default: all processors).") var threads: Int?
 
     func run() throws {
         let f = try lookUpFormat(format)
-        let mode = try parseRounding(rounding, bits: randomBits, random: random)
         let sat = try parseSaturation(saturation)
+        if let input {
+            guard values.isEmpty else {
+                throw CLIError("give values on the command line or --input, not both")
+            }
+            try quantizeArray(f, input: input, saturation: sat)
+            return
+        }
+        for (given, name) in [(output != nil, "--output"), (rawDtype != nil, "--raw-dtype"), (inputDtype != nil, "--input-dtype"),
+                              (packed, "--packed"), (seed != nil, "--seed"), (threads != nil, "--threads")] where given {
+            throw CLIError("\(name) applies to arrays: give --input FILE")
+        }
+        let mode = try parseRounding(rounding, bits: randomBits, random: random)
         guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat quantize \(f.name) 0.1'") }
         var rows: [[(String, JSON)]] = []
         for text in values {

@@ -1,0 +1,5 @@
+/// A problem with an array file: the message is one line that names the file, the problem and the fix.
+public struct ArrayFileError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

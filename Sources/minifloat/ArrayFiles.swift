@@ -1,0 +1,190 @@
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An array given to a command: a binary file (`.npy` or raw, memory-mapped) or a text file
+/// (one value per line; blank lines and lines starting with `#` are skipped).
+enum ArrayData {
+    case binary(ArrayInput)
+    case text(lines: [String], lineNumbers: [Int])
+
+    var count: Int {
+        switch self {
+        case .binary(let input): return input.count
+        case .text(let lines, _): return lines.count
+        }
+    }
+
+    var shape: [Int] {
+        switch self {
+        case .binary(let input): return input.shape
+        case .text(let lines, _): return [lines.count]
+        }
+    }
+
+    var fortranOrder: Bool {
+        if case .binary(let input) = self { return input.fortranOrder }
+        return false
+    }
+
+    /// A short description for summaries: `float32 (2, 3)`.
+    var typeAndShape: String {
+        switch self {
+        case .binary(let input): return "\(input.elementType.numpyName) \(NpyHeader.shapeText(input.shape))"
+        case .text(let lines, _): return "text (\(lines.count),)"
+        }
+    }
+}
+
+/// How an output path is written, from its extension: `.npy`, `.txt` (one value per line), else raw.
+enum OutputLayout {
+    case npy, text, raw
+    init(path: String) {
+        self = path.hasSuffix(".npy") ? .npy : path.hasSuffix(".txt") ? .text : .raw
+    }
+}
+
+func parseElementType(_ name: String, option: String) throws -> ElementType {
+    guard let type = ElementType(name: name) else {
+        throw CLIError("unknown \(option) '\(name)': use \(ElementType.namesForHelp)")
+    }
+    return type
+}
+
+/// Opens `path`: raw binary if `rawType` is given, text if the name ends in `.txt`, else `.npy`.
+/// `inputType` reinterprets the elements of a binary file (same width), e.g. uint16 as bf16.
+func openArray(_ path: String, rawType: String?, inputType: String?, role: String = "input") throws -> ArrayData {
+    let raw = try rawType.map { try parseElementType($0, option: "--raw-dtype") }
+    let reinterpret = try inputType.map { try parseElementType($0, option: "--input-dtype") }
+    if raw == nil && path.hasSuffix(".txt") {
+        let bytes = try readWholeFile(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CLIError("'\(path)' is not UTF-8 text; write one number per line")
+        }
+        var lines: [String] = [], numbers: [Int] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: " \t\r")
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            lines.append(trimmed)
+            numbers.append(n + 1)
+        }
+        guard !lines.isEmpty else { throw CLIError("\(role) '\(path)' holds no values; write one number per line") }
+        return .text(lines: lines, lineNumbers: numbers)
+    }
+    let input: ArrayInput
+    do {
+        input = try ArrayInput(path: path, rawType: raw)
+        if let reinterpret { try input.reinterpret(as: reinterpret) }
+    } catch let error as ArrayFileError {
+        throw CLIError(error.description)
+    }
+    guard input.count > 0 else {
+        throw CLIError("\(role) '\(path)' holds no elements (shape \(NpyHeader.shapeText(input.shape))); give a non-empty array")
+    }
+    return .binary(input)
+}
+
+func readWholeFile(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw CLIError("cannot read '\(path)': \(String(cString: strerror(errno))); check the path") }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw CLIError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        if n == 0 { break }
+        result += chunk[0..<n]
+    }
+    return result
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let c = s.first, set.contains(c) { s.removeFirst() }
+        while let c = s.last, set.contains(c) { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// The exact value of a source element's bits.
+func exactValue(bits: UInt64, type: ElementType) -> ExactValue {
+    switch type {
+    case .float16: return ExactValue(Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits))))
+    case .bfloat16: return ExactValue(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16)))
+    case .float32: return ExactValue(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))
+    case .float64: return ExactValue(Double(bitPattern: bits))
+    case .uint8, .uint16, .int8: return ExactValue(Double(bits))
+    }
+}
+
+/// Whether the sign bit of a source element's bits is set (the sign of a NaN matters for formats
+/// whose NaN is signed).
+func signBit(bits: UInt64, type: ElementType) -> Bool {
+    bits >> UInt64(type.byteCount * 8 - 1) & 1 == 1
+}
+
+/// Hex bits of a source element, zero-padded to its width.
+func hexBits(_ bits: UInt64, type: ElementType) -> String {
+    let h = String(bits, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, type.byteCount * 2 - h.count)) + h
+}
+
+/// A text line as an exact value: a number (`0.1`, `1/3`, `0x1.8p3`, `inf`, `nan`), or, when it is
+/// `0x` hex without `p` and `bitsType` is given, the bits of an element of that type.
+func parseTextValue(_ line: String, bitsType: ElementType?, where place: String) throws -> (ExactValue, Bool) {
+    let lower = line.lowercased()
+    let negative = lower.hasPrefix("-")
+    if lower.hasPrefix("0x") && !lower.contains("p") {
+        guard let bitsType, bitsType.isFloatingPoint else {
+            throw CLIError("\(place): '\(line)' looks like hex bits; say their type with --input-dtype f32|f64|f16|bf16 "
+                           + "(or write a hex float such as 0x1.8p3)")
+        }
+        guard let bits = UInt64(lower.dropFirst(2), radix: 16), bits >> UInt64(bitsType.byteCount * 8) == 0 else {
+            throw CLIError("\(place): '\(line)' is not \(bitsType.byteCount * 8)-bit hex bits of \(bitsType.numpyName)")
+        }
+        return (exactValue(bits: bits, type: bitsType), signBit(bits: bits, type: bitsType))
+    }
+    do {
+        return (try ExactValue(parsing: line), negative)
+    } catch {
+        throw CLIError("\(place): \(error.description)")
+    }
+}
+
+/// Prints a progress percentage on stderr when it is a terminal and the work is large.
+struct Progress {
+    let label: String
+    let total: Int
+    let enabled: Bool
+    var last = -1
+
+    init(_ label: String, total: Int) {
+        self.label = label
+        self.total = total
+        enabled = isatty(2) != 0 && total >= 1 << 24
+    }
+
+    mutating func update(_ done: Int) {
+        guard enabled else { return }
+        let percent = done * 100 / max(total, 1)
+        guard percent != last else { return }
+        last = percent
+        var e = StandardError()
+        print("\r\(label): \(percent)%", terminator: "", to: &e)
+    }
+
+    func finish() {
+        guard enabled else { return }
+        var e = StandardError()
+        print("\r\u{1B}[K", terminator: "", to: &e)
+    }
+}
+
+/// Elements per chunk when streaming a file.
+let chunkElements = 1 << 20

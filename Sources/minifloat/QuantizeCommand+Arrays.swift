@@ -1,0 +1,244 @@
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+
+extension QuantizeCommand {
+    /// `quantize FORMAT --input X [--output Y]`: every element rounded once, by the fast codec for
+    /// binary inputs (which the oracle sweeps verify) and by the oracle for text (exact decimals).
+    func quantizeArray(_ f: Format, input path: String, saturation sat: SaturationMode) throws {
+        guard from == "exact" else {
+            throw CLIError("--from applies to command-line values; an input file's type is its dtype (text: --input-dtype)")
+        }
+        let stochastic = ["sra", "srb", "src"].contains(rounding.lowercased())
+        if stochastic {
+            guard random == nil else {
+                throw CLIError("with --input, stochastic rounding takes --seed S (one random value per element), not --random")
+            }
+            guard seed != nil else { throw CLIError("stochastic rounding of an array needs --random-bits N and --seed S") }
+        } else if seed != nil {
+            throw CLIError("--seed applies only to stochastic rounding (sra, srb, src)")
+        }
+        let mode = try parseRounding(rounding, bits: randomBits, random: stochastic ? 0 : random)
+        if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        if packed && f.bitWidth != 4 {
+            throw CLIError("--packed needs a 4-bit format; \(f.name) has \(f.bitWidth) bits")
+        }
+        guard f.bitWidth <= 16 else {
+            throw CLIError("\(f.name) has \(f.bitWidth) bits; array files hold codes of at most 16 bits")
+        }
+        let data = try openArray(path, rawType: rawDtype, inputType: text(path) ? nil : inputDtype)
+        let codes: [UInt16]
+        switch data {
+        case .text(let lines, let numbers):
+            let bitsType = try inputDtype.map { try parseElementType($0, option: "--input-dtype") }
+            codes = try lines.indices.map { i in
+                let (x, negative) = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
+                let m = stochastic ? mode.withRandomValue(randomValue(i, mode)) : mode
+                return UInt16(Oracle.Bracket(x, f).code(rounding: m, saturation: sat, nanNegative: negative))
+            }
+            if output == nil {
+                let rows = codes.indices.map { codeRow(input: .string(lines[$0]), code: UInt32(codes[$0]), f) }
+                printRows(rows, json: json)
+                return
+            }
+        case .binary(let input):
+            guard input.elementType.isFloatingPoint else {
+                throw CLIError("'\(path)' holds \(input.elementType.numpyName) integers; quantize needs float16, float32, "
+                               + "float64 or bfloat16 values (for uint16 bfloat16 bits give --input-dtype bf16)")
+            }
+            if let output {
+                try writeCodes(f, input: input, to: output, mode: mode, saturation: sat)
+                return
+            }
+            codes = try encodeAll(f, input: input, mode: mode, saturation: sat)
+            let rows = codes.indices.map { i -> [(String, JSON)] in
+                let bits = input.bits(at: i)
+                let x = exactValue(bits: bits, type: input.elementType)
+                return codeRow(input: .string(x.description), code: UInt32(codes[i]), f,
+                               extra: [("input_bits", .string(hexBits(bits, type: input.elementType)))])
+            }
+            printRows(rows, json: json)
+            return
+        }
+        // Text input with --output.
+        try writeCodeArray(codes, f, shape: data.shape, fortranOrder: false, to: output!)
+    }
+
+    func text(_ path: String) -> Bool { rawDtype == nil && path.hasSuffix(".txt") }
+
+    /// R_i for element i: the top N bits of SplitMix64's (i+1)-th output from state `seed`.
+    func randomValue(_ i: Int, _ mode: RoundingMode) -> UInt64 {
+        RandomSource.splitMix64(seed: seed!, index: UInt64(i)) >> UInt64(64 - mode.randomBitCount)
+    }
+
+    /// The random values of elements `range`, as the array API's `.values` source (low N bits used).
+    func randomSource(_ range: Range<Int>, _ mode: RoundingMode) -> RandomSource? {
+        guard mode.isStochastic else { return nil }
+        return .values(range.map { UInt32(truncatingIfNeeded: randomValue($0, mode)) })
+    }
+
+    /// Encodes elements `range` of `input` into `out` (UInt8 or UInt16 codes, or packed bytes).
+    func encodeChunk(_ f: Format, input: ArrayInput, _ range: Range<Int>, into out: UnsafeMutableRawPointer,
+                     mode: RoundingMode, saturation sat: SaturationMode, packed: Bool) {
+        let random = randomSource(range, mode)
+        input.withElements(range) { raw in
+            func run<T>(_: T.Type, _ body: (UnsafeBufferPointer<T>) -> Void) {
+                body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: T.self), count: range.count))
+            }
+            let n = range.count
+            let u8 = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: packed ? (n + 1) / 2 : n)
+            let u16 = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n)
+            let wide = f.bitWidth > 8
+            switch input.elementType {
+            case .float32:
+                run(Float.self) { s in
+                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                }
+            case .float64:
+                run(Double.self) { s in
+                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                }
+            case .float16:
+                run(Float16.self) { s in
+                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                }
+            case .bfloat16:
+                run(BFloat16.self) { s in
+                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
+                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
+                }
+            case .uint8, .uint16, .int8:
+                preconditionFailure("integer input reached the encoder")
+            }
+        }
+    }
+
+    /// Streams `input` through the encoder into `path`.
+    func writeCodes(_ f: Format, input: ArrayInput, to path: String, mode: RoundingMode, saturation sat: SaturationMode) throws {
+        let layout = OutputLayout(path: path)
+        let codeType: ElementType = f.bitWidth <= 8 ? .uint8 : .uint16
+        let packedCount = (input.count + 1) / 2
+        let header = NpyHeader(elementType: codeType, shape: packed ? packedShape(input) : input.shape,
+                               fortranOrder: packed ? false : input.fortranOrder)
+        let output: ArrayOutput
+        do {
+            output = try ArrayOutput(path: path, layout: layout == .npy ? .npy(header) : .raw)
+        } catch let e as ArrayFileError { throw CLIError(e.description) }
+        let chunk = chunkElements
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 2, alignment: 16)
+        defer { buffer.deallocate() }
+        var progress = Progress("quantize \(path)", total: input.count)
+        do {
+            for start in stride(from: 0, to: input.count, by: chunk) {
+                let range = start..<min(start + chunk, input.count)
+                encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: packed)
+                let bytes = packed ? (range.count + 1) / 2 : range.count * codeType.byteCount
+                if layout == .text {
+                    if packed {
+                        let b = buffer.bindMemory(to: UInt8.self)
+                        try output.write((0..<bytes).map { "0x" + hexByte(b[$0]) + "\n" }.joined())
+                    } else {
+                        let codes = (0..<range.count).map { i -> UInt32 in
+                            codeType == .uint8 ? UInt32(buffer.load(fromByteOffset: i, as: UInt8.self))
+                                : UInt32(buffer.load(fromByteOffset: 2 * i, as: UInt16.self))
+                        }
+                        try output.write(codes.map { hexCode($0, f) + "\n" }.joined())
+                    }
+                } else {
+                    try output.write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: bytes))
+                }
+                progress.update(range.upperBound)
+            }
+            _ = packedCount
+            try output.commit()
+        } catch let e as ArrayFileError { throw CLIError(e.description) }
+        progress.finish()
+    }
+
+    /// The shape of packed output: the last axis halved when the input is C-order with an even last
+    /// axis (so that codes of a row stay in a row, as PyTorch packs), else one axis of (count + 1) / 2.
+    func packedShape(_ input: ArrayInput) -> [Int] {
+        if !input.fortranOrder, let last = input.shape.last, last % 2 == 0 {
+            return input.shape.dropLast() + [last / 2]
+        }
+        return [(input.count + 1) / 2]
+    }
+
+    /// Every code of `input`, in storage order (for printing).
+    func encodeAll(_ f: Format, input: ArrayInput, mode: RoundingMode, saturation sat: SaturationMode) throws -> [UInt16] {
+        var codes: [UInt16] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 2, alignment: 16)
+        defer { buffer.deallocate() }
+        for start in stride(from: 0, to: input.count, by: chunkElements) {
+            let range = start..<min(start + chunkElements, input.count)
+            encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: false)
+            for i in 0..<range.count {
+                codes.append(f.bitWidth <= 8 ? UInt16(buffer.load(fromByteOffset: i, as: UInt8.self))
+                                             : buffer.load(fromByteOffset: 2 * i, as: UInt16.self))
+            }
+        }
+        return codes
+    }
+
+    /// Writes codes computed in memory (text input).
+    func writeCodeArray(_ codes: [UInt16], _ f: Format, shape: [Int], fortranOrder: Bool, to path: String) throws {
+        let layout = OutputLayout(path: path)
+        do {
+            let output: ArrayOutput
+            if layout == .text {
+                output = try ArrayOutput(path: path, layout: .raw)
+                if packed {
+                    try output.write(packNibbles(codes).map { "0x" + hexByte($0) + "\n" }.joined())
+                } else {
+                    try output.write(codes.map { hexCode(UInt32($0), f) + "\n" }.joined())
+                }
+            } else {
+                let bytes: [UInt8] = packed ? packNibbles(codes)
+                    : f.bitWidth <= 8 ? codes.map { UInt8($0) } : codes.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+                let header = NpyHeader(elementType: f.bitWidth <= 8 || packed ? .uint8 : .uint16,
+                                       shape: packed ? [bytes.count] : shape, fortranOrder: fortranOrder)
+                output = try ArrayOutput(path: path, layout: layout == .npy ? .npy(header) : .raw)
+                try output.write(bytes)
+            }
+            try output.commit()
+        } catch let e as ArrayFileError { throw CLIError(e.description) }
+    }
+}
+
+func packNibbles(_ codes: [UInt16]) -> [UInt8] {
+    stride(from: 0, to: codes.count, by: 2).map { k in
+        UInt8(codes[k] & 0xF) | (k + 1 < codes.count ? UInt8(codes[k + 1] & 0xF) << 4 : 0)
+    }
+}
+
+func hexByte(_ b: UInt8) -> String {
+    let h = String(b, radix: 16)
+    return h.count == 1 ? "0" + h : h
+}
+
+extension RoundingMode {
+    /// The same stochastic mode with random value `r`.
+    func withRandomValue(_ r: UInt64) -> RoundingMode {
+        switch self {
+        case .stochasticA(let n, _): return .stochasticA(bits: n, random: r)
+        case .stochasticB(let n, _): return .stochasticB(bits: n, random: r)
+        case .stochasticC(let n, _): return .stochasticC(bits: n, random: r)
+        default: return self
+        }
+    }
+
+    /// N for a stochastic mode, 0 otherwise.
+    var randomBitCount: Int {
+        switch self {
+        case .stochasticA(let n, _), .stochasticB(let n, _), .stochasticC(let n, _): return n
+        default: return 0
+        }
+    }
+}

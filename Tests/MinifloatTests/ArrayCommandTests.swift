@@ -1,0 +1,142 @@
+import Foundation
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+import Testing
+
+/// Writes a little-endian `.npy` of `T` (4 or 8 bytes, or Float16) and returns its path.
+func writeNpy<T>(_ values: [T], _ type: ElementType, shape: [Int]? = nil, fortran: Bool = false,
+                 suffix: String = ".npy") throws -> String {
+    let path = NSTemporaryDirectory() + "minifloat-\(UUID().uuidString)\(suffix)"
+    let header = NpyHeader(elementType: type, shape: shape ?? [values.count], fortranOrder: fortran)
+    try values.withUnsafeBytes { try ArrayOutput.write($0, header: header, to: path) }
+    return path
+}
+
+func readAllBits(_ path: String) throws -> (ArrayInput, [UInt64]) {
+    let a = try ArrayInput(path: path)
+    return (a, (0..<a.count).map { a.bits(at: $0) })
+}
+
+@Suite("Array commands")
+struct ArrayCommandTests {
+    /// float32 inputs near every code, its midpoints, the overflow threshold and the subnormals.
+    static func inputs(_ f: Format, count: Int) -> [Float] {
+        var state: UInt64 = 99
+        return (0..<count).map { i in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let x = Float(GenerativeTests.input(kind: i % 5, f, state))  // rounded to float32: fine, it is the input
+            return x
+        }
+    }
+
+    @Test(arguments: [("e4m3fn", "rne", "satfinite"), ("e5m2", "rna", "satnone"), ("e2m1fn", "rtz", "satfinite"),
+                      ("e3m4", "rto", "satpropagate"), ("e8m0", "rtp", "satfinite"), ("p3109_k8p3se", "rtn", "satnone"), ("p3109_k8p3ue", "rne", "satfinite")])
+    func quantizeMatchesOracle(format: String, rounding: String, saturation: String) throws {
+        let f = try Format.named(format)
+        let mode = try #require(RoundingMode.deterministic.first { $0.shortName == rounding })
+        let sat: SaturationMode = saturation == "satfinite" ? .satFinite : saturation == "satnone" ? .satNone : .satPropagate
+        let xs = Self.inputs(f, count: 3000)
+        let input = try writeNpy(xs, .float32, shape: [60, 50], fortran: true)
+        let output = input + ".codes.npy"
+        defer { for p in [input, output] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try runMinifloat(["quantize", format, "--input", input, "--output", output,
+                                  "--rounding", rounding, "--saturation", saturation])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+        let (a, codes) = try readAllBits(output)
+        #expect(a.shape == [60, 50] && a.fortranOrder && a.elementType == .uint8)
+        let expected = xs.map { UInt64(oracleCode(Double($0), f, mode, sat)) }
+        #expect(codes == expected)
+        // Decode back to float64: the exact values of the codes (all are doubles for these formats).
+        let values = input + ".values.npy"
+        defer { try? FileManager.default.removeItem(atPath: values) }
+        let d = try runMinifloat(["decode", format, "--input", output, "--output", values, "--output-dtype", "f64"])
+        #expect(d.status == 0, "\(d.stderr)")
+        let (v, bits) = try readAllBits(values)
+        #expect(v.shape == [60, 50] && v.fortranOrder && v.elementType == .float64)
+        for (b, c) in zip(bits, codes) {
+            let got = Double(bitPattern: b)
+            let want = Oracle.decode(UInt32(c), in: f)
+            #expect(got.isNaN ? want == .nan : ExactValue(got) == want)
+        }
+    }
+
+    @Test func sourcesPackingAndStochastic() throws {
+        let f = Format.e2m1fn
+        let xs = Self.inputs(f, count: 1001)
+        let halves = xs.map { Float16($0) }
+        let input = try writeNpy(halves, .float16)
+        let packed = input + ".packed.npy", sr = input + ".sr.npy"
+        defer { for p in [input, packed, sr] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try runMinifloat(["quantize", "e2m1fn", "--input", input, "--output", packed, "--packed"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let (a, bytes) = try readAllBits(packed)
+        #expect(a.shape == [501])
+        for (i, x) in halves.enumerated() {
+            let code = bytes[i / 2] >> UInt64(4 * (i % 2)) & 0xF
+            #expect(code == UInt64(oracleCode(Double(x), f, .nearestTiesToEven, .satNone)), "element \(i)")
+        }
+        #expect(bytes[500] >> 4 == 0)  // odd tail: high nibble 0
+        // Stochastic: R_i is the top N bits of SplitMix64's (i+1)-th output from the seed.
+        let s = try runMinifloat(["quantize", "e2m1fn", "--input", input, "--output", sr, "--rounding", "srb",
+                                  "--random-bits", "5", "--seed", "77"])
+        #expect(s.status == 0, "\(s.stderr)")
+        let (_, codes) = try readAllBits(sr)
+        for (i, x) in halves.enumerated() {
+            let random = RandomSource.splitMix64(seed: 77, index: UInt64(i)) >> 59
+            let want = oracleCode(Double(x), f, .stochasticB(bits: 5, random: random), .satNone)
+            #expect(codes[i] == UInt64(want), "element \(i)")
+        }
+    }
+
+    @Test func textInputIsExact() throws {
+        // 0.1 is not a double; the text path rounds the decimal itself, once.
+        let lines = ["# a comment", "0.1", "", "-464", "464.0000000000000000001", "0x1.8p-9", "nan", "-0"]
+        let path = NSTemporaryDirectory() + "minifloat-\(UUID().uuidString).txt"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try runMinifloat(["quantize", "e4m3fn", "--input", path, "--json", "--saturation", "satfinite"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let expected = ["0.1", "-464", "464.0000000000000000001", "0x1.8p-9", "nan", "-0"].map { text -> Int in
+            let x = try! ExactValue(parsing: text)
+            return Int(Oracle.Bracket(x, .e4m3fn).code(rounding: .nearestTiesToEven, saturation: .satFinite,
+                                                        nanNegative: text.hasPrefix("-")))
+        }
+        #expect(rows.map { $0["code"] as? Int } == expected)
+        #expect(rows[2]["code"] as? Int == 0x7E)  // just above the tie 464 rounds up, saturating to 448
+    }
+
+    @Test func badArrayInput() throws {
+        let floats = try writeNpy([Float(1), 2], .float32)
+        let three = try writeNpy([Float(1), 2, 3], .float32)  // 140 bytes: not a whole number of float64s
+        let codes = try writeNpy([UInt8(0x7E), 0x7F, 0x80, 0xFF], .uint8)
+        let empty = try writeNpy([Float](), .float32)
+        let out = NSTemporaryDirectory() + "minifloat-\(UUID().uuidString).npy"
+        defer { for p in [floats, three, codes, empty, out] { try? FileManager.default.removeItem(atPath: p) } }
+        let cases: [([String], String)] = [
+            (["quantize", "e4m3fn", "--input", "/nonexistent.npy", "--output", out], "cannot read"),
+            (["quantize", "e4m3fn", "--input", codes, "--output", out], "integers"),
+            (["quantize", "e4m3fn", "--input", empty, "--output", out], "no elements"),
+            (["quantize", "e4m3fn", "--input", floats, "--output", out, "--packed"], "4-bit"),
+            (["quantize", "e4m3fn", "--input", floats, "--output", "/nonexistent/dir/x.npy"], "cannot write"),
+            (["quantize", "e4m3fn", "--input", floats, "--output", out, "--rounding", "sra", "--random-bits", "4"], "--seed"),
+            (["quantize", "e4m3fn", "--input", floats, "--output", out, "--from", "f16"], "--from"),
+            (["quantize", "e4m3fn", "1.5", "--output", out], "--input"),
+            (["quantize", "e4m3fn", "1.5", "--input", floats], "not both"),
+            (["quantize", "e4m3fn", "--input", floats, "--raw-dtype", "f7"], "unknown --raw-dtype"),
+            (["quantize", "e4m3fn", "--input", three, "--raw-dtype", "f64"], "not a whole number"),
+            (["decode", "e2m1fn", "--input", codes, "--output", out], "out of range"),
+            (["decode", "e4m3fn", "--input", floats, "--output", out], "integer codes"),
+            (["decode", "e4m3fn", "--input", codes, "--output", out, "--output-dtype", "f16"], "f32 or f64"),
+            (["decode", "e2m1fn", "--input", codes, "--output", out, "--packed", "--count", "3"], "--count 3"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try runMinifloat(arguments)
+            #expect(r.status == 2, "\(arguments)")
+            #expect(r.stderr.hasPrefix("minifloat: error: ") && r.stderr.contains(expected)
+                    && r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) left \(out)")
+        }
+    }
+}
