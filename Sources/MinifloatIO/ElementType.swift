@@ -2,17 +2,17 @@
 ///
 /// Floating-point types are the sources a quantizer starts from; the integer types hold codes
 /// (`uint8` for formats of at most 8 bits, `uint16` for wider ones, `int8` because PyTorch users
-/// often view FP8 tensors as `torch.int8`).
+/// often view FP8 tensors as `torch.int8`); `uint32` holds random values for stochastic rounding.
 public enum ElementType: String, CaseIterable, Sendable {
     case float16 = "f16", bfloat16 = "bf16", float32 = "f32", float64 = "f64"
-    case uint8 = "u8", uint16 = "u16", int8 = "i8"
+    case uint8 = "u8", uint16 = "u16", uint32 = "u32", int8 = "i8"
 
     /// Bytes per element.
     public var byteCount: Int {
         switch self {
         case .uint8, .int8: return 1
         case .float16, .bfloat16, .uint16: return 2
-        case .float32: return 4
+        case .float32, .uint32: return 4
         case .float64: return 8
         }
     }
@@ -21,7 +21,7 @@ public enum ElementType: String, CaseIterable, Sendable {
     public var isFloatingPoint: Bool {
         switch self {
         case .float16, .bfloat16, .float32, .float64: return true
-        case .uint8, .uint16, .int8: return false
+        case .uint8, .uint16, .uint32, .int8: return false
         }
     }
 
@@ -34,6 +34,7 @@ public enum ElementType: String, CaseIterable, Sendable {
         case .float64: return "float64"
         case .uint8: return "uint8"
         case .uint16: return "uint16"
+        case .uint32: return "uint32"
         case .int8: return "int8"
         }
     }
@@ -48,6 +49,7 @@ public enum ElementType: String, CaseIterable, Sendable {
         case .float64: return "<f8"
         case .uint8: return "|u1"
         case .uint16: return "<u2"
+        case .uint32: return "<u4"
         case .int8: return "|i1"
         }
     }
@@ -61,5 +63,5 @@ public enum ElementType: String, CaseIterable, Sendable {
     }
 
     /// The list of accepted names, for error messages.
-    public static let namesForHelp = "f16, bf16, f32, f64, u8, u16 or i8"
+    public static let namesForHelp = "f16, bf16, f32, f64, u8, u16, u32 or i8"
 }

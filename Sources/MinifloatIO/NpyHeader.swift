@@ -6,7 +6,7 @@
 /// `descr`, `fortran_order` and `shape`, ASCII in versions 1 and 2 and UTF-8 in version 3, padded
 /// with spaces and ended by a newline. The data follows the header.
 ///
-/// Accepted descriptors: `f2 f4 f8 u1 u2 i1` with byte order `<`, `>`, `|` or `=`; `V2` is read as
+/// Accepted descriptors: `f2 f4 f8 u1 u2 u4 i1` with byte order `<`, `>`, `|` or `=`; `V2` is read as
 /// bfloat16 (ml_dtypes saves `bfloat16` arrays as two-byte voids) and `V1` as uint8 (ml_dtypes
 /// saves its FP8 and FP4 types as one-byte voids, which hold codes); `bfloat16` is accepted too.
 public struct NpyHeader: Equatable, Sendable {
@@ -89,7 +89,7 @@ public struct NpyHeader: Equatable, Sendable {
         }
         guard let (type, big) = NpyHeader.elementType(descriptor: descr) else {
             throw ArrayFileError("'\(name)' holds dtype '\(descr)', which is not supported: use float16, float32, "
-                                 + "float64, bfloat16, uint8, uint16 or int8 (e.g. a.astype(np.float32))")
+                                 + "float64, bfloat16, uint8, uint16, uint32 or int8 (e.g. a.astype(np.float32))")
         }
         self.elementType = type
         self.bigEndian = big
@@ -106,7 +106,7 @@ public struct NpyHeader: Equatable, Sendable {
         guard let order = descriptor.first, "<>|=".contains(order) else { return nil }
         let code = String(descriptor.dropFirst())
         let table: [String: ElementType] = ["f2": .float16, "f4": .float32, "f8": .float64, "u1": .uint8,
-                                            "u2": .uint16, "i1": .int8, "V2": .bfloat16, "V1": .uint8]
+                                            "u2": .uint16, "u4": .uint32, "i1": .int8, "V2": .bfloat16, "V1": .uint8]
         guard let type = table[code] else { return nil }
         return (type, order == ">" && type.byteCount > 1)
     }

@@ -33,6 +33,8 @@ extension Oracle {
             let loCode: UInt32?, hiCode: UInt32?
             /// Whether `lo`, `hi` exceed the largest finite value Mhi.
             let loOverflows: Bool, hiOverflows: Bool
+            /// The grid magnitudes themselves.
+            let lo: Rational, hi: Rational
             var exact: Bool { nu.sign == 0 }
         }
 
@@ -61,8 +63,24 @@ extension Oracle {
                 kind = .between(Neighbours(negative: negative, nu: (a - lo) / ulp,
                                            versusMidpoint: versus, loIsEven: Oracle.isEven(lo, f),
                                            loCode: representableCode(lo), hiCode: representableCode(hi),
-                                           loOverflows: lo > mhi, hiOverflows: hi > mhi))
+                                           loOverflows: lo > mhi, hiOverflows: hi > mhi, lo: lo, hi: hi))
             }
+        }
+
+        /// For a finite nonzero input that is not exactly on the grid: the two grid values around it
+        /// (with the input's sign; `lo` nearer zero) and their exact midpoint. The grid is extended
+        /// upward, so `hi` (and `lo`) can exceed the largest finite value. Nil for zero, infinity,
+        /// NaN, values on the grid and values below the least value of a format without zero.
+        public var neighbours: (lo: ExactValue, hi: ExactValue, midpoint: ExactValue)? {
+            guard case .between(let n) = kind, !n.exact else { return nil }
+            func signed(_ r: Rational) -> ExactValue { .finite(negative: n.negative, magnitude: r) }
+            return (signed(n.lo), signed(n.hi), signed((n.lo + n.hi) / Rational(2)))
+        }
+
+        /// Whether the input lies exactly halfway between two grid values.
+        public var isTie: Bool {
+            guard case .between(let n) = kind else { return false }
+            return !n.exact && n.versusMidpoint == 0
         }
 
         /// The code for this rounding and saturation mode. `ExactValue.nan` carries no sign: give the

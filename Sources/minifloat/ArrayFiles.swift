@@ -119,7 +119,7 @@ func exactValue(bits: UInt64, type: ElementType) -> ExactValue {
     case .bfloat16: return ExactValue(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16)))
     case .float32: return ExactValue(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))
     case .float64: return ExactValue(Double(bitPattern: bits))
-    case .uint8, .uint16, .int8: return ExactValue(Double(bits))
+    case .uint8, .uint16, .uint32, .int8: return ExactValue(Double(bits))
     }
 }
 

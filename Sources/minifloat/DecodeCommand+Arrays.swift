@@ -34,6 +34,9 @@ extension DecodeCommand {
                 throw CLIError("'\(path)' holds \(input.elementType.numpyName) values; decode needs integer codes "
                                + "(uint8, int8 or uint16), e.g. a.view(np.uint8)")
             }
+            guard input.elementType.byteCount <= 2 else {
+                throw CLIError("'\(path)' holds \(input.elementType.numpyName); codes are read from uint8, int8 or uint16")
+            }
             guard input.elementType.byteCount * 8 >= f.bitWidth else {
                 throw CLIError("'\(path)' holds \(input.elementType.numpyName), too narrow for \(f.bitWidth)-bit \(f.name) codes")
             }

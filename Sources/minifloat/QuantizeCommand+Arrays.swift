@@ -114,7 +114,7 @@ extension QuantizeCommand {
                     else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
                     else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
                 }
-            case .uint8, .uint16, .int8:
+            case .uint8, .uint16, .uint32, .int8:
                 preconditionFailure("integer input reached the encoder")
             }
         }

@@ -1,0 +1,207 @@
+import ArgumentParser
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check another quantizer's output element by element against the reference, and explain each mismatch.",
+        discussion: """
+            INPUT holds the values that were quantized (.npy float16/32/64 or bfloat16, raw with \\
+            --raw-dtype, or text: one exact value per line). CLAIMED holds what the quantizer produced: \\
+            codes (uint8, int8, uint16, or ml_dtypes' one-byte voids), values (float16/32/64, bfloat16: \\
+            each must be a value of FORMAT), or packed FP4 (two codes per byte, element 2k in the low \\
+            nibble). Shapes must match (a one-dimensional array of the same length is read in C order). \\
+            Exit status: 0 if every element matches, 1 if any differs, 2 for a usage or input error.
+
+            Diagnoses, tried in this order: \
+            \(Diagnosis.keys.map { "\($0.0) (\($0.1))" }.joined(separator: "; ")).
+
+            Profiles: \(Profile.all.map { "\($0.name): \($0.summary)" }.joined(separator: " "))
+            """)
+
+    @Argument(help: "A format name (see 'minifloat formats').") var format: String
+    @Option(help: "The values that were quantized (.npy, .txt or raw).") var input: String
+    @Option(help: "The quantizer's output (.npy, .txt or raw).") var claimed: String
+    @Option(help: "codes | values | packed-fp4 (default: codes for integer files, values for float files).")
+    var claimedAs: String?
+    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (default rne, or the profile's).") var rounding: String?
+    @Option(help: "satfinite | satpropagate | satnone (default satnone, or the profile's).") var saturation: String?
+    @Option(help: "A named behaviour: \(Profile.all.map(\.name).joined(separator: ", ")).") var profile: String?
+    @Flag(help: "Accept any NaN code where the reference gives a NaN.") var nanAny = false
+    @Option(help: "Write the full report as JSON to this file.") var report: String?
+    @Option(help: "How many mismatches to show in detail.") var maxReport = 10
+    @Option(help: "The input is raw little-endian binary of this type.") var rawDtype: String?
+    @Option(help: "Read the input's elements as this type (bf16 or f16 for uint16 bits).") var inputDtype: String?
+    @Option(help: "The claimed file is raw little-endian binary of this type.") var claimedRawDtype: String?
+    @Option(help: "Stochastic rounding: the number of random bits N.") var randomBits: Int?
+    @Option(help: "Stochastic rounding: R_i from SplitMix64 with this seed (as 'quantize --seed').") var seed: UInt64?
+    @Option(help: "Stochastic rounding: a file of the random integers used (uint8/16/32; the low N bits of element i are R_i).")
+    var randomValues: String?
+    @Option(help: "Threads (default: all processors).") var threads: Int?
+    @Flag(help: "Print the report as JSON on stdout instead of text.") var json = false
+
+    func run() throws {
+        let f = try lookUpFormat(format)
+        let setup = try resolveModes(f)
+        guard maxReport >= 0 else { throw CLIError("--max-report must be at least 0 (got \(maxReport))") }
+        if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        guard f.bitWidth <= 16 else { throw CLIError("\(f.name) has \(f.bitWidth) bits; verify handles formats of at most 16 bits") }
+        let inputData = try openArray(input, rawType: rawDtype, inputType: input.hasSuffix(".txt") && rawDtype == nil ? nil : inputDtype)
+        if case .binary(let a) = inputData, !a.elementType.isFloatingPoint {
+            throw CLIError("input '\(input)' holds \(a.elementType.numpyName); verify needs the float values that were "
+                           + "quantized (for uint16 bfloat16 bits give --input-dtype bf16)")
+        }
+        var textValues: [(ExactValue, Bool)] = []
+        if case .text(let lines, let numbers) = inputData {
+            let bitsType = try inputDtype.map { try parseElementType($0, option: "--input-dtype") }
+            textValues = try lines.indices.map { try parseTextValue(lines[$0], bitsType: bitsType, where: "\(input) line \(numbers[$0])") }
+        }
+        let claimedData = try openArray(claimed, rawType: claimedRawDtype, inputType: nil, role: "claimed")
+        let claims = try ClaimReader(claimedData, path: claimed, as: claimedAs, f, count: inputData.count)
+        let mapping = try IndexMapping(input: inputData, claimed: claimedData, packed: claims.kind == .packed,
+                                       inputPath: input, claimedPath: claimed)
+        let random = try RandomValues(mode: setup.mode, seed: seed, file: randomValues, count: inputData.count)
+        var result = VerifyResult(maxReport: maxReport)
+        var progress = Progress("verify \(input)", total: inputData.count)
+        let n = inputData.count
+        var expected = [UInt16](repeating: 0, count: min(chunkElements, n))
+        for start in stride(from: 0, to: n, by: chunkElements) {
+            let range = start..<min(start + chunkElements, n)
+            try computeExpected(f, inputData, textValues, range, setup, random, into: &expected)
+            for k in 0..<range.count {
+                let p = start + k
+                let want = UInt32(expected[k])
+                let claim = try claims.claim(at: mapping.claimedPosition(p))
+                result.checked += 1
+                if case .code(let c) = claim {
+                    if c == want || (setup.nanAny && f.classify(c) == .nan && f.classify(want) == .nan) { continue }
+                } else if case .nanValue = claim, f.classify(want) == .nan {
+                    continue
+                }
+                let x = referenceInput(inputData, textValues, p)
+                let mode = setup.mode.isStochastic ? setup.mode.withRandomValue(random.value(p)) : setup.mode
+                let diagnosis: Diagnosis
+                switch claim {
+                case .code(let c):
+                    diagnosis = diagnose(x, claim: c, expected: want, f, mode, setup.saturation, nanAny: setup.nanAny)
+                case .nanValue:
+                    // A NaN value stands for any NaN code of the format.
+                    if f.hasNaN {
+                        diagnosis = diagnose(x, claim: f.nanCode(negative: x.nanNegative), expected: want, f, mode,
+                                             setup.saturation, nanAny: true)
+                    } else {
+                        diagnosis = Diagnosis(key: "nan-mapping", detail: "the claimed value is NaN, which \(f.name) "
+                                              + "cannot hold; the reference gives \(describe(want, f))")
+                    }
+                case .notRepresentable(let text):
+                    diagnosis = Diagnosis(key: "not-representable", detail: "the claim \(text) is not a value of \(f.name)")
+                }
+                result.add(diagnosis, detail: {
+                    mismatchDetail(p, inputData, mapping, x, claim, want, f, diagnosis, mode)
+                })
+            }
+            progress.update(range.upperBound)
+        }
+        progress.finish()
+        let header = reportHeader(f, setup, inputData, claimedData, claims)
+        let json = JSON.object(header + result.jsonFields())
+        if let report {
+            try writeAtomically(Array((json.text + "\n").utf8), to: report)
+        }
+        if self.json {
+            print(json.text)
+        } else {
+            printText(f, setup, inputData, claimedData, claims, result)
+        }
+        if result.mismatching > 0 { throw ExitCode(1) }
+    }
+
+    struct Setup {
+        let mode: RoundingMode
+        let saturation: SaturationMode
+        let nanAny: Bool
+        let profile: Profile?
+    }
+
+    func resolveModes(_ f: Format) throws -> Setup {
+        let p = try profile.map { try Profile.named($0) }
+        try p?.check(f)
+        if let p, let saturation, try parseSaturation(saturation) != p.saturation {
+            throw CLIError("profile \(p.name) fixes the saturation mode (\(p.saturation.shortName)); drop --saturation \(saturation)")
+        }
+        if let p, p.roundingFixed, let rounding, rounding.lowercased() != p.rounding.shortName {
+            throw CLIError("profile \(p.name) fixes the rounding mode (\(p.rounding.shortName)); drop --rounding \(rounding)")
+        }
+        let sat = try p?.saturation ?? parseSaturation(saturation ?? "satnone")
+        let name = rounding ?? p?.rounding.shortName ?? "rne"
+        let stochastic = ["sra", "srb", "src"].contains(name.lowercased())
+        if stochastic {
+            guard seed != nil || randomValues != nil else {
+                throw CLIError("stochastic rounding needs --random-bits N and --seed S or --random-values FILE")
+            }
+            guard seed == nil || randomValues == nil else { throw CLIError("give --seed or --random-values, not both") }
+        } else if seed != nil || randomValues != nil {
+            throw CLIError("--seed and --random-values apply only to stochastic rounding (sra, srb, src)")
+        }
+        let mode = try parseRounding(name, bits: randomBits, random: stochastic ? 0 : nil)
+        return Setup(mode: mode, saturation: sat, nanAny: nanAny || (p?.nanAny ?? false), profile: p)
+    }
+
+    func computeExpected(_ f: Format, _ data: ArrayData, _ textValues: [(ExactValue, Bool)], _ range: Range<Int>, _ setup: Setup, _ random: RandomValues,
+                         into out: inout [UInt16]) throws {
+        switch data {
+        case .binary(let input):
+            let source = setup.mode.isStochastic ? RandomSource.values(range.map { UInt32(truncatingIfNeeded: random.value($0)) }) : nil
+            out.withUnsafeMutableBufferPointer { buffer in
+                input.withElements(range) { raw in
+                    let codes = UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count])
+                    let base = raw.baseAddress!
+                    let (m, s, t) = (setup.mode, setup.saturation, threads)
+                    switch input.elementType {
+                    case .float32: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: range.count),
+                                            into: codes, rounding: m, saturation: s, random: source, threads: t)
+                    case .float64: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: range.count),
+                                            into: codes, rounding: m, saturation: s, random: source, threads: t)
+                    case .float16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: range.count),
+                                            into: codes, rounding: m, saturation: s, random: source, threads: t)
+                    case .bfloat16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: BFloat16.self), count: range.count),
+                                             into: codes, rounding: m, saturation: s, random: source, threads: t)
+                    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer input")
+                    }
+                }
+            }
+        case .text:
+            for p in range {
+                let x = referenceInput(data, textValues, p)
+                let mode = setup.mode.isStochastic ? setup.mode.withRandomValue(random.value(p)) : setup.mode
+                out[p - range.lowerBound] = UInt16(Oracle.Bracket(x.exact, f).code(rounding: mode, saturation: setup.saturation,
+                                                                                   nanNegative: x.nanNegative))
+            }
+        }
+    }
+}
+
+/// Input element `p` as the reference sees it.
+func referenceInput(_ data: ArrayData, _ textValues: [(ExactValue, Bool)], _ p: Int) -> ReferenceInput {
+    switch data {
+    case .binary(let input):
+        let bits = input.bits(at: p)
+        let type = input.elementType
+        let d: Double
+        switch type {
+        case .float16: d = Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
+        case .bfloat16: d = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16))
+        case .float32: d = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+        default: d = Double(bitPattern: bits)
+        }
+        return ReferenceInput(exact: ExactValue(d), nanNegative: signBit(bits: bits, type: type), double: d, type: type)
+    case .text:
+        let (x, negative) = textValues[p]
+        return ReferenceInput(exact: x, nanNegative: negative, double: nil, type: nil)
+    }
+}
