@@ -211,32 +211,53 @@ struct RandomValues {
     }
 }
 
-/// Counts and the first mismatches.
+/// A mismatching element, with the candidate explanations true of it.
+struct Mismatch {
+    let position: Int
+    let claim: Claim
+    let expected: UInt32
+    let mask: UInt32
+}
+
+/// Counts, the chosen explanations and the first mismatches in detail.
 struct VerifyResult {
-    let maxReport: Int
-    var checked = 0
-    var mismatching = 0
+    var checked: Int
+    var mismatching: Int
     var counts: [String: Int] = [:]
+    /// The explanations chosen, most mismatches first, with how many each explains.
+    var explanations: [(Candidate, Int)] = []
     var details: [MismatchDetail] = []
+    /// Other behaviours tested on the whole array, fewest disagreements first (deterministic modes
+    /// and binary inputs only).
+    var hypotheses: [(Hypothesis, Int)] = []
     var matching: Int { checked - mismatching }
 
-    init(maxReport: Int) { self.maxReport = maxReport }
+    /// Behaviours the claims match exactly.
+    var exactBehaviours: [Hypothesis] { hypotheses.filter { $0.1 == 0 }.map(\.0) }
 
-    mutating func add(_ d: Diagnosis, detail: () -> MismatchDetail) {
-        mismatching += 1
-        counts[d.key, default: 0] += 1
-        if details.count < maxReport { details.append(detail()) }
+    init(checked: Int, mismatching: Int) {
+        self.checked = checked
+        self.mismatching = mismatching
     }
 
-    /// Diagnoses with their counts, in the order the rules are tried.
+    /// Diagnoses with their counts, in the order of `Diagnosis.keys`.
     var orderedCounts: [(String, Int)] {
         Diagnosis.keys.compactMap { key, _ in counts[key].map { (key, $0) } }
     }
 
     func jsonFields() -> [(String, JSON)] {
-        [("checked", .int(checked)), ("matching", .int(matching)), ("mismatching", .int(mismatching)),
-         ("by_diagnosis", .object(orderedCounts.map { ($0.0, .int($0.1)) })),
-         ("mismatches", .array(details.map(\.json)))]
+        let explained = explanations.map { c, n -> JSON in
+            .object([("diagnosis", .string(c.key))] + (c.variant.map { [($0.name, JSON.string($0.value))] } ?? [])
+                    + [("count", .int(n))])
+        }
+        return [("checked", .int(checked)), ("matching", .int(matching)), ("mismatching", .int(mismatching)),
+                ("by_diagnosis", .object(orderedCounts.map { ($0.0, .int($0.1)) })),
+                ("explanations", .array(explained)),
+                ("other_behaviours", .array(hypotheses.prefix(5).map { h, d in
+                    .object([("rounding", .string(h.rounding.shortName)), ("saturation", .string(h.saturation.shortName)),
+                             ("through", h.via.map { .string($0.name) } ?? .null), ("disagreements", .int(d))])
+                })),
+                ("mismatches", .array(details.map(\.json)))]
     }
 }
 
@@ -311,7 +332,15 @@ extension VerifyCommand {
               + "\(setup.nanAny ? ", any NaN accepted" : ""): input \(self.input) \(input.typeAndShape), "
               + "claimed \(self.claimed) \(claimed.typeAndShape) as \(claims.kind.rawValue)")
         print("checked \(r.checked), matching \(r.matching), mismatching \(r.mismatching)")
-        for (key, count) in r.orderedCounts { print("  \(key): \(count)") }
+        for (candidate, count) in r.explanations { print("  \(candidate.label): \(count)") }
+        if r.mismatching > 0, let best = r.hypotheses.first {
+            let exact = r.exactBehaviours
+            if !exact.isEmpty {
+                print("the claims are exactly what \(f.name) \(exact.map(\.label).joined(separator: " and ")) gives")
+            } else if best.1 < r.mismatching {
+                print("closest other behaviour: \(best.0.label) (\(best.1) disagreements)")
+            }
+        }
         for (k, d) in r.details.enumerated() {
             print("")
             print("mismatch \(k + 1) of \(r.mismatching): " + d.lines[0])

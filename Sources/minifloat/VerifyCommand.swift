@@ -66,48 +66,96 @@ struct VerifyCommand: ParsableCommand {
         let mapping = try IndexMapping(input: inputData, claimed: claimedData, packed: claims.kind == .packed,
                                        inputPath: input, claimedPath: claimed)
         let random = try RandomValues(mode: setup.mode, seed: seed, file: randomValues, count: inputData.count)
-        var result = VerifyResult(maxReport: maxReport)
+        let context = DiagnosisContext(f: f, saturation: setup.saturation, nanAny: setup.nanAny)
+        var mismatches: [Mismatch] = []
+        var hypotheses: HypothesisCounter? = nil
+        if case .binary(let a) = inputData, !setup.mode.isStochastic {
+            hypotheses = HypothesisCounter(f, rounding: setup.mode, saturation: setup.saturation, source: a.elementType,
+                                           nanAny: setup.nanAny)
+        }
+        var chunkClaims: [UInt32] = []
         var progress = Progress("verify \(input)", total: inputData.count)
         let n = inputData.count
         var expected = [UInt16](repeating: 0, count: min(chunkElements, n))
         for start in stride(from: 0, to: n, by: chunkElements) {
             let range = start..<min(start + chunkElements, n)
             try computeExpected(f, inputData, textValues, range, setup, random, into: &expected)
+            chunkClaims.removeAll(keepingCapacity: true)
             for k in 0..<range.count {
                 let p = start + k
                 let want = UInt32(expected[k])
                 let claim = try claims.claim(at: mapping.claimedPosition(p))
-                result.checked += 1
+                if hypotheses != nil {
+                    switch claim {
+                    case .code(let c): chunkClaims.append(c)
+                    case .nanValue: chunkClaims.append(HypothesisCounter.nanClaim)
+                    case .notRepresentable: chunkClaims.append(HypothesisCounter.invalidClaim)
+                    }
+                }
                 if case .code(let c) = claim {
-                    if c == want || (setup.nanAny && f.classify(c) == .nan && f.classify(want) == .nan) { continue }
+                    if context.same(c, want) { continue }
                 } else if case .nanValue = claim, f.classify(want) == .nan {
                     continue
                 }
                 let x = referenceInput(inputData, textValues, p)
-                let mode = setup.mode.isStochastic ? setup.mode.withRandomValue(random.value(p)) : setup.mode
-                let diagnosis: Diagnosis
+                let mode = elementMode(setup, random, p)
+                let mask: UInt32
                 switch claim {
-                case .code(let c):
-                    diagnosis = diagnose(x, claim: c, expected: want, f, mode, setup.saturation, nanAny: setup.nanAny)
+                case .code(let c): mask = context.candidates(x, claim: c, expected: want, mode: mode)
                 case .nanValue:
                     // A NaN value stands for any NaN code of the format.
-                    if f.hasNaN {
-                        diagnosis = diagnose(x, claim: f.nanCode(negative: x.nanNegative), expected: want, f, mode,
-                                             setup.saturation, nanAny: true)
-                    } else {
-                        diagnosis = Diagnosis(key: "nan-mapping", detail: "the claimed value is NaN, which \(f.name) "
-                                              + "cannot hold; the reference gives \(describe(want, f))")
-                    }
-                case .notRepresentable(let text):
-                    diagnosis = Diagnosis(key: "not-representable", detail: "the claim \(text) is not a value of \(f.name)")
+                    mask = f.hasNaN
+                        ? DiagnosisContext(f: f, saturation: setup.saturation, nanAny: true)
+                            .candidates(x, claim: f.nanCode(negative: x.nanNegative), expected: want, mode: mode)
+                        : 1 << UInt32(Candidate.index("nan-mapping", "nan-produced-or-lost"))
+                case .notRepresentable: mask = 1 << UInt32(Candidate.index("not-representable"))
                 }
-                result.add(diagnosis, detail: {
-                    mismatchDetail(p, inputData, mapping, x, claim, want, f, diagnosis, mode)
-                })
+                mismatches.append(Mismatch(position: p, claim: claim, expected: want, mask: mask))
+            }
+            if hypotheses != nil, case .binary(let a) = inputData {
+                a.withElements(range) { raw in
+                    hypotheses!.add(raw, type: a.elementType, claims: chunkClaims, threads: threads)
+                }
             }
             progress.update(range.upperBound)
         }
         progress.finish()
+        let masks = mismatches.map(\.mask)
+        let penalty = Candidate.all.indices.map { c -> Int in
+            guard let h = hypotheses, let d = h.disagreements(for: Candidate.all[c], rounding: setup.mode,
+                                                              saturation: setup.saturation) else { return 0 }
+            // Elements the hypothesis contradicts that the reference gets right.
+            let covered = masks.filter { $0 & (1 << UInt32(c)) != 0 }.count
+            return max(0, d - (mismatches.count - covered))
+        }
+        let (choice, order) = chooseExplanations(masks, penalty: penalty)
+        var result = VerifyResult(checked: n, mismatching: mismatches.count)
+        for i in mismatches.indices {
+            result.counts[choice[i].map { Candidate.all[$0].key } ?? "wrong-code", default: 0] += 1
+        }
+        result.explanations = order.map { (Candidate.all[$0.0], $0.1) }
+        if let h = hypotheses {
+            result.hypotheses = zip(h.hypotheses, h.disagreements).sorted { $0.1 < $1.1 }.map { ($0.0, $0.1) }
+        }
+        let unexplained = choice.filter { $0 == nil }.count
+        if unexplained > 0 { result.explanations.append((Candidate(key: "wrong-code", variant: nil), unexplained)) }
+        for (i, m) in mismatches.prefix(maxReport).enumerated() {
+            let x = referenceInput(inputData, textValues, m.position)
+            let mode = elementMode(setup, random, m.position)
+            let diagnosis: Diagnosis
+            switch m.claim {
+            case .code(let c): diagnosis = context.diagnosis(choice[i], x, claim: c, expected: m.expected, mode: mode)
+            case .nanValue:
+                diagnosis = f.hasNaN
+                    ? DiagnosisContext(f: f, saturation: setup.saturation, nanAny: true)
+                        .diagnosis(choice[i], x, claim: f.nanCode(negative: x.nanNegative), expected: m.expected, mode: mode)
+                    : Diagnosis(key: "nan-mapping", detail: "the claimed value is NaN, which \(f.name) cannot hold; "
+                                + "the reference gives \(describe(m.expected, f))")
+            case .notRepresentable(let text):
+                diagnosis = Diagnosis(key: "not-representable", detail: "the claim \(text) is not a value of \(f.name)")
+            }
+            result.details.append(mismatchDetail(m.position, inputData, mapping, x, m.claim, m.expected, f, diagnosis, mode))
+        }
         let header = reportHeader(f, setup, inputData, claimedData, claims)
         let json = JSON.object(header + result.jsonFields())
         if let report {
@@ -119,6 +167,11 @@ struct VerifyCommand: ParsableCommand {
             printText(f, setup, inputData, claimedData, claims, result)
         }
         if result.mismatching > 0 { throw ExitCode(1) }
+    }
+
+    /// The rounding mode of element `p`: the mode itself, or for a stochastic mode the mode with R_p.
+    func elementMode(_ setup: Setup, _ random: RandomValues, _ p: Int) -> RoundingMode {
+        setup.mode.isStochastic ? setup.mode.withRandomValue(random.value(p)) : setup.mode
     }
 
     struct Setup {

@@ -1,0 +1,132 @@
+import Minifloat
+import MinifloatIO
+
+/// Whole-array hypotheses: "the claims are what rounding mode m with saturation s gives", or "what
+/// the reference gives after a cast to float32 (float16, bfloat16) first". Each is tested on every
+/// element, matching or not, so that a cause that fits the mismatches but contradicts the matches
+/// (ties-up looks like round-toward-positive on ties alone) is not preferred.
+struct Hypothesis: Equatable {
+    let rounding: RoundingMode
+    let saturation: SaturationMode
+    /// The narrower type the input is cast to first (nearest even), or nil.
+    let via: Format?
+
+    var label: String {
+        "\(rounding.shortName) \(saturation.shortName)" + (via.map { " through \($0.name == "binary32" ? "float32" : $0.name == "binary16" ? "float16" : "bfloat16")" } ?? "")
+    }
+}
+
+/// Counts, for each hypothesis, the elements whose claim it contradicts.
+struct HypothesisCounter {
+    let f: Format
+    let hypotheses: [Hypothesis]
+    var disagreements: [Int]
+    let nanAny: Bool
+
+    /// The hypotheses for a deterministic reference (`rounding`, `saturation`) on `source` inputs:
+    /// every other deterministic mode and saturation, and the reference through each narrower type.
+    init(_ f: Format, rounding: RoundingMode, saturation: SaturationMode, source: ElementType, nanAny: Bool) {
+        self.f = f
+        self.nanAny = nanAny
+        var list: [Hypothesis] = []
+        for m in RoundingMode.deterministic {
+            for s in [SaturationMode.satFinite, .satPropagate, .satNone] where !(m == rounding && s == saturation) {
+                list.append(Hypothesis(rounding: m, saturation: s, via: nil))
+            }
+        }
+        let narrower: [Format]
+        switch source {
+        case .float64: narrower = [.binary32, .binary16, .bfloat16]
+        case .float32: narrower = [.binary16, .bfloat16]
+        default: narrower = []
+        }
+        for t in narrower { list.append(Hypothesis(rounding: rounding, saturation: saturation, via: t)) }
+        hypotheses = list
+        disagreements = Array(repeating: 0, count: list.count)
+    }
+
+    /// Claim codes of a chunk: a code, or `nanClaim` (a NaN value: any NaN matches), or
+    /// `invalidClaim` (never matches).
+    static let nanClaim: UInt32 = 0xFFFF_FFFE, invalidClaim: UInt32 = 0xFFFF_FFFF
+
+    /// Adds a chunk: `raw` holds `claims.count` native-endian source elements of `type`.
+    mutating func add(_ raw: UnsafeRawBufferPointer, type: ElementType, claims: [UInt32], threads: Int?) {
+        let n = claims.count
+        var codes = [UInt16](repeating: 0, count: n)
+        var castBits = [UInt16](repeating: 0, count: n)
+        var castBits32 = [UInt32](repeating: 0, count: n)
+        for (h, hypothesis) in hypotheses.enumerated() {
+            codes.withUnsafeMutableBufferPointer { out in
+                if let via = hypothesis.via {
+                    // Cast first (the fast codec is the correctly rounded cast), then encode the cast values.
+                    if via == .binary32 {
+                        castBits32.withUnsafeMutableBufferPointer { c in
+                            encode(Format.binary32, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads)
+                        }
+                        castBits32.withUnsafeBytes { encode(f, $0, .float32, n, into: out, hypothesis.rounding, hypothesis.saturation, threads) }
+                    } else {
+                        castBits.withUnsafeMutableBufferPointer { c in
+                            encode(via, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads)
+                        }
+                        castBits.withUnsafeBytes {
+                            encode(f, $0, via == .binary16 ? .float16 : .bfloat16, n, into: out, hypothesis.rounding,
+                                   hypothesis.saturation, threads)
+                        }
+                    }
+                } else {
+                    encode(f, raw, type, n, into: out, hypothesis.rounding, hypothesis.saturation, threads)
+                }
+            }
+            var count = 0
+            for i in 0..<n where !agrees(claims[i], UInt32(codes[i])) { count += 1 }
+            disagreements[h] += count
+        }
+    }
+
+    func agrees(_ claim: UInt32, _ code: UInt32) -> Bool {
+        if claim == code { return true }
+        if claim == HypothesisCounter.invalidClaim { return false }
+        let codeIsNaN = f.classify(code) == .nan
+        if claim == HypothesisCounter.nanClaim { return codeIsNaN }
+        return nanAny && codeIsNaN && f.classify(claim) == .nan
+    }
+
+    /// Disagreements of the hypothesis a candidate stands for, or nil for a local candidate.
+    func disagreements(for candidate: Candidate, rounding: RoundingMode, saturation: SaturationMode) -> Int? {
+        guard let value = candidate.variant?.value else { return nil }
+        let wanted: Hypothesis
+        switch candidate.key {
+        case "saturation":
+            guard let s = [SaturationMode.satFinite, .satPropagate, .satNone].first(where: { $0.shortName == value }) else { return nil }
+            wanted = Hypothesis(rounding: rounding, saturation: s, via: nil)
+        case "other-rounding":
+            guard let m = RoundingMode.deterministic.first(where: { $0.shortName == value }) else { return nil }
+            wanted = Hypothesis(rounding: m, saturation: saturation, via: nil)
+        case "double-rounding":
+            let via: Format = value == "float32" ? .binary32 : value == "float16" ? .binary16 : .bfloat16
+            wanted = Hypothesis(rounding: rounding, saturation: saturation, via: via)
+        default:
+            return nil
+        }
+        return hypotheses.firstIndex(of: wanted).map { disagreements[$0] }
+    }
+}
+
+/// Encodes `n` elements of `type` in `raw` into `out` (any code width).
+func encode<Code: FixedWidthInteger & UnsignedInteger>(
+    _ f: Format, _ raw: UnsafeRawBufferPointer, _ type: ElementType, _ n: Int, into out: UnsafeMutableBufferPointer<Code>,
+    _ m: RoundingMode, _ s: SaturationMode, _ threads: Int?
+) {
+    guard n > 0, let base = raw.baseAddress else { return }
+    switch type {
+    case .float32: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n), into: out,
+                            rounding: m, saturation: s, threads: threads)
+    case .float64: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: n), into: out,
+                            rounding: m, saturation: s, threads: threads)
+    case .float16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: n), into: out,
+                            rounding: m, saturation: s, threads: threads)
+    case .bfloat16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: BFloat16.self), count: n), into: out,
+                             rounding: m, saturation: s, threads: threads)
+    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer source")
+    }
+}
