@@ -1,0 +1,104 @@
+import Foundation
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+import Testing
+
+/// Whether `python3` can import numpy and ml_dtypes (installed here from PyPI; not a dependency).
+let pythonWithMLDtypes: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import numpy, ml_dtypes"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}()
+
+func runPython(_ script: String) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    let err = Pipe()
+    process.standardError = err
+    try process.run()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, message)
+}
+
+/// The end-to-end check of docs/validating.md: `gen` writes cases, ml_dtypes 0.6 quantizes them in
+/// Python (`x.astype(ml_dtypes.float8_e4m3fn)`), `verify` checks its output; the counts and
+/// diagnoses are then checked against the oracle here, element by element.
+@Suite("End to end with ml_dtypes", .enabled(if: pythonWithMLDtypes, "python3 with numpy and ml_dtypes is not importable"))
+struct EndToEndTests {
+    @Test(arguments: [("e4m3fn", "float8_e4m3fn", "f32"), ("e4m3fn", "float8_e4m3fn", "f64"),
+                      ("e5m2", "float8_e5m2", "f64"), ("e2m1fn", "float4_e2m1fn", "f32"),
+                      ("e3m2fn", "float6_e3m2fn", "f32"), ("e8m0fnu", "float8_e8m0fnu", "f32")])
+    func mlDtypesCasts(format: String, dtype: String, from: String) throws {
+        let f = try Format.named(format)
+        let base = NSTemporaryDirectory() + "minifloat-e2e-\(UUID().uuidString)"
+        let cases = base + "-cases.npy", claimed = base + "-claimed.npy"
+        defer { for p in [cases, claimed] { try? FileManager.default.removeItem(atPath: p) } }
+        let g = try runMinifloat(["gen", format, "--from", from, "--count", "3000", "--output", cases])
+        #expect(g.status == 0, "\(g.stderr)")
+        let (status, message) = try runPython("""
+            import warnings, numpy as np, ml_dtypes
+            warnings.simplefilter('ignore')
+            x = np.load('\(cases)')
+            np.save('\(claimed)', x.astype(ml_dtypes.\(dtype)).view(np.uint8))
+            """)
+        #expect(status == 0, "\(message)")
+        let (verifyStatus, report, text) = try runVerify([format, "--input", cases, "--claimed", claimed])
+        // The oracle's own count of differences.
+        let (_, bits) = try readAllBits(cases)
+        let (_, claims) = try readAllBits(claimed)
+        let xs = bits.map { from == "f64" ? Double(bitPattern: $0) : Double(Float(bitPattern: UInt32($0))) }
+        let expected = xs.map { oracleCode($0, f, .nearestTiesToEven, .satNone) }
+        let differing = xs.indices.filter { UInt64(expected[$0]) != claims[$0] }
+        #expect(verifyStatus == (differing.isEmpty ? 0 : 1), "\(text)")
+        #expect(report["checked"] as? Int == xs.count && report["mismatching"] as? Int == differing.count, "\(text)")
+        let mismatches = report["mismatches"] as? [[String: Any]] ?? []
+        #expect(mismatches.map { $0["index"] as? Int } == differing.map { Optional($0) })
+        for m in mismatches {
+            let i = m["index"] as! Int
+            let d = m["diagnosis"] as! [String: Any]
+            let x = xs[i], claim = UInt32(claims[i])
+            switch d["kind"] as? String {
+            case "double-rounding":
+                // ml_dtypes casts float64 through float32 (formats.md 3, ml_dtypes #401).
+                #expect(d["via"] as? String == "float32")
+                let viaF32 = Oracle.nearest(ExactValue(x), in: .binary32, nanNegative: x.sign == .minus)
+                #expect(Oracle.Bracket(viaF32, f).code(rounding: .nearestTiesToEven, saturation: .satNone) == claim)
+            case "tie-break":
+                // ml_dtypes rounds E8M0 ties up (formats.md: implicit bit used as the LSB).
+                #expect(Oracle.Bracket(ExactValue(x), f).isTie && d["matches_rounding"] as? String == "rna")
+                #expect(oracleCode(x, f, .nearestTiesToAway, .satNone) == claim)
+            case "subnormal-input":
+                #expect(x != 0 && abs(x) < 0x1p-126)
+            case "nan-mapping" where d["case"] as? String == "nan-input":
+                // ml_dtypes 0.6 FP4/FP6: +NaN gives 0b1..0 (-0, as Minifloat), but -NaN gives +0.
+                #expect(x.isNaN && x.sign == .minus && claim == 0)
+            case "nan-mapping":
+                // E8M0 has no zero: ml_dtypes maps 0 to NaN, Minifloat to the least value (docs/semantics.md 4).
+                #expect(x == 0 && Oracle.classify(claim, in: f) == .nan)
+            default:
+                Issue.record("unexpected diagnosis \(d) for x = \(x)")
+            }
+        }
+        switch (format, from) {
+        case ("e4m3fn", "f32"):
+            #expect(differing.isEmpty)  // ml_dtypes from float32 is exactly rne satnone here
+        case ("e2m1fn", "f32"), ("e3m2fn", "f32"):
+            // ... except negative NaNs, which gen includes.
+            #expect(!differing.isEmpty && differing.allSatisfy { xs[$0].isNaN && xs[$0].sign == .minus })
+        case (_, "f64"):
+            #expect(!differing.isEmpty)
+            let behaviours = report["other_behaviours"] as? [[String: Any]] ?? []
+            #expect(behaviours.first?["through"] as? String == "binary32" && behaviours.first?["disagreements"] as? Int == 0)
+        default:
+            #expect(!differing.isEmpty)
+        }
+    }
+}
