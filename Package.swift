@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "Minifloat", targets: ["Minifloat"]),
         .library(name: "MinifloatOracle", targets: ["MinifloatOracle"]),
         .executable(name: "minifloat", targets: ["minifloat"]),
+        // The C library: include/minifloat.h (in Sources/MinifloatC/include), libMinifloatC.so.
+        .library(name: "MinifloatC", type: .dynamic, targets: ["MinifloatC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -20,6 +22,8 @@ let package = Package(
         // The exact reference: GMP rationals, a plain transcription of the specs.
         // It uses the core's *format descriptions* only, never its rounding code.
         .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"], exclude: ["README.md"]),
+        // The C interface: @_cdecl wrappers over the core, declared in include/minifloat.h.
+        .target(name: "MinifloatC", dependencies: ["Minifloat"], exclude: ["include", "README.md"]),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
         .target(name: "MinifloatIO", exclude: ["README.md"]),
         .executableTarget(

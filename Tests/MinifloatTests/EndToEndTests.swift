@@ -101,4 +101,29 @@ struct EndToEndTests {
             #expect(!differing.isEmpty)
         }
     }
+
+    /// Examples/python/minifloat_ctypes.py (the ctypes example of docs/validating.md) runs and
+    /// prints the oracle's codes.
+    @Test func ctypesExample() throws {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let library = try #require([bundleDirectory, bundleDirectory.deletingLastPathComponent()]
+            .map { $0.appendingPathComponent("libMinifloatC.so").path }
+            .first { FileManager.default.fileExists(atPath: $0) })
+        let script = CLibraryTests.packageRoot.appendingPathComponent("Examples/python/minifloat_ctypes.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, library]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let xs: [Float] = [464, 464.0001, 0.1, -1000, 2.5]
+        let codes = xs.map { String(format: "0x%02x", oracleCode(Double($0), .e4m3fn, .nearestTiesToEven, .satFinite)) }
+        #expect(output.contains("codes  " + codes.joined(separator: " ")), "\(output)")
+        let nonSaturating = oracleCode(Double(Float(464.0001)), .e4m3fn, .nearestTiesToEven, .satNone)
+        #expect(output.contains("464.0001 non-saturating: 0x\(String(nonSaturating, radix: 16))"), "\(output)")
+        #expect(output.contains("error: unknown format 'e4m3fx'"))
+    }
 }

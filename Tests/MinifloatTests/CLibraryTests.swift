@@ -1,0 +1,72 @@
+import Foundation
+import Minifloat
+import MinifloatOracle
+import Testing
+
+/// Builds Examples/c/example.c against libMinifloatC.so (built next to the test bundle), runs it,
+/// and checks every line it prints against the oracle.
+@Suite("C library")
+struct CLibraryTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, o, e)
+    }
+
+    @Test func exampleProgram() throws {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let libraryDirectory = try #require(
+            [bundleDirectory, bundleDirectory.deletingLastPathComponent()].first {
+                FileManager.default.fileExists(atPath: $0.appendingPathComponent("libMinifloatC.so").path)
+            }, "libMinifloatC.so not found near \(bundleDirectory.path)")
+        let binary = NSTemporaryDirectory() + "minifloat-example-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: binary) }
+        let root = Self.packageRoot.path
+        let (status, _, compileErrors) = try run("/usr/bin/env", [
+            "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/example.c", "-I", root + "/Sources/MinifloatC/include",
+            "-L", libraryDirectory.path, "-lMinifloatC", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
+        ])
+        #expect(status == 0, "\(compileErrors)")
+        let (exitStatus, output, errors) = try run(binary, [])
+        #expect(exitStatus == 0, "\(errors)")
+        let modes = Dictionary(uniqueKeysWithValues: RoundingMode.deterministic.map { ($0.shortName, $0) })
+        let sats: [String: SaturationMode] = ["satnone": .satNone, "satfinite": .satFinite, "satpropagate": .satPropagate]
+        var checked = 0
+        for line in output.split(separator: "\n") {
+            let w = line.split(separator: " ").map(String.init)
+            switch w[0] {
+            case "encode", "array":
+                let f = try Format.named(w[1])
+                // %.17g / %.9g print the double or float exactly enough to read it back.
+                let x = w[2] == "nan" ? Double.nan : w[2] == "-inf" ? -.infinity : Double(w[2])!
+                let want = oracleCode(x, f, modes[w[3]]!, sats[w[4]]!)
+                #expect(UInt32(w[5]) == want, "\(line)")
+            case "decode":
+                let f = try Format.named(w[1])
+                let value = Oracle.decode(UInt32(w[2])!, in: f)
+                let printed = w[3] == "nan" || w[3] == "-nan" ? ExactValue.nan : ExactValue(Double(w[3])!)
+                #expect(value == printed, "\(line)")
+            case "error":
+                let expectedStatus = ["unknown-format": "2", "code-range": "5", "random": "3", "rounding": "3",
+                                      "null": "1", "not-fp4": "7", "array-code-range": "5"][w[1]]
+                #expect(w[2] == expectedStatus, "\(line)")
+                #expect(w.count > 3, "no message: \(line)")
+            default:
+                Issue.record("unexpected line \(line)")
+            }
+            checked += 1
+        }
+        #expect(checked == 540 + 16 + 14 + 7 + 7)
+    }
+}
