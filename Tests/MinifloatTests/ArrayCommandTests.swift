@@ -139,4 +139,40 @@ struct ArrayCommandTests {
             #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) left \(out)")
         }
     }
+
+    /// Corrupted `.npy` files given to every array command: exit status 2, one line, no output file.
+    @Test func corruptedFilesThroughEveryCommand() throws {
+        let good = try writeNpy([Float](repeating: 1.5, count: 8), .float32)
+        let codes = try writeNpy([UInt8](repeating: 0x3C, count: 8), .uint8)
+        defer { for p in [good, codes] { try? FileManager.default.removeItem(atPath: p) } }
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: good)))
+        var corrupted: [[UInt8]] = [
+            Array(original[0..<5]), Array(original[0..<9]), Array(original[0..<60]), Array(original.dropLast()),
+            original + [0], [],
+        ]
+        var bad = original; bad[8] = 0xFF; bad[9] = 0xFF; corrupted.append(bad)          // header length past the end
+        bad = original; bad[6] = 9; corrupted.append(bad)                                  // version 9
+        bad = original; bad[12] = UInt8(ascii: "X"); corrupted.append(bad)                 // dict syntax
+        let text = String(decoding: original[10..<original.count - 32], as: UTF8.self)
+        for (from, to) in [("<f4", "<i8"), ("False", "Fals "), ("(8,)", "(9,)"), ("(8,)", "(-8)")] {
+            var b = original
+            let replaced = Array(text.replacingOccurrences(of: from, with: to).utf8)
+            b.replaceSubrange(10..<(10 + replaced.count), with: replaced)
+            corrupted.append(b)
+        }
+        let out = NSTemporaryDirectory() + "minifloat-\(UUID().uuidString).npy"
+        for (k, bytes) in corrupted.enumerated() {
+            let path = try temporaryFile(bytes)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            for arguments in [["quantize", "e4m3fn", "--input", path, "--output", out],
+                              ["decode", "e4m3fn", "--input", path, "--output", out],
+                              ["verify", "e4m3fn", "--input", path, "--claimed", codes, "--report", out],
+                              ["verify", "e4m3fn", "--input", good, "--claimed", path, "--report", out]] {
+                let r = try runMinifloat(arguments)
+                #expect(r.status == 2 && r.stderr.hasPrefix("minifloat: error: ")
+                        && r.stderr.split(separator: "\n").count == 1, "case \(k) \(arguments[0]): \(r.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: out), "case \(k) \(arguments[0]) wrote \(out)")
+            }
+        }
+    }
 }
