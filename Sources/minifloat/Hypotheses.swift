@@ -22,12 +22,15 @@ struct HypothesisCounter {
     let hypotheses: [Hypothesis]
     var disagreements: [Int]
     let nanAny: Bool
+    /// Whether each code is a NaN (a table: this is asked for every disagreeing element).
+    let isNaN: [Bool]
 
     /// The hypotheses for a deterministic reference (`rounding`, `saturation`) on `source` inputs:
     /// every other deterministic mode and saturation, and the reference through each narrower type.
     init(_ f: Format, rounding: RoundingMode, saturation: SaturationMode, source: ElementType, nanAny: Bool) {
         self.f = f
         self.nanAny = nanAny
+        isNaN = (0...f.maxCode).map { f.classify($0) == .nan }
         var list: [Hypothesis] = []
         for m in RoundingMode.deterministic {
             for s in [SaturationMode.satFinite, .satPropagate, .satNone] where !(m == rounding && s == saturation) {
@@ -55,18 +58,32 @@ struct HypothesisCounter {
         var codes = [UInt16](repeating: 0, count: n)
         var castBits = [UInt16](repeating: 0, count: n)
         var castBits32 = [UInt32](repeating: 0, count: n)
+        // Only NaN claims (and any-NaN matching) need more than a comparison of codes.
+        let needsSlowPath = nanAny || claims.contains(HypothesisCounter.nanClaim)
         for (h, hypothesis) in hypotheses.enumerated() {
             codes.withUnsafeMutableBufferPointer { out in
                 if let via = hypothesis.via {
-                    // Cast first (the fast codec is the correctly rounded cast), then encode the cast values.
+                    // Cast first, as the hardware does (IEEE conversions, correctly rounded, ties to
+                    // even; Swift's Float(_:) and Float16(_:)); bfloat16 by the fast codec.
                     if via == .binary32 {
                         castBits32.withUnsafeMutableBufferPointer { c in
-                            encode(Format.binary32, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads)
+                            let xs = raw.bindMemory(to: Double.self)
+                            for i in 0..<n { c[i] = Float(xs[i]).bitPattern }
                         }
                         castBits32.withUnsafeBytes { encode(f, $0, .float32, n, into: out, hypothesis.rounding, hypothesis.saturation, threads) }
                     } else {
                         castBits.withUnsafeMutableBufferPointer { c in
-                            encode(via, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads)
+                            if via == .binary16 {
+                                if type == .float64 {
+                                    let xs = raw.bindMemory(to: Double.self)
+                                    for i in 0..<n { c[i] = Float16(xs[i]).bitPattern }
+                                } else {
+                                    let xs = raw.bindMemory(to: Float.self)
+                                    for i in 0..<n { c[i] = Float16(xs[i]).bitPattern }
+                                }
+                            } else {
+                                encode(via, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads)
+                            }
                         }
                         castBits.withUnsafeBytes {
                             encode(f, $0, via == .binary16 ? .float16 : .bfloat16, n, into: out, hypothesis.rounding,
@@ -78,7 +95,20 @@ struct HypothesisCounter {
                 }
             }
             var count = 0
-            for i in 0..<n where !agrees(claims[i], UInt32(codes[i])) { count += 1 }
+            claims.withUnsafeBufferPointer { c in
+                codes.withUnsafeBufferPointer { k in
+                    // Branch-free: half the elements may differ, and a branch per element mispredicts.
+                    var differing: UInt64 = 0
+                    for i in 0..<n {
+                        let d = c[i] ^ UInt32(k[i])
+                        differing &+= UInt64((d | (0 &- d)) >> 31)
+                    }
+                    count = Int(differing)
+                    if needsSlowPath {
+                        for i in 0..<n where c[i] != UInt32(k[i]) && agrees(c[i], UInt32(k[i])) { count -= 1 }
+                    }
+                }
+            }
             disagreements[h] += count
         }
     }
@@ -86,9 +116,9 @@ struct HypothesisCounter {
     func agrees(_ claim: UInt32, _ code: UInt32) -> Bool {
         if claim == code { return true }
         if claim == HypothesisCounter.invalidClaim { return false }
-        let codeIsNaN = f.classify(code) == .nan
+        let codeIsNaN = isNaN[Int(code)]
         if claim == HypothesisCounter.nanClaim { return codeIsNaN }
-        return nanAny && codeIsNaN && f.classify(claim) == .nan
+        return nanAny && codeIsNaN && isNaN[Int(claim)]
     }
 
     /// Disagreements of the hypothesis a candidate stands for, or nil for a local candidate.

@@ -120,6 +120,65 @@ struct ClaimReader {
         }
     }
 
+    /// The claims of input elements `range` as codes, `HypothesisCounter.nanClaim` for a NaN value
+    /// or `HypothesisCounter.invalidClaim` for anything not a code of the format. Reads the file in
+    /// bulk when the claimed file is in the input's storage order.
+    func codes(_ range: Range<Int>, mapping: IndexMapping, into out: inout [UInt32]) throws {
+        out.removeAll(keepingCapacity: true)
+        guard case .binary(let a) = data, mapping.identity else {
+            for p in range {
+                switch try claim(at: mapping.claimedPosition(p)) {
+                case .code(let c): out.append(c)
+                case .nanValue: out.append(HypothesisCounter.nanClaim)
+                case .notRepresentable: out.append(HypothesisCounter.invalidClaim)
+                }
+            }
+            return
+        }
+        let maxCode = f.maxCode
+        switch kind {
+        case .codes:
+            a.withElements(range) { raw in
+                if a.elementType.byteCount == 1 {
+                    for b in raw.bindMemory(to: UInt8.self) { out.append(UInt32(b) <= maxCode ? UInt32(b) : HypothesisCounter.invalidClaim) }
+                } else {
+                    for c in raw.bindMemory(to: UInt16.self) { out.append(UInt32(c) <= maxCode ? UInt32(c) : HypothesisCounter.invalidClaim) }
+                }
+            }
+        case .packed:
+            let bytes = (range.lowerBound / 2)..<((range.upperBound + 1) / 2)
+            a.withElements(bytes) { raw in
+                for p in range {
+                    out.append(UInt32(raw[p / 2 - bytes.lowerBound] >> UInt8(4 * (p % 2)) & 0xF))
+                }
+            }
+        case .values:
+            // A value of the format is encoded to its own code in any mode; it is one if decoding
+            // that code gives back the same bits (so -0 and +0 are told apart).
+            let n = range.count
+            var codes = [UInt16](repeating: 0, count: n)
+            var back = [Double](repeating: 0, count: n)
+            let f = self.f
+            a.withElements(range) { raw in
+                codes.withUnsafeMutableBufferPointer { c in
+                    encode(f, raw, a.elementType, n, into: c, .towardZero, .satNone, nil)
+                    back.withUnsafeMutableBufferPointer { f.decode(UnsafeBufferPointer(c), into: $0) }
+                }
+                func check(_ v: Double, _ i: Int) {
+                    if v.isNaN { out.append(HypothesisCounter.nanClaim) }
+                    else { out.append(back[i].bitPattern == v.bitPattern ? UInt32(codes[i]) : HypothesisCounter.invalidClaim) }
+                }
+                switch a.elementType {
+                case .float32: for (i, v) in raw.bindMemory(to: Float.self).enumerated() { check(Double(v), i) }
+                case .float64: for (i, v) in raw.bindMemory(to: Double.self).enumerated() { check(v, i) }
+                case .float16: for (i, v) in raw.bindMemory(to: Float16.self).enumerated() { check(Double(v), i) }
+                default:
+                    for (i, v) in raw.bindMemory(to: UInt16.self).enumerated() { check(Double(Float(bitPattern: UInt32(v) << 16)), i) }
+                }
+            }
+        }
+    }
+
     /// A claimed exact value (text) as a claim.
     static func claim(exact x: ExactValue, _ f: Format) -> Claim {
         if x.isNaN { return .nanValue }
@@ -336,7 +395,14 @@ extension VerifyCommand {
         if r.mismatching > 0, let best = r.hypotheses.first {
             let exact = r.exactBehaviours
             if !exact.isEmpty {
-                print("the claims are exactly what \(f.name) \(exact.map(\.label).joined(separator: " and ")) gives")
+                // The one closest to what was asked first: same saturation, then same rounding.
+                let ordered = exact.sorted { a, b in
+                    (a.saturation == setup.saturation ? 0 : 1, a.rounding == setup.mode ? 0 : 1)
+                        < (b.saturation == setup.saturation ? 0 : 1, b.rounding == setup.mode ? 0 : 1)
+                }
+                let others = ordered.dropFirst().map(\.label)
+                print("the claims are exactly what \(f.name) \(ordered[0].label) gives"
+                      + (others.isEmpty ? "" : " (on these inputs, so do \(others.joined(separator: ", ")))"))
             } else if best.1 < r.mismatching {
                 print("closest other behaviour: \(best.0.label) (\(best.1) disagreements)")
             }

@@ -68,11 +68,6 @@ struct VerifyCommand: ParsableCommand {
         let random = try RandomValues(mode: setup.mode, seed: seed, file: randomValues, count: inputData.count)
         let context = DiagnosisContext(f: f, saturation: setup.saturation, nanAny: setup.nanAny)
         var mismatches: [Mismatch] = []
-        var hypotheses: HypothesisCounter? = nil
-        if case .binary(let a) = inputData, !setup.mode.isStochastic {
-            hypotheses = HypothesisCounter(f, rounding: setup.mode, saturation: setup.saturation, source: a.elementType,
-                                           nanAny: setup.nanAny)
-        }
         var chunkClaims: [UInt32] = []
         var progress = Progress("verify \(input)", total: inputData.count)
         let n = inputData.count
@@ -80,22 +75,22 @@ struct VerifyCommand: ParsableCommand {
         for start in stride(from: 0, to: n, by: chunkElements) {
             let range = start..<min(start + chunkElements, n)
             try computeExpected(f, inputData, textValues, range, setup, random, into: &expected)
-            chunkClaims.removeAll(keepingCapacity: true)
+            try claims.codes(range, mapping: mapping, into: &chunkClaims)
             for k in 0..<range.count {
-                let p = start + k
                 let want = UInt32(expected[k])
-                let claim = try claims.claim(at: mapping.claimedPosition(p))
-                if hypotheses != nil {
-                    switch claim {
-                    case .code(let c): chunkClaims.append(c)
-                    case .nanValue: chunkClaims.append(HypothesisCounter.nanClaim)
-                    case .notRepresentable: chunkClaims.append(HypothesisCounter.invalidClaim)
-                    }
-                }
-                if case .code(let c) = claim {
+                let c = chunkClaims[k]
+                if c == want { continue }
+                let p = start + k
+                let claim: Claim
+                switch c {
+                case HypothesisCounter.nanClaim:
+                    if f.classify(want) == .nan { continue }
+                    claim = .nanValue
+                case HypothesisCounter.invalidClaim:
+                    claim = try claims.claim(at: mapping.claimedPosition(p))
+                default:
                     if context.same(c, want) { continue }
-                } else if case .nanValue = claim, f.classify(want) == .nan {
-                    continue
+                    claim = .code(c)
                 }
                 let x = referenceInput(inputData, textValues, p)
                 let mode = elementMode(setup, random, p)
@@ -112,14 +107,24 @@ struct VerifyCommand: ParsableCommand {
                 }
                 mismatches.append(Mismatch(position: p, claim: claim, expected: want, mask: mask))
             }
-            if hypotheses != nil, case .binary(let a) = inputData {
-                a.withElements(range) { raw in
-                    hypotheses!.add(raw, type: a.elementType, claims: chunkClaims, threads: threads)
-                }
-            }
             progress.update(range.upperBound)
         }
         progress.finish()
+        // Whole-array hypotheses, in a second pass, only when something differs.
+        var hypotheses: HypothesisCounter? = nil
+        if !mismatches.isEmpty, case .binary(let a) = inputData, !setup.mode.isStochastic {
+            var counter = HypothesisCounter(f, rounding: setup.mode, saturation: setup.saturation, source: a.elementType,
+                                            nanAny: setup.nanAny)
+            var second = Progress("verify \(input): other behaviours", total: n)
+            for start in stride(from: 0, to: n, by: chunkElements) {
+                let range = start..<min(start + chunkElements, n)
+                try claims.codes(range, mapping: mapping, into: &chunkClaims)
+                a.withElements(range) { raw in counter.add(raw, type: a.elementType, claims: chunkClaims, threads: threads) }
+                second.update(range.upperBound)
+            }
+            second.finish()
+            hypotheses = counter
+        }
         let masks = mismatches.map(\.mask)
         let penalty = Candidate.all.indices.map { c -> Int in
             guard let h = hypotheses, let d = h.disagreements(for: Candidate.all[c], rounding: setup.mode,
