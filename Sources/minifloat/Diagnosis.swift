@@ -227,21 +227,22 @@ struct DiagnosisContext {
     }
 }
 
-/// Chooses an explanation for every mismatch: greedily the candidate with the best score, the
-/// number of mismatches not yet explained that it is true of minus `penalty[c]` (how many matching
-/// elements its whole-array hypothesis contradicts; 0 for local candidates); earlier candidates win
-/// ties. What no candidate explains is `nil` (wrong-code). Returns the choice per mismatch and the
-/// chosen candidates with the number of mismatches each explains.
-func chooseExplanations(_ masks: [UInt32], penalty: [Int]) -> (choice: [Int?], order: [(Int, Int)]) {
-    var choice = [Int?](repeating: nil, count: masks.count)
-    var remaining = Array(masks.indices.filter { masks[$0] != 0 })
+/// Chooses the explanations: greedily the candidate with the best score, the number of
+/// mismatches not yet explained that it is true of minus `penalty[c]` (how many matching elements
+/// its whole-array hypothesis contradicts; 0 for local candidates); earlier candidates win ties.
+/// `maskCounts` holds each distinct set of true candidates (bit i: `Candidate.all[i]`) with how
+/// many mismatches have it. Returns the chosen candidates in order with the number of mismatches
+/// each explains; a mismatch is explained by the first chosen candidate in its set
+/// (`explanation(of:order:)`), and by none (wrong-code) if its set is empty.
+func chooseExplanations(_ maskCounts: [UInt32: Int], penalty: [Int]) -> [(Int, Int)] {
+    var remaining = maskCounts.filter { $0.key != 0 }
     var order: [(Int, Int)] = []
     while !remaining.isEmpty {
         var counts = [Int](repeating: 0, count: Candidate.all.count)
-        for i in remaining {
-            var m = masks[i]
+        for (mask, n) in remaining {
+            var m = mask
             while m != 0 {
-                counts[m.trailingZeroBitCount] += 1
+                counts[m.trailingZeroBitCount] += n
                 m &= m - 1
             }
         }
@@ -249,13 +250,14 @@ func chooseExplanations(_ masks: [UInt32], penalty: [Int]) -> (choice: [Int?], o
         func score(_ c: Int) -> Int { counts[c] - penalty[c] }
         guard let best = candidates.max(by: { score($0) < score($1) || (score($0) == score($1) && $0 > $1) }) else { break }
         order.append((best, counts[best]))
-        remaining.removeAll { i in
-            guard masks[i] & (1 << UInt32(best)) != 0 else { return false }
-            choice[i] = best
-            return true
-        }
+        remaining = remaining.filter { $0.key & (1 << UInt32(best)) == 0 }
     }
-    return (choice, order)
+    return order
+}
+
+/// The chosen explanation of a mismatch with candidate set `mask`, or nil (wrong-code).
+func explanation(of mask: UInt32, order: [(Int, Int)]) -> Int? {
+    order.first { mask & (1 << UInt32($0.0)) != 0 }?.0
 }
 
 /// How many representable values apart two finite codes are (both zeros count as one value).

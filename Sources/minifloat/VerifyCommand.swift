@@ -67,6 +67,10 @@ struct VerifyCommand: ParsableCommand {
                                        inputPath: input, claimedPath: claimed)
         let random = try RandomValues(mode: setup.mode, seed: seed, file: randomValues, count: inputData.count)
         let context = DiagnosisContext(f: f, saturation: setup.saturation, nanAny: setup.nanAny)
+        // Every mismatch's set of true explanations, counted by set (memory does not grow with the
+        // number of mismatches); the first --max-report mismatches are kept for the report.
+        var maskCounts: [UInt32: Int] = [:]
+        var mismatching = 0
         var mismatches: [Mismatch] = []
         var chunkClaims: [UInt32] = []
         var progress = Progress("verify \(input)", total: inputData.count)
@@ -105,14 +109,18 @@ struct VerifyCommand: ParsableCommand {
                         : 1 << UInt32(Candidate.index("nan-mapping", "nan-produced-or-lost"))
                 case .notRepresentable: mask = 1 << UInt32(Candidate.index("not-representable"))
                 }
-                mismatches.append(Mismatch(position: p, claim: claim, expected: want, mask: mask))
+                maskCounts[mask, default: 0] += 1
+                mismatching += 1
+                if mismatches.count < maxReport {
+                    mismatches.append(Mismatch(position: p, claim: claim, expected: want, mask: mask))
+                }
             }
             progress.update(range.upperBound)
         }
         progress.finish()
         // Whole-array hypotheses, in a second pass, only when something differs.
         var hypotheses: HypothesisCounter? = nil
-        if !mismatches.isEmpty, case .binary(let a) = inputData, !setup.mode.isStochastic {
+        if mismatching > 0, case .binary(let a) = inputData, !setup.mode.isStochastic {
             var counter = HypothesisCounter(f, rounding: setup.mode, saturation: setup.saturation, source: a.elementType,
                                             nanAny: setup.nanAny)
             var second = Progress("verify \(input): other behaviours", total: n)
@@ -125,35 +133,36 @@ struct VerifyCommand: ParsableCommand {
             second.finish()
             hypotheses = counter
         }
-        let masks = mismatches.map(\.mask)
         let penalty = Candidate.all.indices.map { c -> Int in
             guard let h = hypotheses, let d = h.disagreements(for: Candidate.all[c], rounding: setup.mode,
                                                               saturation: setup.saturation) else { return 0 }
             // Elements the hypothesis contradicts that the reference gets right.
-            let covered = masks.filter { $0 & (1 << UInt32(c)) != 0 }.count
-            return max(0, d - (mismatches.count - covered))
+            let covered = maskCounts.filter { $0.key & (1 << UInt32(c)) != 0 }.map(\.value).reduce(0, +)
+            return max(0, d - (mismatching - covered))
         }
-        let (choice, order) = chooseExplanations(masks, penalty: penalty)
-        var result = VerifyResult(checked: n, mismatching: mismatches.count)
-        for i in mismatches.indices {
-            result.counts[choice[i].map { Candidate.all[$0].key } ?? "wrong-code", default: 0] += 1
-        }
+        let order = chooseExplanations(maskCounts, penalty: penalty)
+        var result = VerifyResult(checked: n, mismatching: mismatching)
+        for (c, count) in order { result.counts[Candidate.all[c].key, default: 0] += count }
         result.explanations = order.map { (Candidate.all[$0.0], $0.1) }
         if let h = hypotheses {
             result.hypotheses = zip(h.hypotheses, h.disagreements).sorted { $0.1 < $1.1 }.map { ($0.0, $0.1) }
         }
-        let unexplained = choice.filter { $0 == nil }.count
-        if unexplained > 0 { result.explanations.append((Candidate(key: "wrong-code", variant: nil), unexplained)) }
-        for (i, m) in mismatches.prefix(maxReport).enumerated() {
+        let unexplained = mismatching - order.map(\.1).reduce(0, +)
+        if unexplained > 0 {
+            result.counts["wrong-code", default: 0] += unexplained
+            result.explanations.append((Candidate(key: "wrong-code", variant: nil), unexplained))
+        }
+        for m in mismatches {
+            let choice = explanation(of: m.mask, order: order)
             let x = referenceInput(inputData, textValues, m.position)
             let mode = elementMode(setup, random, m.position)
             let diagnosis: Diagnosis
             switch m.claim {
-            case .code(let c): diagnosis = context.diagnosis(choice[i], x, claim: c, expected: m.expected, mode: mode)
+            case .code(let c): diagnosis = context.diagnosis(choice, x, claim: c, expected: m.expected, mode: mode)
             case .nanValue:
                 diagnosis = f.hasNaN
                     ? DiagnosisContext(f: f, saturation: setup.saturation, nanAny: true)
-                        .diagnosis(choice[i], x, claim: f.nanCode(negative: x.nanNegative), expected: m.expected, mode: mode)
+                        .diagnosis(choice, x, claim: f.nanCode(negative: x.nanNegative), expected: m.expected, mode: mode)
                     : Diagnosis(key: "nan-mapping", detail: "the claimed value is NaN, which \(f.name) cannot hold; "
                                 + "the reference gives \(describe(m.expected, f))")
             case .notRepresentable(let text):
