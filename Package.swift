@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Minifloat", targets: ["Minifloat"]),
         .library(name: "MinifloatOracle", targets: ["MinifloatOracle"]),
+        .library(name: "LLMFP4", targets: ["LLMFP4"]),
         .executable(name: "minifloat", targets: ["minifloat"]),
         // The C library: include/minifloat.h (in Sources/MinifloatC/include), libMinifloatC.so.
         .library(name: "MinifloatC", type: .dynamic, targets: ["MinifloatC"]),
@@ -22,6 +23,8 @@ let package = Package(
         // The exact reference: GMP rationals, a plain transcription of the specs.
         // It uses the core's *format descriptions* only, never its rounding code.
         .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"], exclude: ["README.md"]),
+        // LLM-FP4: the paper's quantizer (float and exact), channel offsets, weight folding.
+        .target(name: "LLMFP4", dependencies: ["Minifloat", "MinifloatOracle"], exclude: ["README.md"]),
         // The C interface: @_cdecl wrappers over the core, declared in include/minifloat.h.
         .target(name: "MinifloatC", dependencies: ["Minifloat"], exclude: ["include", "README.md"]),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
@@ -29,13 +32,13 @@ let package = Package(
         .executableTarget(
             name: "minifloat",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "MinifloatTests",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     ]
