@@ -62,9 +62,9 @@ struct ProofRandom {
 
 /// Case counts, reported in docs/llm-fp4.md.
 enum ProofCounts {
-    static let equivariance = 4000
-    static let properties = 3000
-    static let folds = 300
+    static let equivariance = 20000
+    static let properties = 10000
+    static let folds = 1000
 }
 
 @Suite("LLM-FP4: the quantizer")
