@@ -12,7 +12,7 @@ struct MinifloatCommand: ParsableCommand {
         abstract: "The exact reference for FP4, FP6, FP8 and custom low-precision floating point.",
         discussion: "Format names: run 'minifloat formats'; custom formats are written [u]e<E>m<M>[b<B>][fn|fnuz|ieee].",
         subcommands: [FormatsCommand.self, TableCommand.self, QuantizeCommand.self, DecodeCommand.self,
-                      VerifyCommand.self, GenCommand.self, BenchCommand.self, SweepCommand.self])
+                      VerifyCommand.self, GenCommand.self, BenchCommand.self, SweepCommand.self, FPQCommand.self])
 
     /// Runs a command; every failure is one line on stderr and exit status 2 (help exits 0).
     static func main() {
