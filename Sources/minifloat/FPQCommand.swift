@@ -38,7 +38,7 @@ struct FPQQuantizeCommand: ParsableCommand {
             """)
 
     @Option(help: "The format, E<e>M<m> (e2m1, e3m0, e1m2, ...).") var format: String
-    @Option(help: "The real exponent bias b.") var bias: Double?
+    @Option(help: "The real exponent bias b (a negative one as --bias=-1.5).") var bias: Double?
     @Option(help: "The largest value Qmax (sets b by Eq. 7).") var maxval: String?
     @Option(help: "Rounding of the exact form: rne (the paper's) | rna | rtz | rtp | rtn | rto.") var rounding = "rne"
     @Argument(parsing: .allUnrecognized, help: "Values (decimal, p/q, hex float).") var values: [String] = []
