@@ -1,4 +1,5 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -25,10 +26,13 @@ let package = Package(
         .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"], exclude: ["README.md"]),
         // LLM-FP4: the paper's quantizer (float and exact), channel offsets, weight folding.
         .target(name: "LLMFP4", dependencies: ["Minifloat", "MinifloatOracle"], exclude: ["README.md"]),
+        // The properties the fuzz targets check, also replayed by the tests (Fuzz/README.md).
+        .target(name: "FuzzChecks", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4"],
+                path: "Fuzz/Checks"),
         // The C interface: @_cdecl wrappers over the core, declared in include/minifloat.h.
         .target(name: "MinifloatC", dependencies: ["Minifloat"], exclude: ["include", "README.md"]),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
-        .target(name: "MinifloatIO", exclude: ["README.md"]),
+        .target(name: "MinifloatIO", dependencies: ["Minifloat"], exclude: ["README.md"]),
         .executableTarget(
             name: "minifloat",
             dependencies: [
@@ -38,8 +42,18 @@ let package = Package(
         .testTarget(
             name: "MinifloatTests",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4", "FuzzChecks",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     ]
 )
+
+// libFuzzer targets, only when MINIFLOAT_FUZZ is set (they have no main without -sanitize=fuzzer):
+// MINIFLOAT_FUZZ=1 swift build -c release --product fuzz-differential --sanitize=fuzzer --scratch-path .build-fuzz
+// (Fuzz/run.sh does this).
+if ProcessInfo.processInfo.environment["MINIFLOAT_FUZZ"] != nil {
+    for name in ["differential", "roundtrip", "parsers", "llmfp4"] {
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzChecks"], path: "Fuzz/Targets/\(name)"))
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+    }
+}

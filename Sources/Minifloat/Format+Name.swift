@@ -60,29 +60,38 @@ extension Format {
     /// Catalog names and aliases within a small edit distance of `s`, closest first (at most 5).
     public static func closeMatches(to s: String) -> [String] {
         let target = Array(normalize(s))
+        // No catalog name is longer than 32 characters: a longer text is close to none (and the
+        // quadratic distance below is not worth computing for it).
+        guard target.count <= 48 else { return [] }
         let limit = max(2, target.count / 3)
         var scored: [(Int, String)] = []
         var seen = Set<String>()
         for entry in catalog {
             for candidate in [entry.format.name] + entry.aliases where !seen.contains(candidate) {
                 seen.insert(candidate)
-                let d = editDistance(target, Array(candidate))
+                if abs(candidate.count - target.count) > limit { continue }  // the distance is at least this
+                let d = editDistance(target, Array(candidate), limit: limit)
                 if d <= limit { scored.append((d, candidate)) }
             }
         }
         return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(5).map(\.1)
     }
 
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    /// The Levenshtein distance, or any value above `limit` once it must exceed it.
+    static func editDistance(_ a: [Character], _ b: [Character], limit: Int = .max) -> Int {
         if a.isEmpty { return b.count }
         var previous = Array(0...b.count)
+        var current = previous
         for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
+            current[0] = i
+            var rowMinimum = i
             for j in stride(from: 1, through: b.count, by: 1) {
                 current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1,
                                        previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                rowMinimum = Swift.min(rowMinimum, current[j])
             }
-            previous = current
+            if rowMinimum > limit { return rowMinimum }  // rows never decrease
+            swap(&previous, &current)
         }
         return previous[b.count]
     }

@@ -111,10 +111,10 @@ public enum FormatError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalid(let why): return "invalid format: \(why)"
+        case .invalid(let why): return "invalid format: \(why.singleLine)"
         case .unknownName(let name, let close):
             let hint = close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?"
-            return "unknown format '\(name)'\(hint) (run 'minifloat formats' for the list, or give [u]e<E>m<M>[b<B>][fn|fnuz|ieee])"
+            return "unknown format '\(name.quotedForMessage())'\(hint) (run 'minifloat formats' for the list, or give [u]e<E>m<M>[b<B>][fn|fnuz|ieee])"
         }
     }
 }

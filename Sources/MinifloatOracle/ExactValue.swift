@@ -59,7 +59,7 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
 public struct NumberSyntaxError: Error, CustomStringConvertible, Equatable {
     public let text: String
     public var description: String {
-        "malformed number '\(text)': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"
+        "malformed number '\(text.quotedForMessage())': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"
     }
 }
 

@@ -35,7 +35,7 @@ struct MinifloatCommand: ParsableCommand {
 
     static func fail(_ message: String) -> Never {
         var stderr = StandardError()
-        print("minifloat: error: \(message)", to: &stderr)
+        print("minifloat: error: \(message.singleLine)", to: &stderr)
         Glibc.exit(2)
     }
 }

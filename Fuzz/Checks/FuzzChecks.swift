@@ -1,0 +1,151 @@
+import LLMFP4
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+
+/// The properties the fuzz targets check, as plain functions: each returns nil when the property
+/// holds and a one-line description of the failure otherwise. The fuzz targets (Fuzz/Targets) trap
+/// on a failure so that libFuzzer records the input; the test suite replays the committed corpora
+/// and random inputs through the same functions (`FuzzReplayTests`).
+public enum FuzzChecks {
+    /// Formats the differential check draws from: the catalog up to 16 bits plus custom EeMm formats.
+    static let catalog: [Format] = Format.catalog.map(\.format).filter { $0.bitWidth <= 16 }
+
+    static func format(_ input: inout FuzzInput) -> Format {
+        if input.byte() & 1 == 0 { return catalog[input.choice(catalog.count)] }
+        // A custom format: 1-5 exponent bits, 0-6 mantissa bits, a bias around the default, a scheme.
+        let e = 1 + input.choice(5), m = input.choice(7)
+        let schemes: [String] = ["", "fn", "fnuz", "ieee"]
+        let scheme = schemes[input.choice(4)]
+        let bias = (1 << (e - 1)) - 1 + input.choice(7) - 3
+        let name = "e\(e)m\(m)b\(bias)\(scheme)"
+        return (try? Format.named(name)) ?? .e4m3fn
+    }
+
+    static func rounding(_ input: inout FuzzInput) -> RoundingMode {
+        let k = input.choice(9)
+        if k < 6 { return RoundingMode.deterministic[k] }
+        let bits = 1 + input.choice(32)
+        let random = input.uint64() & ((1 << UInt64(bits)) - 1)
+        switch k {
+        case 6: return .stochasticA(bits: bits, random: random)
+        case 7: return .stochasticB(bits: bits, random: random)
+        default: return .stochasticC(bits: bits, random: random)
+        }
+    }
+
+    static func saturation(_ input: inout FuzzInput) -> SaturationMode {
+        [SaturationMode.satFinite, .satPropagate, .satNone][input.choice(3)]
+    }
+
+    /// Differential: the fast scalar encode of a Double, Float, Float16 or bfloat16 (any bits, so
+    /// NaN payloads, subnormals and infinities included) equals the oracle's code, and the fast
+    /// decode of that code equals the oracle's value.
+    public static func differential(_ data: UnsafeRawBufferPointer) -> String? {
+        var input = FuzzInput(data)
+        let f = format(&input), mode = rounding(&input), sat = saturation(&input)
+        let kind = input.choice(4)
+        let bits = input.uint64()
+        let x: Double, fast: UInt32
+        switch kind {
+        case 0: x = Double(bitPattern: bits); fast = f.encode(x, rounding: mode, saturation: sat)
+        case 1:
+            let v = Float(bitPattern: UInt32(truncatingIfNeeded: bits)); x = Double(v)
+            fast = f.encode(v, rounding: mode, saturation: sat)
+        case 2:
+            let v = Float16(bitPattern: UInt16(truncatingIfNeeded: bits)); x = Double(v)
+            fast = f.encode(v, rounding: mode, saturation: sat)
+        default:
+            let v = BFloat16(bitPattern: UInt16(truncatingIfNeeded: bits)); x = Double(Float(v))
+            fast = f.encode(v, rounding: mode, saturation: sat)
+        }
+        let oracle = Oracle.Bracket(ExactValue(x), f).code(rounding: mode, saturation: sat, nanNegative: x.sign == .minus)
+        guard fast == oracle else {
+            return "\(f.name) \(mode.shortName) \(sat.shortName) x=\(x) (bits \(String(bits, radix: 16)), kind \(kind)): fast \(fast), oracle \(oracle)"
+        }
+        let value = Oracle.decode(fast, in: f)
+        let decoded = f.decode(fast)
+        switch value {
+        case .nan: if !decoded.isNaN { return "\(f.name) decode \(fast): \(decoded), oracle nan" }
+        case .infinity(let negative): if decoded != (negative ? -.infinity : .infinity) { return "\(f.name) decode \(fast)" }
+        case .finite:
+            if ExactValue(decoded) != value { return "\(f.name) decode \(fast): \(decoded), oracle \(value)" }
+        }
+        return nil
+    }
+
+    /// Round trip: for a canonical code, decode then encode gives the code back in every
+    /// deterministic mode and saturation; quantize is idempotent on any input.
+    public static func roundTrip(_ data: UnsafeRawBufferPointer) -> String? {
+        var input = FuzzInput(data)
+        let f = format(&input)
+        let code = input.uint32() & f.maxCode
+        let sat = saturation(&input)
+        if f.isCanonical(code) && f.classify(code) != .nan {
+            let v = f.decode(code)
+            for mode in RoundingMode.deterministic {
+                let back = f.encode(v, rounding: mode, saturation: sat)
+                // SatFinite turns an infinity into the largest finite value: expected.
+                if back != code && !(f.classify(code) == .infinity && sat == .satFinite) {
+                    return "\(f.name) code \(code) -> \(v) -> \(back) (\(mode.shortName) \(sat.shortName))"
+                }
+            }
+        }
+        let x = Double(bitPattern: input.uint64())
+        let mode = rounding(&input)
+        let once = f.quantize(x, rounding: mode, saturation: sat)
+        let twice = f.quantize(once, rounding: mode, saturation: sat)
+        if !(once.bitPattern == twice.bitPattern || (once.isNaN && twice.isNaN)) {
+            return "\(f.name) quantize \(x): \(once) then \(twice)"
+        }
+        return nil
+    }
+
+    /// Parsers never trap: number text, format names, codes and `.npy` headers give a value or a
+    /// clean error. Returns a failure only if an error message is empty or spans lines.
+    public static func parsers(_ data: UnsafeRawBufferPointer) -> String? {
+        let bytes = Array(data)
+        let text = String(decoding: bytes, as: UTF8.self)
+        do { _ = try ExactValue(parsing: text) } catch {
+            if error.description.isEmpty || error.description.contains("\n") { return "number error: \(error.description)" }
+        }
+        do { _ = try Format.named(text) } catch {
+            if error.description.isEmpty || error.description.contains("\n") { return "format error: \(error.description)" }
+        }
+        // A .npy header: the bytes as they are, and after a valid preamble so that the dict parser is reached.
+        for candidate in [bytes, [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(bytes.count & 0xFF), UInt8(bytes.count >> 8 & 0xFF)] + bytes] {
+            do { _ = try candidate.withUnsafeBytes { try NpyHeader(parsing: $0, name: "fuzz") } } catch let e as ArrayFileError {
+                if e.description.isEmpty || e.description.contains("\n") { return "npy error: \(e.description)" }
+            } catch {
+                return "npy: unexpected error type \(error)"
+            }
+        }
+        return nil
+    }
+
+    /// LLM-FP4: bias-shift equivariance `Q(x; b + k) = 2^-k Q(2^k x; b)`, exactly, for any format,
+    /// integer bias, rational scale, input, shift and rounding mode.
+    public static func llmfp4(_ data: UnsafeRawBufferPointer) -> String? {
+        var input = FuzzInput(data)
+        let e = 1 + input.choice(5), m = input.choice(4)
+        let bias = input.choice(16) - 6
+        let scale = Rational(1 + Int(input.byte()), 1 + Int(input.byte()))
+        guard let q = try? ExactFPQuantizer(exponentBits: e, mantissaBits: m, integerBias: bias, scale: scale) else { return nil }
+        let numerator = Int(Int32(bitPattern: input.uint32())), denominator = 1 + Int(input.uint32() & 0xFFFF)
+        let x = Rational(numerator, denominator)
+        let k = input.choice(25) - 12
+        let mode = rounding(&input)
+        guard let shifted = try? q.shifted(by: k) else { return nil }
+        let left = shifted(x, rounding: mode), right = q(x.timesPowerOfTwo(k), rounding: mode).timesPowerOfTwo(-k)
+        if left != right { return "E\(e)M\(m) B=\(bias) scale=\(scale) x=\(x) k=\(k) \(mode.shortName): \(left) vs \(right)" }
+        if shifted.code(ExactValue(x), rounding: mode) != q.code(ExactValue(x.timesPowerOfTwo(k)), rounding: mode) {
+            return "codes differ: E\(e)M\(m) B=\(bias) x=\(x) k=\(k)"
+        }
+        return nil
+    }
+
+    /// The targets by name.
+    public static let all: [(name: String, check: @Sendable (UnsafeRawBufferPointer) -> String?)] = [
+        ("differential", differential), ("roundtrip", roundTrip), ("parsers", parsers), ("llmfp4", llmfp4),
+    ]
+}
