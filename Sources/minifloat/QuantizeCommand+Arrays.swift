@@ -124,7 +124,6 @@ extension QuantizeCommand {
     func writeCodes(_ f: Format, input: ArrayInput, to path: String, mode: RoundingMode, saturation sat: SaturationMode) throws {
         let layout = OutputLayout(path: path)
         let codeType: ElementType = f.bitWidth <= 8 ? .uint8 : .uint16
-        let packedCount = (input.count + 1) / 2
         let header = NpyHeader(elementType: codeType, shape: packed ? packedShape(input) : input.shape,
                                fortranOrder: packed ? false : input.fortranOrder)
         let output: ArrayOutput
@@ -156,7 +155,6 @@ extension QuantizeCommand {
                 }
                 progress.update(range.upperBound)
             }
-            _ = packedCount
             try output.commit()
         } catch let e as ArrayFileError { throw CLIError(e.description) }
         progress.finish()
