@@ -144,8 +144,46 @@ public enum FuzzChecks {
         return nil
     }
 
+    /// LLM-FP4 folding: for a small random layer (formats, scales, offsets, data, mode from the
+    /// bytes), the folded layer's output equals the unfolded one exactly and the folded weights keep
+    /// their codes.
+    public static func folding(_ data: UnsafeRawBufferPointer) -> String? {
+        var input = FuzzInput(data)
+        let n = 1 + input.choice(2), c = 1 + input.choice(4), o = 1 + input.choice(2)
+        let e = 1 + input.choice(3)
+        func scale() -> Rational { Rational(1 + Int(input.byte()), 1 + Int(input.byte())) }
+        guard let activation = try? ExactFPQuantizer(exponentBits: e, mantissaBits: 3 - e, integerBias: 0, scale: scale())
+        else { return nil }
+        let offsets = (0..<c).map { _ in input.choice(1 << e) }
+        var weightQuantizers: [ExactFPQuantizer] = []
+        for _ in 0..<o {
+            let we = 1 + input.choice(3)
+            guard let q = try? ExactFPQuantizer(exponentBits: we, mantissaBits: 3 - we, integerBias: input.choice(8) - 2,
+                                                scale: scale()) else { return nil }
+            weightQuantizers.append(q)
+        }
+        func value() -> Rational { Rational(Int(Int16(bitPattern: UInt16(input.byte()) | UInt16(input.byte()) << 8)), 1 + Int(input.byte())) }
+        let x = (0..<n).map { _ in (0..<c).map { _ in value() } }
+        let w = (0..<c).map { _ in (0..<o).map { _ in value() } }
+        let mode = rounding(&input)
+        let layer = FoldedLinear(weights: w, weightQuantizers: weightQuantizers, activation: activation, offsets: offsets,
+                                 rounding: mode)
+        guard let folded = try? layer.output(x, rounding: mode), let unfolded = try? layer.unfoldedOutput(x, rounding: mode)
+        else { return "folding threw for offsets \(offsets)" }
+        if folded != unfolded { return "folded \(folded) != unfolded \(unfolded) (offsets \(offsets), \(mode.shortName))" }
+        for j in 0..<c {
+            for k in 0..<o {
+                guard let q = try? layer.foldedWeightQuantizer(row: j, column: k), let v = try? layer.foldedWeight(row: j, column: k)
+                else { return "folded weight (\(j), \(k)) threw" }
+                if q.code(ExactValue(v)) != layer.weightCodes[j][k] { return "folded weight (\(j), \(k)) changed its code" }
+            }
+        }
+        return nil
+    }
+
     /// The targets by name.
     public static let all: [(name: String, check: @Sendable (UnsafeRawBufferPointer) -> String?)] = [
         ("differential", differential), ("roundtrip", roundTrip), ("parsers", parsers), ("llmfp4", llmfp4),
+        ("folding", folding),
     ]
 }
