@@ -3,6 +3,7 @@
 # committed corpus (new inputs go to a scratch corpus under .build-fuzz). Exit status 0 if it found
 # nothing, non-zero (and a crash-* file in Fuzz/findings/) if it did.
 #   TARGET: differential | roundtrip | parsers | llmfp4 | folding | all
+#   FUZZ_SEED=N fixes libFuzzer's seed (CI uses 1, so that a CI run can be repeated); 0 or unset: random.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:?usage: Fuzz/run.sh TARGET SECONDS [--asan]}"
@@ -22,7 +23,7 @@ dict=()
 [ -f "Fuzz/$target.dict" ] && dict=(-dict="Fuzz/$target.dict")
 echo "fuzz-$target: $seconds s" >&2
 SWIFT_BACKTRACE=enable=no "$scratch/release/fuzz-$target" "$work" "Fuzz/corpus/$target" "${dict[@]}" \
-    -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix=Fuzz/findings/ 2>&1 \
+    -seed="${FUZZ_SEED:-0}" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix=Fuzz/findings/ 2>&1 \
     | grep -E "^(stat::number_of_executed_units|stat::new_units_added|==[0-9]+==|.*(ERROR|Fatal error|deadly signal|SUMMARY).*)" || true
 # libFuzzer's status is lost in the pipe: a crash leaves an artifact.
 if ls Fuzz/findings/crash-* Fuzz/findings/leak-* Fuzz/findings/timeout-* >/dev/null 2>&1; then
