@@ -42,6 +42,34 @@ public enum RoundingMode: Hashable, Sendable {
         }
     }
 
+    /// The number of random bits N of a stochastic mode; 0 for a deterministic mode.
+    public var randomBits: Int {
+        switch self {
+        case .stochasticA(let n, _), .stochasticB(let n, _), .stochasticC(let n, _): return n
+        default: return 0
+        }
+    }
+
+    /// The random integer R of a stochastic mode; 0 for a deterministic mode.
+    public var randomValue: UInt64 {
+        switch self {
+        case .stochasticA(_, let r), .stochasticB(_, let r), .stochasticC(_, let r): return r
+        default: return 0
+        }
+    }
+
+    /// The same stochastic mode (variant and N) with random integer `r`; a deterministic mode is
+    /// returned unchanged. Array code uses it to give element i its own R_i.
+    @inline(__always)
+    public func withRandom(_ r: UInt64) -> RoundingMode {
+        switch self {
+        case .stochasticA(let n, _): return .stochasticA(bits: n, random: r)
+        case .stochasticB(let n, _): return .stochasticB(bits: n, random: r)
+        case .stochasticC(let n, _): return .stochasticC(bits: n, random: r)
+        default: return self
+        }
+    }
+
     /// For a stochastic mode, whether `bits` is in 1...32 and `random < 2^bits`.
     public var isValid: Bool {
         switch self {

@@ -112,14 +112,51 @@ extension StringProtocol {
     }
 }
 
-/// The exact value of a source element's bits.
-func exactValue(bits: UInt64, type: ElementType) -> ExactValue {
+/// The value of an element's bits: a float type's value (every float16, bfloat16, float32 and
+/// float64 is a Double), or an integer type's unsigned value.
+func doubleValue(bits: UInt64, type: ElementType) -> Double {
     switch type {
-    case .float16: return ExactValue(Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits))))
-    case .bfloat16: return ExactValue(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16)))
-    case .float32: return ExactValue(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))
-    case .float64: return ExactValue(Double(bitPattern: bits))
-    case .uint8, .uint16, .uint32, .int8: return ExactValue(Double(bits))
+    case .float16: return Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
+    case .bfloat16: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16))
+    case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+    case .float64: return Double(bitPattern: bits)
+    case .uint8, .uint16, .uint32, .int8: return Double(bits)
+    }
+}
+
+/// The exact value of a source element's bits.
+func exactValue(bits: UInt64, type: ElementType) -> ExactValue { ExactValue(doubleValue(bits: bits, type: type)) }
+
+/// Encodes `n` float elements of `type` at `raw` (native order) into `out` with the array API:
+/// the one place that turns a file's element type into a typed buffer.
+func encodeElements<Code: FixedWidthInteger & UnsignedInteger>(
+    _ f: Format, _ raw: UnsafeRawBufferPointer, _ type: ElementType, _ n: Int, into out: UnsafeMutableBufferPointer<Code>,
+    _ m: RoundingMode, _ s: SaturationMode, random: RandomSource? = nil, threads: Int?
+) {
+    guard n > 0, let base = raw.baseAddress else { return }
+    func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
+    switch type {
+    case .float32: f.encode(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .float64: f.encode(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .float16: f.encode(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .bfloat16: f.encode(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
+    }
+}
+
+/// The packed-FP4 form of `encodeElements`: `(n + 1) / 2` bytes, element 2k in the low nibble.
+func encodePackedElements(
+    _ f: Format, _ raw: UnsafeRawBufferPointer, _ type: ElementType, _ n: Int, into out: UnsafeMutableBufferPointer<UInt8>,
+    _ m: RoundingMode, _ s: SaturationMode, random: RandomSource? = nil, threads: Int?
+) {
+    guard n > 0, let base = raw.baseAddress else { return }
+    func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
+    switch type {
+    case .float32: f.encodePacked(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .float64: f.encodePacked(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .float16: f.encodePacked(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .bfloat16: f.encodePacked(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
     }
 }
 

@@ -216,7 +216,7 @@ struct DiagnosisContext {
         case "wrong-sign":
             detail = "the claim \(c) has the reference's magnitude with the other sign"
         case "stochastic-decision":
-            detail = "the claim \(c) is the other neighbour: \(mode.shortName) with R = \(mode.randomValueForReport) gives "
+            detail = "the claim \(c) is the other neighbour: \(mode.shortName) with R = \(mode.randomValue) gives "
                 + "\(e); check the random value and the comparison"
         case "other-rounding":
             detail = "the claim is rounding \(names[value] ?? value) (\(value)): \(c) instead of \(e)"
@@ -275,13 +275,4 @@ func codeDistance(_ a: UInt32, _ b: UInt32, _ f: Format) -> Int? {
 /// `0x7e (448)`.
 func describe(_ code: UInt32, _ f: Format) -> String {
     "\(hexCode(code, f)) (\(Oracle.decode(code, in: f).description))"
-}
-
-extension RoundingMode {
-    var randomValueForReport: UInt64 {
-        switch self {
-        case .stochasticA(_, let r), .stochasticB(_, let r), .stochasticC(_, let r): return r
-        default: return 0
-        }
-    }
 }

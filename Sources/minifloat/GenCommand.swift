@@ -60,14 +60,14 @@ struct GenCommand: ParsableCommand {
         let cases = GenCases(f, source: source, level: level, randomCount: randomCount, seed: seed).values
         let type = source.elementType
         let header = NpyHeader(elementType: type, shape: [cases.count])
-        try writeArray(cases.map { source.bits($0) }, width: type.byteCount, header: header, to: output,
+        try writeArray(cases, width: type.byteCount, header: header, to: output,
                        text: { source.exact($0).description })
         if let expected {
             var progress = Progress("gen expected", total: cases.count)
             let codes = cases.enumerated().map { i, bits -> UInt32 in
                 if i % 65536 == 0 { progress.update(i) }
                 let x = source.exact(bits)
-                let m = stochastic ? mode.withRandomValue(randomValue(i, mode)) : mode
+                let m = stochastic ? mode.withRandom(randomValue(i, mode)) : mode
                 return Oracle.Bracket(x, f).code(rounding: m, saturation: sat, nanNegative: source.signBit(bits))
             }
             progress.finish()
@@ -86,7 +86,7 @@ struct GenCommand: ParsableCommand {
     /// R_i: the top N bits of SplitMix64's (i+1)-th output from `seed ^ 0x5EED` (a different stream
     /// from the random cases').
     func randomValue(_ i: Int, _ mode: RoundingMode) -> UInt64 {
-        RandomSource.splitMix64(seed: seed ^ 0x5EED, index: UInt64(i)) >> UInt64(64 - mode.randomBitCount)
+        RandomSource.splitMix64(seed: seed ^ 0x5EED, index: UInt64(i)) >> UInt64(64 - mode.randomBits)
     }
 
     /// Writes little-endian elements of `width` bytes as .npy, text (`text` per line) or raw.
@@ -134,14 +134,10 @@ enum SourceType: String {
         }
     }
 
-    func double(_ bits: UInt64) -> Double {
-        guard let format else { return Double(bitPattern: bits) }
-        return format.decode(UInt32(bits))
-    }
+    func double(_ bits: UInt64) -> Double { doubleValue(bits: bits, type: elementType) }
 
     func exact(_ bits: UInt64) -> ExactValue { ExactValue(double(bits)) }
     func signBit(_ bits: UInt64) -> Bool { bits & signMask != 0 }
-    func bits(_ b: UInt64) -> UInt64 { b }
 
     /// The bits of `x` rounded to this type with `mode` (towardZero, towardPositive, ... or RNE).
     func round(_ x: Double, _ mode: RoundingMode) -> UInt64 {

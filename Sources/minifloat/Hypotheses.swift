@@ -70,7 +70,7 @@ struct HypothesisCounter {
                             let xs = raw.bindMemory(to: Double.self)
                             for i in 0..<n { c[i] = Float(xs[i]).bitPattern }
                         }
-                        castBits32.withUnsafeBytes { encode(f, $0, .float32, n, into: out, hypothesis.rounding, hypothesis.saturation, threads) }
+                        castBits32.withUnsafeBytes { encodeElements(f, $0, .float32, n, into: out, hypothesis.rounding, hypothesis.saturation, threads: threads) }
                     } else {
                         castBits.withUnsafeMutableBufferPointer { c in
                             if via == .binary16 {
@@ -82,16 +82,16 @@ struct HypothesisCounter {
                                     for i in 0..<n { c[i] = Float16(xs[i]).bitPattern }
                                 }
                             } else {
-                                encode(via, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads)
+                                encodeElements(via, raw, type, n, into: c, .nearestTiesToEven, .satNone, threads: threads)
                             }
                         }
                         castBits.withUnsafeBytes {
-                            encode(f, $0, via == .binary16 ? .float16 : .bfloat16, n, into: out, hypothesis.rounding,
-                                   hypothesis.saturation, threads)
+                            encodeElements(f, $0, via == .binary16 ? .float16 : .bfloat16, n, into: out, hypothesis.rounding,
+                                           hypothesis.saturation, threads: threads)
                         }
                     }
                 } else {
-                    encode(f, raw, type, n, into: out, hypothesis.rounding, hypothesis.saturation, threads)
+                    encodeElements(f, raw, type, n, into: out, hypothesis.rounding, hypothesis.saturation, threads: threads)
                 }
             }
             var count = 0
@@ -139,24 +139,5 @@ struct HypothesisCounter {
             return nil
         }
         return hypotheses.firstIndex(of: wanted).map { disagreements[$0] }
-    }
-}
-
-/// Encodes `n` elements of `type` in `raw` into `out` (any code width).
-func encode<Code: FixedWidthInteger & UnsignedInteger>(
-    _ f: Format, _ raw: UnsafeRawBufferPointer, _ type: ElementType, _ n: Int, into out: UnsafeMutableBufferPointer<Code>,
-    _ m: RoundingMode, _ s: SaturationMode, _ threads: Int?
-) {
-    guard n > 0, let base = raw.baseAddress else { return }
-    switch type {
-    case .float32: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n), into: out,
-                            rounding: m, saturation: s, threads: threads)
-    case .float64: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: n), into: out,
-                            rounding: m, saturation: s, threads: threads)
-    case .float16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: n), into: out,
-                            rounding: m, saturation: s, threads: threads)
-    case .bfloat16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: BFloat16.self), count: n), into: out,
-                             rounding: m, saturation: s, threads: threads)
-    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer source")
     }
 }

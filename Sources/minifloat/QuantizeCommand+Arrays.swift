@@ -33,7 +33,7 @@ extension QuantizeCommand {
             let bitsType = try inputDtype.map { try parseElementType($0, option: "--input-dtype") }
             codes = try lines.indices.map { i in
                 let (x, negative) = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
-                let m = stochastic ? mode.withRandomValue(randomValue(i, mode)) : mode
+                let m = stochastic ? mode.withRandom(randomValue(i, mode)) : mode
                 return UInt16(Oracle.Bracket(x, f).code(rounding: m, saturation: sat, nanNegative: negative))
             }
             if output == nil {
@@ -68,7 +68,7 @@ extension QuantizeCommand {
 
     /// R_i for element i: the top N bits of SplitMix64's (i+1)-th output from state `seed`.
     func randomValue(_ i: Int, _ mode: RoundingMode) -> UInt64 {
-        RandomSource.splitMix64(seed: seed!, index: UInt64(i)) >> UInt64(64 - mode.randomBitCount)
+        RandomSource.splitMix64(seed: seed!, index: UInt64(i)) >> UInt64(64 - mode.randomBits)
     }
 
     /// The random values of elements `range`, as the array API's `.values` source (low N bits used).
@@ -82,40 +82,17 @@ extension QuantizeCommand {
                      mode: RoundingMode, saturation sat: SaturationMode, packed: Bool) {
         let random = randomSource(range, mode)
         input.withElements(range) { raw in
-            func run<T>(_: T.Type, _ body: (UnsafeBufferPointer<T>) -> Void) {
-                body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: T.self), count: range.count))
-            }
-            let n = range.count
-            let u8 = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: packed ? (n + 1) / 2 : n)
-            let u16 = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n)
-            let wide = f.bitWidth > 8
-            switch input.elementType {
-            case .float32:
-                run(Float.self) { s in
-                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                }
-            case .float64:
-                run(Double.self) { s in
-                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                }
-            case .float16:
-                run(Float16.self) { s in
-                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                }
-            case .bfloat16:
-                run(BFloat16.self) { s in
-                    if packed { f.encodePacked(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else if wide { f.encode(s, into: u16, rounding: mode, saturation: sat, random: random, threads: threads) }
-                    else { f.encode(s, into: u8, rounding: mode, saturation: sat, random: random, threads: threads) }
-                }
-            case .uint8, .uint16, .uint32, .int8:
-                preconditionFailure("integer input reached the encoder")
+            let n = range.count, type = input.elementType
+            if packed {
+                encodePackedElements(f, raw, type, n, into: UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self),
+                                                                                      count: (n + 1) / 2),
+                                     mode, sat, random: random, threads: threads)
+            } else if f.bitWidth > 8 {
+                encodeElements(f, raw, type, n, into: UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n),
+                               mode, sat, random: random, threads: threads)
+            } else {
+                encodeElements(f, raw, type, n, into: UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: n),
+                               mode, sat, random: random, threads: threads)
             }
         }
     }
@@ -219,24 +196,4 @@ func packNibbles(_ codes: [UInt16]) -> [UInt8] {
 func hexByte(_ b: UInt8) -> String {
     let h = String(b, radix: 16)
     return h.count == 1 ? "0" + h : h
-}
-
-extension RoundingMode {
-    /// The same stochastic mode with random value `r`.
-    func withRandomValue(_ r: UInt64) -> RoundingMode {
-        switch self {
-        case .stochasticA(let n, _): return .stochasticA(bits: n, random: r)
-        case .stochasticB(let n, _): return .stochasticB(bits: n, random: r)
-        case .stochasticC(let n, _): return .stochasticC(bits: n, random: r)
-        default: return self
-        }
-    }
-
-    /// N for a stochastic mode, 0 otherwise.
-    var randomBitCount: Int {
-        switch self {
-        case .stochasticA(let n, _), .stochasticB(let n, _), .stochasticC(let n, _): return n
-        default: return 0
-        }
-    }
 }

@@ -102,14 +102,7 @@ struct ClaimReader {
                 }
                 return .code(c)
             case .values:
-                let bits = a.bits(at: q)
-                let v: Double
-                switch a.elementType {
-                case .float16: v = Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
-                case .bfloat16: v = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16))
-                case .float32: v = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
-                default: v = Double(bitPattern: bits)
-                }
+                let v = doubleValue(bits: a.bits(at: q), type: a.elementType)
                 if v.isNaN { return .nanValue }
                 // A value of the format is encoded to its own code in any mode; anything else is not a value.
                 let c = f.encode(v, rounding: .towardZero, saturation: .satNone)
@@ -161,7 +154,7 @@ struct ClaimReader {
             let f = self.f
             a.withElements(range) { raw in
                 codes.withUnsafeMutableBufferPointer { c in
-                    encode(f, raw, a.elementType, n, into: c, .towardZero, .satNone, nil)
+                    encodeElements(f, raw, a.elementType, n, into: c, .towardZero, .satNone, threads: nil)
                     back.withUnsafeMutableBufferPointer { f.decode(UnsafeBufferPointer(c), into: $0) }
                 }
                 func check(_ v: Double, _ i: Int) {
@@ -246,7 +239,7 @@ struct RandomValues {
     let file: ArrayInput?
 
     init(mode: RoundingMode, seed: UInt64?, file path: String?, count: Int) throws {
-        bits = mode.randomBitCount
+        bits = mode.randomBits
         self.seed = seed
         if let path {
             let data = try openArray(path, rawType: nil, inputType: nil, role: "random values")

@@ -185,7 +185,7 @@ struct VerifyCommand: ParsableCommand {
 
     /// The rounding mode of element `p`: the mode itself, or for a stochastic mode the mode with R_p.
     func elementMode(_ setup: Setup, _ random: RandomValues, _ p: Int) -> RoundingMode {
-        setup.mode.isStochastic ? setup.mode.withRandomValue(random.value(p)) : setup.mode
+        setup.mode.isStochastic ? setup.mode.withRandom(random.value(p)) : setup.mode
     }
 
     struct Setup {
@@ -226,26 +226,14 @@ struct VerifyCommand: ParsableCommand {
             let source = setup.mode.isStochastic ? RandomSource.values(range.map { UInt32(truncatingIfNeeded: random.value($0)) }) : nil
             out.withUnsafeMutableBufferPointer { buffer in
                 input.withElements(range) { raw in
-                    let codes = UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count])
-                    let base = raw.baseAddress!
-                    let (m, s, t) = (setup.mode, setup.saturation, threads)
-                    switch input.elementType {
-                    case .float32: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: range.count),
-                                            into: codes, rounding: m, saturation: s, random: source, threads: t)
-                    case .float64: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Double.self), count: range.count),
-                                            into: codes, rounding: m, saturation: s, random: source, threads: t)
-                    case .float16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float16.self), count: range.count),
-                                            into: codes, rounding: m, saturation: s, random: source, threads: t)
-                    case .bfloat16: f.encode(UnsafeBufferPointer(start: base.assumingMemoryBound(to: BFloat16.self), count: range.count),
-                                             into: codes, rounding: m, saturation: s, random: source, threads: t)
-                    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer input")
-                    }
+                    encodeElements(f, raw, input.elementType, range.count, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count]),
+                                   setup.mode, setup.saturation, random: source, threads: threads)
                 }
             }
         case .text:
             for p in range {
                 let x = referenceInput(data, textValues, p)
-                let mode = setup.mode.isStochastic ? setup.mode.withRandomValue(random.value(p)) : setup.mode
+                let mode = setup.mode.isStochastic ? setup.mode.withRandom(random.value(p)) : setup.mode
                 out[p - range.lowerBound] = UInt16(Oracle.Bracket(x.exact, f).code(rounding: mode, saturation: setup.saturation,
                                                                                    nanNegative: x.nanNegative))
             }
@@ -258,15 +246,9 @@ func referenceInput(_ data: ArrayData, _ textValues: [(ExactValue, Bool)], _ p: 
     switch data {
     case .binary(let input):
         let bits = input.bits(at: p)
-        let type = input.elementType
-        let d: Double
-        switch type {
-        case .float16: d = Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
-        case .bfloat16: d = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16))
-        case .float32: d = Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
-        default: d = Double(bitPattern: bits)
-        }
-        return ReferenceInput(exact: ExactValue(d), nanNegative: signBit(bits: bits, type: type), double: d, type: type)
+        let d = doubleValue(bits: bits, type: input.elementType)
+        return ReferenceInput(exact: ExactValue(d), nanNegative: signBit(bits: bits, type: input.elementType), double: d,
+                              type: input.elementType)
     case .text:
         let (x, negative) = textValues[p]
         return ReferenceInput(exact: x, nanNegative: negative, double: nil, type: nil)

@@ -10,35 +10,17 @@ struct CLibraryTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, o, e)
-    }
-
     @Test func exampleProgram() throws {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let libraryDirectory = try #require(
-            [bundleDirectory, bundleDirectory.deletingLastPathComponent()].first {
-                FileManager.default.fileExists(atPath: $0.appendingPathComponent("libMinifloatC.so").path)
-            }, "libMinifloatC.so not found near \(bundleDirectory.path)")
+        let libraryDirectory = try builtProduct("libMinifloatC.so").deletingLastPathComponent()
         let binary = NSTemporaryDirectory() + "minifloat-example-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: binary) }
         let root = Self.packageRoot.path
-        let (status, _, compileErrors) = try run("/usr/bin/env", [
+        let (status, _, compileErrors) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
             "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/example.c", "-I", root + "/Sources/MinifloatC/include",
             "-L", libraryDirectory.path, "-lMinifloatC", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
         ])
         #expect(status == 0, "\(compileErrors)")
-        let (exitStatus, output, errors) = try run(binary, [])
+        let (exitStatus, output, errors) = try runProcess(URL(fileURLWithPath: binary), [])
         #expect(exitStatus == 0, "\(errors)")
         let modes = Dictionary(uniqueKeysWithValues: RoundingMode.deterministic.map { ($0.shortName, $0) })
         let sats: [String: SaturationMode] = ["satnone": .satNone, "satfinite": .satFinite, "satpropagate": .satPropagate]

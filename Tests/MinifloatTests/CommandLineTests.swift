@@ -1,13 +1,16 @@
 import Foundation
 import Testing
 
-/// Runs the built `minifloat` executable (SwiftPM builds it next to the test bundle).
-func runMinifloat(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// A product SwiftPM built next to the test bundle (the `minifloat` executable, libMinifloatC.so).
+func builtProduct(_ name: String) throws -> URL {
     let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent()]
-        .map { $0.appendingPathComponent("minifloat") }
-    let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                                  "minifloat executable not found near \(bundleDirectory.path)")
+    let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+    return try #require(candidates.first { FileManager.default.fileExists(atPath: $0.path) },
+                        "\(name) not found near \(bundleDirectory.path)")
+}
+
+/// Runs a program and returns its exit status, standard output and standard error.
+func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -19,6 +22,11 @@ func runMinifloat(_ arguments: [String]) throws -> (status: Int32, stdout: Strin
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     return (process.terminationStatus, stdout, stderr)
+}
+
+/// Runs the built `minifloat` executable.
+func runMinifloat(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(builtProduct("minifloat"), arguments)
 }
 
 @Suite("Command line")

@@ -16,16 +16,8 @@ let pythonWithMLDtypes: Bool = {
     return process.terminationStatus == 0
 }()
 
-func runPython(_ script: String) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    let err = Pipe()
-    process.standardError = err
-    try process.run()
-    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, message)
+func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
 }
 
 /// The end-to-end check of docs/validating.md: `gen` writes cases, ml_dtypes 0.6 quantizes them in
@@ -43,12 +35,12 @@ struct EndToEndTests {
         defer { for p in [cases, claimed] { try? FileManager.default.removeItem(atPath: p) } }
         let g = try runMinifloat(["gen", format, "--from", from, "--count", "3000", "--output", cases])
         #expect(g.status == 0, "\(g.stderr)")
-        let (status, message) = try runPython("""
+        let (status, _, message) = try runPython(["-c", """
             import warnings, numpy as np, ml_dtypes
             warnings.simplefilter('ignore')
             x = np.load('\(cases)')
             np.save('\(claimed)', x.astype(ml_dtypes.\(dtype)).view(np.uint8))
-            """)
+            """])
         #expect(status == 0, "\(message)")
         let (verifyStatus, report, text) = try runVerify([format, "--input", cases, "--claimed", claimed])
         // The oracle's own count of differences.
@@ -105,20 +97,10 @@ struct EndToEndTests {
     /// Examples/python/minifloat_ctypes.py (the ctypes example of docs/validating.md) runs and
     /// prints the oracle's codes.
     @Test func ctypesExample() throws {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let library = try #require([bundleDirectory, bundleDirectory.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("libMinifloatC.so").path }
-            .first { FileManager.default.fileExists(atPath: $0) })
+        let library = try builtProduct("libMinifloatC.so").path
         let script = CLibraryTests.packageRoot.appendingPathComponent("Examples/python/minifloat_ctypes.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, library]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output, _) = try runPython([script, library])
+        #expect(status == 0)
         let xs: [Float] = [464, 464.0001, 0.1, -1000, 2.5]
         let codes = xs.map { String(format: "0x%02x", oracleCode(Double($0), .e4m3fn, .nearestTiesToEven, .satFinite)) }
         #expect(output.contains("codes  " + codes.joined(separator: " ")), "\(output)")

@@ -55,8 +55,7 @@ struct LLMFP4SearchTests {
         let reference = x.times(w)
         let chosen = xq.times(FPQSearch.quantizeWeights(w, e2m1, biases: r.weightBiases)).columnMSE(reference)
         for k in 0..<5 {
-            let start = FPQuantizer.bias(maxValue: w.columnMaxAbs(k) > 0 ? (0..<8).map { abs(w[$0, k]) }.max()! : 1,
-                                         exponentBits: 2, mantissaBits: 1)
+            let start = FPQuantizer.bias(maxValue: w.columnMaxAbs(k), exponentBits: 2, mantissaBits: 1)
             for g in FPQSearch.Grid.corrected.gammas {
                 var biases = r.weightBiases
                 biases[k] = g * start

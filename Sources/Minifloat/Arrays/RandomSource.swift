@@ -24,17 +24,6 @@ public enum RandomSource: Sendable, Hashable {
 }
 
 extension RoundingMode {
-    /// The same stochastic mode with random value `r`; deterministic modes are returned unchanged.
-    @inline(__always)
-    func withRandom(_ r: UInt64) -> RoundingMode {
-        switch self {
-        case .stochasticA(let n, _): return .stochasticA(bits: n, random: r)
-        case .stochasticB(let n, _): return .stochasticB(bits: n, random: r)
-        case .stochasticC(let n, _): return .stochasticC(bits: n, random: r)
-        default: return self
-        }
-    }
-
     /// (0, 1 or 2 for StochasticA, B, C; N), or (-1, 0) for a deterministic mode.
     var stochasticVariant: (Int, Int) {
         switch self {
@@ -42,14 +31,6 @@ extension RoundingMode {
         case .stochasticB(let n, _): return (1, n)
         case .stochasticC(let n, _): return (2, n)
         default: return (-1, 0)
-        }
-    }
-
-    /// The number of random bits N of a stochastic mode, or 0.
-    var randomBits: Int {
-        switch self {
-        case .stochasticA(let n, _), .stochasticB(let n, _), .stochasticC(let n, _): return n
-        default: return 0
         }
     }
 }
