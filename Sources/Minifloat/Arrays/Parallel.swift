@@ -51,3 +51,25 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+extension Parallel {
+    /// The largest of `body`'s results over ranges covering `0..<count` (0 when count is 0).
+    static func maxOverRanges(count: Int, threads: Int?, _ body: (Range<Int>) -> Double) -> Double {
+        let wanted = max(1, threads ?? processorCount)
+        let chunks = min(wanted, max(1, count / minimumChunk))
+        if chunks <= 1 { return body(0..<count) }
+        let per = (count + chunks - 1) / chunks
+        let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks)
+        defer { results.deallocate() }
+        results.initialize(repeating: 0)
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable((body, results))
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                let start = min(count, k * per)
+                let end = min(count, start + per)
+                box.value.1[k] = box.value.0(start..<end)
+            }
+        }
+        return results.max() ?? 0
+    }
+}

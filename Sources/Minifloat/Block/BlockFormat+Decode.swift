@@ -1,0 +1,115 @@
+/// Block decoding: value = element value * scale value (* tensor scale for NVFP4), computed
+/// exactly and rounded once to the output type (to nearest, ties to even). A NaN scale code (or a
+/// scale code beyond the scale format) makes every element of its block NaN; an element code beyond
+/// the element format gives NaN; NaN and Inf element codes keep their meaning (Inf times a zero
+/// scale is NaN).
+extension BlockFormat {
+    /// Decodes to Float. - Precondition: `scales` has ``BlockLayout/scaleCount`` codes, `elements` and
+    /// `out` ``BlockLayout/elementCount``; NVFP4 needs `tensorScale` (finite, > 0).
+    public func decode(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>, layout: BlockLayout,
+                       tensorScale: Float? = nil, into out: UnsafeMutableBufferPointer<Float>, threads: Int? = nil) {
+        decodeBlocks(scales: scales, elements: elements, layout: layout, tensorScale: tensorScale, count: out.count,
+                     threads: threads, float: out.baseAddress, double: nil)
+    }
+
+    /// Decodes to Double (exact). Same rules.
+    public func decode(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>, layout: BlockLayout,
+                       tensorScale: Float? = nil, into out: UnsafeMutableBufferPointer<Double>, threads: Int? = nil) {
+        decodeBlocks(scales: scales, elements: elements, layout: layout, tensorScale: tensorScale, count: out.count,
+                     threads: threads, float: nil, double: out.baseAddress)
+    }
+
+    /// The values of block codes, as Doubles (exact).
+    public func decode(_ codes: BlockCodes, layout: BlockLayout, threads: Int? = nil) -> [Double] {
+        [Double](unsafeUninitializedCapacity: codes.elements.count) { out, n in
+            codes.scales.withUnsafeBufferPointer { s in
+                codes.elements.withUnsafeBufferPointer { e in
+                    decode(scales: s, elements: e, layout: layout, tensorScale: codes.tensorScale, into: out, threads: threads)
+                }
+            }
+            n = codes.elements.count
+        }
+    }
+
+    /// The values of block codes, as Floats (each rounded once).
+    public func decode(_ codes: BlockCodes, layout: BlockLayout, as _: Float.Type, threads: Int? = nil) -> [Float] {
+        [Float](unsafeUninitializedCapacity: codes.elements.count) { out, n in
+            codes.scales.withUnsafeBufferPointer { s in
+                codes.elements.withUnsafeBufferPointer { e in
+                    decode(scales: s, elements: e, layout: layout, tensorScale: codes.tensorScale, into: out, threads: threads)
+                }
+            }
+            n = codes.elements.count
+        }
+    }
+
+    private func decodeBlocks(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>,
+                              layout: BlockLayout, tensorScale: Float?, count: Int, threads: Int?,
+                              float: UnsafeMutablePointer<Float>?, double: UnsafeMutablePointer<Double>?) {
+        precondition(layout.blockSize == blockSize, "the layout's block size is not the format's")
+        precondition(scales.count >= layout.scaleCount && elements.count >= layout.elementCount
+                     && count >= layout.elementCount, "a buffer is too short")
+        let t: Double
+        if hasTensorScale {
+            guard let tensorScale, tensorScale.isFinite, tensorScale > 0 else {
+                preconditionFailure("NVFP4 decoding needs a finite positive tensor scale")
+            }
+            t = Double(tensorScale)
+        } else {
+            t = 1
+        }
+        var elementTable = [Double](repeating: .nan, count: 256)
+        for c in 0..<256 { elementTable[c] = elementValue(UInt8(c)) }
+        var scaleTable = [Double](repeating: .nan, count: 256)
+        for c in 0..<256 { scaleTable[c] = scaleValue(UInt8(c)) * t }
+        let shared = UncheckedSendable((elementTable, scaleTable, scales, elements, float, double))
+        Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+            let (elementTable, scaleTable, scales, elements, float, double) = shared.value
+            for block in range {
+                let (first, n, stride) = layout.block(block)
+                let s = scaleTable[Int(scales[block])]
+                for j in 0..<n {
+                    let i = first + j * stride
+                    let v = elementTable[Int(elements[i])] * s
+                    if let float { float[i] = Float(v) } else { double![i] = v }
+                }
+            }
+        }
+    }
+
+    /// Packs 4-bit codes two per byte along rows of `rowLength` codes: code `2k` of a row in the low
+    /// nibble of the row's byte `k`, code `2k + 1` in the high nibble (PyTorch `float4_e2m1fn_x2`);
+    /// a row of odd length ends with a byte whose high nibble is 0. Rows become `(rowLength + 1) / 2`
+    /// bytes. - Precondition: `rowLength >= 1` divides `codes.count`; every code is below 16.
+    public static func packNibbles(_ codes: [UInt8], rowLength: Int) -> [UInt8] {
+        precondition(rowLength >= 1 && codes.count % rowLength == 0)
+        let rows = codes.count / rowLength
+        let packedRow = (rowLength + 1) / 2
+        var out = [UInt8](repeating: 0, count: rows * packedRow)
+        for r in 0..<rows {
+            for j in 0..<rowLength {
+                let c = codes[r * rowLength + j]
+                precondition(c < 16, "code \(c) does not fit in 4 bits")
+                out[r * packedRow + j / 2] |= j % 2 == 0 ? c : c << 4
+            }
+        }
+        return out
+    }
+
+    /// The inverse of ``packNibbles(_:rowLength:)``: rows of `(rowLength + 1) / 2` bytes back to
+    /// rows of `rowLength` codes (the high nibble of an odd row's last byte is dropped).
+    /// - Precondition: `rowLength >= 1`; `bytes.count` is a multiple of `(rowLength + 1) / 2`.
+    public static func unpackNibbles(_ bytes: [UInt8], rowLength: Int) -> [UInt8] {
+        let packedRow = (rowLength + 1) / 2
+        precondition(rowLength >= 1 && bytes.count % packedRow == 0)
+        let rows = bytes.count / packedRow
+        var out = [UInt8](repeating: 0, count: rows * rowLength)
+        for r in 0..<rows {
+            for j in 0..<rowLength {
+                let b = bytes[r * packedRow + j / 2]
+                out[r * rowLength + j] = j % 2 == 0 ? b & 0xF : b >> 4
+            }
+        }
+        return out
+    }
+}

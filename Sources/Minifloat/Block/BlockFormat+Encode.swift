@@ -1,0 +1,201 @@
+/// Block encoding: for each block, the scale code from `amax` by the ``ScaleRule``, then every
+/// element `x` encoded as `x / scale` (rounded once, by ``BlockEncoding/rounding``, then
+/// ``BlockEncoding/saturation``), where `scale` is the scale code's value (times the tensor scale
+/// for NVFP4). See ``BlockLayout`` for the axis and short last blocks, ``BlockSpecials`` for NaN and
+/// Inf elements, ``ScaleRule`` for all-zero blocks and zero scales.
+///
+/// Common rules for the functions here:
+/// - `scales` receives ``BlockLayout/scaleCount`` codes, `elements` one stored code per source
+///   element (``BlockFormat/elementStorage``; FP4 is not packed here, see ``BlockFormat/packNibbles(_:rowLength:)``).
+/// - Stochastic element rounding takes `R_i` from `random` for the element's flat index `i` in the
+///   source (the array API's rule).
+/// - `threads`: nil means all processors; the result does not depend on it.
+/// - `tensorScale` (NVFP4 only): nil computes ``defaultTensorScale(amax:)`` from the source. It is
+///   ignored by MX formats. The function returns the tensor scale used (nil for MX).
+extension BlockFormat {
+    /// Encodes a Float array. - Precondition: buffers are large enough; `tensorScale`, when given, is
+    /// finite and positive; a stochastic mode has 1...32 bits and `random` is given.
+    @discardableResult
+    public func encode(_ source: UnsafeBufferPointer<Float>, layout: BlockLayout, encoding: BlockEncoding,
+                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
+                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
+                       threads: Int? = nil) -> Float? {
+        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
+        return base.withMemoryRebound(to: UInt32.self, capacity: source.count) {
+            encodeBlocks(.float32($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                         scales: scales, elements: elements, random: random, threads: threads)
+        }
+    }
+
+    /// Encodes a Double array (each element rounded once, never through Float). Same rules.
+    @discardableResult
+    public func encode(_ source: UnsafeBufferPointer<Double>, layout: BlockLayout, encoding: BlockEncoding,
+                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
+                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
+                       threads: Int? = nil) -> Float? {
+        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
+        return base.withMemoryRebound(to: UInt64.self, capacity: source.count) {
+            encodeBlocks(.float64($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                         scales: scales, elements: elements, random: random, threads: threads)
+        }
+    }
+
+    /// Encodes a bfloat16 array. Same rules.
+    @discardableResult
+    public func encode(_ source: UnsafeBufferPointer<BFloat16>, layout: BlockLayout, encoding: BlockEncoding,
+                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
+                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
+                       threads: Int? = nil) -> Float? {
+        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
+        return base.withMemoryRebound(to: UInt16.self, capacity: source.count) {
+            encodeBlocks(.bfloat16($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                         scales: scales, elements: elements, random: random, threads: threads)
+        }
+    }
+
+    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    /// Encodes a Float16 array. Same rules.
+    @discardableResult
+    public func encode(_ source: UnsafeBufferPointer<Float16>, layout: BlockLayout, encoding: BlockEncoding,
+                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
+                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
+                       threads: Int? = nil) -> Float? {
+        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
+        return base.withMemoryRebound(to: UInt16.self, capacity: source.count) {
+            encodeBlocks(.float16($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                         scales: scales, elements: elements, random: random, threads: threads)
+        }
+    }
+    #endif
+
+    /// The codes of a Float array, as arrays (the buffer function above).
+    public func encode(_ xs: [Float], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
+                       random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
+        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
+        var elements = [UInt8](repeating: 0, count: xs.count)
+        let used = xs.withUnsafeBufferPointer { x in
+            scales.withUnsafeMutableBufferPointer { s in
+                elements.withUnsafeMutableBufferPointer { e in
+                    encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
+                           random: random, threads: threads)
+                }
+            }
+        }
+        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
+    }
+
+    /// The codes of a Double array, as arrays.
+    public func encode(_ xs: [Double], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
+                       random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
+        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
+        var elements = [UInt8](repeating: 0, count: xs.count)
+        let used = xs.withUnsafeBufferPointer { x in
+            scales.withUnsafeMutableBufferPointer { s in
+                elements.withUnsafeMutableBufferPointer { e in
+                    encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
+                           random: random, threads: threads)
+                }
+            }
+        }
+        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
+    }
+
+    private func encodeBlocks(_ source: SourceBits, count: Int, layout: BlockLayout, encoding: BlockEncoding,
+                              tensorScale: Float?, scales: UnsafeMutableBufferPointer<UInt8>,
+                              elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource?,
+                              threads: Int?) -> Float? {
+        precondition(layout.elementCount == count, "the layout has \(layout.elementCount) elements, the source \(count)")
+        precondition(layout.blockSize == blockSize, "the layout's block size is not the format's")
+        precondition(scales.count >= layout.scaleCount && elements.count >= count, "an output buffer is too short")
+        if let tensorScale { precondition(tensorScale.isFinite && tensorScale > 0, "the tensor scale must be finite and > 0") }
+        let rounding = encoding.rounding
+        if rounding.isStochastic {
+            precondition((1...RoundingMode.maxRandomBits).contains(rounding.randomBits), "stochastic rounding needs 1...32 random bits")
+            guard let random else { preconditionFailure("stochastic rounding of an array needs a RandomSource") }
+            if case .values(let v) = random { precondition(v.count >= count, "fewer random values than elements") }
+        }
+        var usedTensorScale: Float? = nil
+        if hasTensorScale {
+            usedTensorScale = tensorScale ?? defaultTensorScale(amax: source.finiteAmax(count: count, threads: threads))
+        }
+        let encoder = BlockEncoder(self, encoding, tensorScale: Double(usedTensorScale ?? 1))
+        let shared = UncheckedSendable((source, scales.baseAddress!, elements.baseAddress!))
+        Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+            let (source, scales, elements) = shared.value
+            RandomStream.with(rounding.isStochastic ? random : nil, bits: rounding.randomBits) { stream in
+                for t in range {
+                    let (first, n, stride) = layout.block(t)
+                    var amax = 0.0
+                    var special = false
+                    for j in 0..<n {
+                        let x = source.value(at: first + j * stride)
+                        if x.isFinite { amax = Swift.max(amax, Swift.abs(x)) } else { special = true }
+                    }
+                    let code = encoder.finiteScaleCode(amax: amax)
+                    scales[t] = UInt8(encoder.storedScaleCode(finite: code, hasSpecial: special))
+                    let d = encoder.divisor(ofScale: code)
+                    for j in 0..<n {
+                        let i = first + j * stride
+                        elements[i] = encoder.elementCode(source.value(at: i), scale: d, random: stream?.random(i) ?? 0)
+                    }
+                }
+            }
+        }
+        return usedTensorScale
+    }
+}
+
+/// The codes of a block-encoded array.
+public struct BlockCodes: Sendable, Hashable {
+    /// One scale code per block (``BlockLayout/scaleCount``).
+    public var scales: [UInt8]
+    /// One stored element code per element, in the source's order.
+    public var elements: [UInt8]
+    /// The per-tensor scale used (NVFP4), or nil.
+    public var tensorScale: Float?
+
+    public init(scales: [UInt8], elements: [UInt8], tensorScale: Float?) {
+        self.scales = scales
+        self.elements = elements
+        self.tensorScale = tensorScale
+    }
+}
+
+extension SourceBits {
+    /// The exact value of element `i` as a Double.
+    @inline(__always)
+    func value(at i: Int) -> Double {
+        switch self {
+        case .float32(let p): return Double(Float(bitPattern: p[i]))
+        case .bfloat16(let p): return Double(Float(bitPattern: UInt32(p[i]) << 16))
+        case .float16(let p): return Format.binary16.decode(UInt32(p[i]))
+        case .float64(let p): return Double(bitPattern: p[i])
+        }
+    }
+
+    /// The largest finite magnitude among the first `count` elements (0 when there is none).
+    func finiteAmax(count: Int, threads: Int?) -> Double {
+        let parts = Parallel.maxOverRanges(count: count, threads: threads) { range in
+            var m = 0.0
+            for i in range {
+                let x = Swift.abs(value(at: i))
+                if x.isFinite && x > m { m = x }
+            }
+            return m
+        }
+        return parts
+    }
+}
+
+extension RandomStream {
+    /// Calls `body` with the stream of `source` (nil when there is no source: deterministic rounding).
+    @inline(__always)
+    static func with(_ source: RandomSource?, bits: Int, _ body: (RandomStream?) -> Void) {
+        switch source {
+        case nil: body(nil)
+        case .seed(let seed)?: body(RandomStream(seed: seed, values: nil, bits: UInt64(bits)))
+        case .values(let values)?:
+            values.withUnsafeBufferPointer { body(RandomStream(seed: 0, values: $0.baseAddress!, bits: UInt64(bits))) }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+import Minifloat
+import MinifloatOracle
+import PropertyBased
+import Testing
+
+/// Block formats (MX, NVFP4): the fast encoder and decoder against the exact oracle
+/// (`BlockOracle`), exhaustively over structured families of blocks and generatively over random
+/// ones; and the figures the specs and peers give.
+@Suite("Block formats")
+struct BlockTests {
+    // MARK: Helpers
+
+    /// The blocks of a C-order array of `shape` along `axis`, computed from multi-indices (not with
+    /// `BlockLayout`): for each scale, in the scale array's C order, the flat indices of its elements.
+    static func blocks(shape: [Int], axis: Int, blockSize: Int) -> [[Int]] {
+        let a = axis < 0 ? axis + shape.count : axis
+        var scaleShape = shape
+        scaleShape[a] = (shape[a] + blockSize - 1) / blockSize
+        var out = [[Int]](repeating: [], count: scaleShape.reduce(1, *))
+        let count = shape.reduce(1, *)
+        for flat in 0..<count {
+            var rest = flat
+            var index = [Int](repeating: 0, count: shape.count)
+            for d in stride(from: shape.count - 1, through: 0, by: -1) {
+                index[d] = rest % shape[d]
+                rest /= shape[d]
+            }
+            index[a] /= blockSize
+            var scaleFlat = 0
+            for d in 0..<shape.count { scaleFlat = scaleFlat * scaleShape[d] + index[d] }
+            out[scaleFlat].append(flat)
+        }
+        return out
+    }
+
+    /// Encodes `xs` (a C-order array of `shape`) with the oracle, block by block.
+    static func oracleEncode(_ xs: [ExactValue], shape: [Int], axis: Int, format: BlockFormat, encoding: BlockEncoding,
+                             tensorScale: Rational, random: [UInt64]?, nanNegative: [Bool]) -> (scales: [UInt32], elements: [UInt32]) {
+        var scales: [UInt32] = []
+        var elements = [UInt32](repeating: 0, count: xs.count)
+        for members in blocks(shape: shape, axis: axis, blockSize: format.blockSize) {
+            let block = BlockOracle.encodeBlock(members.map { xs[$0] }, format: format, encoding: encoding,
+                                                tensorScale: tensorScale, random: random.map { r in members.map { r[$0] } },
+                                                nanNegative: members.map { nanNegative[$0] })
+            scales.append(block.scale)
+            for (k, i) in members.enumerated() { elements[i] = block.elements[k] }
+        }
+        return (scales, elements)
+    }
+
+    /// Compares the fast encoder with the oracle on a Float or Double array; also checks that
+    /// decoding gives the oracle's values. Returns the number of mismatching codes.
+    @discardableResult
+    static func compare(_ values: [Double], asFloat: Bool, shape: [Int], axis: Int, format: BlockFormat,
+                        encoding: BlockEncoding, tensorScale: Float?, seed: UInt64 = 7,
+                        context: String = "") -> Int {
+        let layout = BlockLayout(shape: shape, axis: axis, blockSize: format.blockSize)
+        let random: RandomSource? = encoding.rounding.isStochastic ? .seed(seed) : nil
+        let codes = asFloat
+            ? format.encode(values.map { Float($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                            random: random, threads: 2)
+            : format.encode(values, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random,
+                            threads: 2)
+        let exact = values.map { asFloat ? ExactValue(Float($0)) : ExactValue($0) }
+        var t = Rational(1)
+        if format.hasTensorScale {
+            if let tensorScale {
+                t = Rational(exactly: Double(tensorScale))
+            } else {
+                var amax = Rational(0)
+                for x in exact { if case .finite(_, let m) = x, amax < m { amax = m } }
+                t = BlockOracle.defaultTensorScale(amax: amax, format: format)
+            }
+            #expect(codes.tensorScale.map { Rational(exactly: Double($0)) == t } == true,
+                    "\(format) tensor scale \(String(describing: codes.tensorScale)) oracle \(t) \(context)")
+        }
+        let bits = UInt64(encoding.rounding.randomBits)
+        let rs: [UInt64]? = random == nil ? nil
+            : (0..<values.count).map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
+        let expected = oracleEncode(exact, shape: shape, axis: axis, format: format, encoding: encoding, tensorScale: t,
+                                    random: rs, nanNegative: values.map { $0.isNaN && $0.sign == .minus })
+        var mismatches = 0
+        for (b, s) in expected.scales.enumerated() where UInt32(codes.scales[b]) != s {
+            mismatches += 1
+            if mismatches <= 5 {
+                Issue.record("\(format) \(encoding.scaleRule) \(encoding.rounding) scale \(b): fast \(codes.scales[b]) oracle \(s) \(context)")
+            }
+        }
+        for (i, e) in expected.elements.enumerated() where UInt32(codes.elements[i]) != e {
+            mismatches += 1
+            if mismatches <= 5 {
+                Issue.record("\(format) \(encoding.scaleRule) \(encoding.rounding) \(encoding.saturation) element \(i) (\(exact[i])): fast \(codes.elements[i]) oracle \(e) \(context)")
+            }
+        }
+        if mismatches == 0 {
+            // Decoding: the oracle's exact value of each (scale, element) pair, rounded once.
+            let decoded = format.decode(codes, layout: layout)
+            let scaleOf = Self.scaleIndex(shape: shape, axis: axis, blockSize: format.blockSize)
+            for i in values.indices {
+                let v = BlockOracle.decode(element: UInt32(codes.elements[i]), scale: UInt32(codes.scales[scaleOf[i]]),
+                                           format: format, tensorScale: t)
+                let want = Oracle.nearestDouble(v)
+                let ok = want.isNaN ? decoded[i].isNaN : decoded[i].bitPattern == want.bitPattern
+                if !ok { mismatches += 1; Issue.record("\(format) decode \(i): \(decoded[i]) oracle \(v) \(context)"); break }
+            }
+        }
+        return mismatches
+    }
+
+    static func scaleIndex(shape: [Int], axis: Int, blockSize: Int) -> [Int] {
+        var out = [Int](repeating: 0, count: shape.reduce(1, *))
+        for (s, members) in blocks(shape: shape, axis: axis, blockSize: blockSize).enumerated() {
+            for i in members { out[i] = s }
+        }
+        return out
+    }
+
+    // MARK: Figures from the specs and peers (expected values derived by hand from the rules)
+
+    @Test("OCP floor rule: 957 quantizes to 896 in MXFP8 E4M3 (microxcaling issue 4)")
+    func nineFiftySeven() {
+        let f = BlockFormat.mxfp8e4m3
+        let layout = BlockLayout(shape: [2], blockSize: 32)
+        // amax 960: floor(log2 960) = 9, emax 8, X = 2^1 (E8M0 code 128); 957/2 = 478.5 > 448 -> clamp 448 (0x7E).
+        let floor = f.encode([957, 960] as [Float], layout: layout, encoding: BlockEncoding(for: f))
+        #expect(floor.scales == [128])
+        #expect(floor.elements == [0x7E, 0x7E])
+        #expect(f.decode(floor, layout: layout) == [896, 896])
+        // ceil: 960/448 = 2.14 -> 4 (code 129); 957/4 = 239.25 -> 240 (0x77), 960/4 = 240.
+        let ceil = f.encode([957, 960] as [Float], layout: layout, encoding: BlockEncoding(for: f, scaleRule: .ceil))
+        #expect(ceil.scales == [129])
+        #expect(ceil.elements == [0x77, 0x77])
+        #expect(f.decode(ceil, layout: layout) == [960, 960])
+    }
+
+    @Test("E8M0 tie conventions on amax / 6 = 3 (formats.md: ml_dtypes 4, gfloat 2)")
+    func e8m0Ties() {
+        let f = BlockFormat.mxfp4
+        let layout = BlockLayout(shape: [1], blockSize: 32)
+        func scale(_ rule: ScaleRule, _ amax: Float) -> UInt8 {
+            f.encode([amax], layout: layout, encoding: BlockEncoding(for: f, scaleRule: rule)).scales[0]
+        }
+        // amax 18: 18/6 = 3, halfway (linearly) between 2 (code 128, even) and 4 (code 129).
+        #expect(scale(.tiesUp, 18) == 129)
+        #expect(scale(.even, 18) == 128)
+        #expect(scale(.down, 18) == 128)
+        #expect(scale(.ceil, 18) == 129)
+        // amax 36: 6, between 4 (129, odd) and 8 (130, even): gfloat's 6 -> 8.
+        #expect(scale(.even, 36) == 130)
+        #expect(scale(.tiesUp, 36) == 130)
+        // floor rule: floor(log2 18) - 2 = 2 -> 4 (code 129).
+        #expect(scale(.floor, 18) == 129)
+    }
+
+    @Test("All-zero blocks, short last blocks, NaN and Inf policies")
+    func edges() {
+        let f = BlockFormat.mxfp4.withBlockSize(4)
+        let layout = BlockLayout(shape: [6], blockSize: 4)
+        let xs: [Float] = [0, -0.0, 0, 0, .nan, 3]
+        let nanScale = f.encode(xs, layout: layout, encoding: BlockEncoding(for: f))
+        #expect(nanScale.scales == [0x00, 0xFF])  // 2^-127 for the zero block; NaN scale
+        #expect(nanScale.elements == [0, 8, 0, 0, 8, 0x7])  // -0 kept; NaN -> -0 (E2M1 has no NaN); 3 as below
+        let finite = f.encode(xs, layout: layout, encoding: BlockEncoding(for: f, specials: .finiteAmax))
+        // amax 3 over the finite elements: floor(log2 3) - 2 = -1, scale 1/2 (code 126); 3 / (1/2) = 6 (0x7).
+        #expect(finite.scales == [0x00, 126])
+        #expect(finite.elements == [0, 8, 0, 0, 8, 0x7])
+        #expect(f.decode(finite, layout: layout, as: Float.self).map(\.bitPattern)
+                == ([0, -0.0, 0, 0, -0.0, 3] as [Float]).map(\.bitPattern))
+        let nanBlock = f.decode(nanScale, layout: layout)[4...]
+        #expect(nanBlock.allSatisfy { $0.isNaN })
+    }
+
+    @Test("NVFP4: cuDNN round-up scale and the FP32 tensor scale")
+    func nvfp4Figures() {
+        let f = BlockFormat.nvfp4
+        let layout = BlockLayout(shape: [16], blockSize: 16)
+        var xs = [Float](repeating: 0, count: 16)
+        xs[0] = 10; xs[1] = -1; xs[2] = 0.3
+        // Tensor scale 1: 10/6 = 1.666... -> UE4M3 round up: 1.75 (code 0x3E: 2^0 * 1.75).
+        let codes = f.encode(xs, layout: layout, encoding: BlockEncoding(for: f), tensorScale: 1)
+        #expect(codes.scales == [0x3E])
+        #expect(codes.tensorScale == 1)
+        // 10/1.75 = 5.714 -> 6 (0x7); -1/1.75 = -0.571 -> -0.5 (0x9); 0.3/1.75 = 0.171 -> 0.
+        #expect(Array(codes.elements[0..<3]) == [0x7, 0x9, 0x0])
+        // The default tensor scale is amax / 2688 to the nearest Float.
+        let auto = f.encode(xs, layout: layout, encoding: BlockEncoding(for: f))
+        #expect(auto.tensorScale == Float(10.0 / 2688.0))
+    }
+
+    @Test("MXINT8 elements are two's complement k/64, clamped to +-127/64")
+    func mxint8() {
+        let f = BlockFormat.mxint8
+        let layout = BlockLayout(shape: [4], blockSize: 32)
+        // amax 1.5: floor(log2 1.5) - 0 = 0, scale 1. 1.5 = 96/64; -1 = -64/64 (0xC0); 2^-7 is a tie
+        // between 0 and 1/64 -> 0 (even); -0.75 = -48/64 (0xD0).
+        let codes = f.encode([1.5, -1, 0.0078125, -0.75] as [Float], layout: layout, encoding: BlockEncoding(for: f))
+        #expect(codes.scales == [127])
+        #expect(codes.elements == [96, 0xC0, 0, 0xD0])
+        #expect(f.elementValue(0x80) == -2)
+        // 1.999 with the ceil rule: 1.999/(127/64) = 1.007 -> scale 2, elements /2.
+        let big = f.encode([3.99] as [Float], layout: BlockLayout(shape: [1], blockSize: 32),
+                           encoding: BlockEncoding(for: f, scaleRule: .floor))
+        // floor(log2 3.99) = 1 -> scale 2; 3.99/2 = 1.995 > 127/64 -> clamps to 127 (0x7F).
+        #expect(big.scales == [128] && big.elements == [0x7F])
+    }
+
+    @Test("Packing FP4 codes along rows")
+    func packing() {
+        let codes: [UInt8] = [1, 2, 3, 4, 5, 6]
+        #expect(BlockFormat.packNibbles(codes, rowLength: 3) == [0x21, 0x03, 0x54, 0x06])
+        #expect(BlockFormat.unpackNibbles([0x21, 0x03, 0x54, 0x06], rowLength: 3) == codes)
+        #expect(BlockFormat.packNibbles(codes, rowLength: 6) == [0x21, 0x43, 0x65])
+    }
+
+    // MARK: Exact quotient (the step NVFP4 elements and ratio scales need)
+
+    @Test("encode(x, dividedBy: d) == oracle rounding of x/d, every mode")
+    func quotient() async {
+        let formats = [Format.e2m1fn, .e4m3fn, .e5m2, .e8m0fnu, .ue4m3, .e3m2fn, .bfloat16, .binary16, BlockFormat.int8Grid]
+        let modes = RoundingMode.deterministic + [.stochasticA(bits: 7, random: 0), .stochasticB(bits: 20, random: 0),
+                                                  .stochasticC(bits: 32, random: 0), .stochasticA(bits: 32, random: 0)]
+        await propertyCheck(count: 20000, input: Gen.int(in: 0..<formats.count), Gen.int(in: 0..<modes.count),
+                            Gen.int(in: 0..<3), Gen.uint64(), Gen.uint64()) { fi, mi, si, a, b in
+            let f = formats[fi]
+            var mode = modes[mi]
+            if mode.isStochastic { mode = mode.withRandom(a >> (64 - UInt64(mode.randomBits))) }
+            let s = SaturationMode.allCases[si]
+            // x: any Double or a Float near a multiple of d; d: a Float, a small integer times a
+            // Float, or a power of two.
+            let d: Double
+            switch b % 3 {
+            case 0: d = Double(Float(bitPattern: UInt32(truncatingIfNeeded: b >> 8) & 0x7EFF_FFFF | 0x0080_0000))
+            case 1: d = Double((b >> 4) % 14 + 1) * Double(Float(bitPattern: UInt32(truncatingIfNeeded: b >> 20) & 0x3FFF_FFFF | 0x3000_0000))
+            default: d = Double(sign: .plus, exponent: Int((b >> 8) % 300) - 150, significand: 1)
+            }
+            let x: Double
+            switch a % 3 {
+            case 0: x = Double(bitPattern: a)
+            case 1: x = Double(Float(bitPattern: UInt32(truncatingIfNeeded: a >> 16)))
+            default:
+                // A grid point or midpoint of f times d, moved by a few Float ulps.
+                let c = UInt32((a >> 8) % UInt64(f.maxFiniteMagnitude + 1))
+                let v = f.decode(c) * (a >> 40 & 1 == 0 ? 1 : 1.5)
+                var y = Float(v * d)
+                for _ in 0..<Int(a >> 41 & 3) { y = a >> 43 & 1 == 0 ? y.nextUp : y.nextDown }
+                x = Double(y) * (a >> 44 & 1 == 0 ? 1 : -1)
+            }
+            let got = f.encode(x, dividedBy: d, rounding: mode, saturation: s)
+            let q: ExactValue
+            if let r = ExactValue(x).rational { q = ExactValue.finite(negative: x.sign == .minus, magnitude: r.magnitude / Rational(exactly: d)) }
+            else { q = ExactValue(x) }
+            let want = Oracle.Bracket(q, f).code(rounding: mode, saturation: s, nanNegative: x.sign == .minus)
+            #expect(got == want, "\(f) \(x) / \(d) \(mode) \(s): fast \(got) oracle \(want)")
+        }
+    }
+
+    // MARK: Exhaustive structured families
+
+    /// Every bfloat16 bit pattern `a` (zeros, subnormals, every binade edge, Inf, NaN) as the first
+    /// element of a 2-element block whose second element is `a / 3` (rounded to Float, so on no grid):
+    /// 65,536 blocks; every scale rule with round-to-nearest-even elements and NaN scales, and the
+    /// floor and ceil rules with elements rounded toward zero (finite amax) and ties away. Fast == oracle.
+    @Test("Every bfloat16 amax: blocks [a, a/3], every scale rule", arguments: BlockFormat.all)
+    func everyBFloat16(format: BlockFormat) {
+        let f = format.withBlockSize(2)
+        var values: [Double] = []
+        for bits in 0...UInt32(0xFFFF) {
+            let a = Float(bitPattern: bits << 16)
+            values.append(Double(a))
+            values.append(Double(a / 3))
+        }
+        var configurations = ScaleRule.all.map { BlockEncoding(for: f, scaleRule: $0) }
+        for rule in [ScaleRule.floor, .ceil] {
+            configurations.append(BlockEncoding(for: f, scaleRule: rule, rounding: .towardZero, specials: .finiteAmax))
+            configurations.append(BlockEncoding(for: f, scaleRule: rule, rounding: .nearestTiesToAway))
+        }
+        var failures = 0
+        for encoding in configurations {
+            failures += Self.compare(values, asFloat: true, shape: [values.count], axis: 0, format: f,
+                                     encoding: encoding, tensorScale: 1)
+        }
+        #expect(failures == 0)
+    }
+
+    // MARK: Generative
+
+    /// A random value for a block whose magnitudes sit near `2^e`, of a kind chosen by `r`: log-uniform
+    /// magnitudes, scaled element grid points and midpoints nudged by a few ulps (ties), binade edges
+    /// and the largest element times a power of two (the amax cases that move the scale), zeros,
+    /// subnormal Floats, NaN and Inf, and any bit pattern.
+    static func randomValue(_ r: inout SplitMix64, e: Int, format: BlockFormat, double: Bool) -> Double {
+        let sign: Double = r.next() & 1 == 0 ? 1 : -1
+        let kind = r.next() % 100
+        var v: Double
+        switch kind {
+        case 0..<35:
+            v = Double(sign: .plus, exponent: e - Int(r.next() % 24), significand: 1 + Double(r.next() % 1_000_000) / 1_000_000)
+        case 35..<65:
+            let c = UInt32(r.next() % UInt64(format.element.maxFiniteMagnitude + 1))
+            let g = format.element.decode(c)
+            let next = c < format.element.maxFiniteMagnitude ? format.element.decode(c + 1) : g
+            v = (r.next() & 1 == 0 ? g : (g + next) / 2) * Double(sign: .plus, exponent: e - format.elementEmax, significand: 1)
+        case 65..<85:
+            let edges = [1.0, 2.0.nextDown, 1.5, format.largestElement / Double(1 << format.elementEmax), 0.75]
+            v = edges[Int(r.next() % UInt64(edges.count))] * Double(sign: .plus, exponent: e, significand: 1)
+        case 85..<92:
+            let specials: [Double] = [0, Double(Float.leastNonzeroMagnitude) * Double(r.next() % 1000 + 1),
+                                      Double(Float.leastNormalMagnitude), .infinity, .nan]
+            v = specials[Int(r.next() % UInt64(specials.count))]
+        default:
+            v = Double(Float(bitPattern: UInt32(truncatingIfNeeded: r.next())))
+        }
+        if double && v.isFinite && r.next() % 3 == 0 { v += v * 0x1p-40 * Double(Int(r.next() % 5) - 2) }
+        if !double { v = Double(Float(v)) }
+        // Nudge by a few ulps of the source type.
+        for _ in 0..<Int(r.next() % 4) {
+            if double { v = r.next() & 1 == 0 ? v.nextUp : v.nextDown }
+            else { v = Double(r.next() & 1 == 0 ? Float(v).nextUp : Float(v).nextDown) }
+        }
+        return sign * v
+    }
+
+    @Test("Random blocks: every format, rule, mode, saturation, NaN policy, axis and block size; Float and Double")
+    func randomBlocks() async {
+        let modes = RoundingMode.deterministic + [.stochasticA(bits: 3, random: 0), .stochasticB(bits: 8, random: 0),
+                                                  .stochasticC(bits: 16, random: 0)]
+        await propertyCheck(count: 400, input: Gen.uint64()) { seed in
+            var r = SplitMix64(seed: seed)
+            let base = BlockFormat.all[Int(r.next() % UInt64(BlockFormat.all.count))]
+            let sizes = [base.blockSize, 1, 3, 7, 16, 32]
+            let format = base.withBlockSize(sizes[Int(r.next() % UInt64(sizes.count))])
+            let dims = Int(r.next() % 3) + 1
+            let shape = (0..<dims).map { _ in Int(r.next() % (dims == 1 ? 200 : 24)) + 1 }
+            let axis = Int(r.next() % UInt64(dims)) - (r.next() & 1 == 0 ? 0 : dims)
+            let encoding = BlockEncoding(for: format, scaleRule: ScaleRule.all[Int(r.next() % 5)],
+                                         rounding: modes[Int(r.next() % UInt64(modes.count))],
+                                         saturation: SaturationMode.allCases[Int(r.next() % 3)],
+                                         specials: BlockSpecials.allCases[Int(r.next() % 2)])
+            let double = r.next() & 1 == 0
+            let count = shape.reduce(1, *)
+            // Each block of the (flattened) array gets its own magnitude; some blocks sit at the
+            // extremes of the Float range.
+            var values: [Double] = []
+            var e = 0
+            for i in 0..<count {
+                if i % 13 == 0 {
+                    let extremes = [-135, -127, -100, 100, 120, 127]
+                    e = r.next() % 5 == 0 ? extremes[Int(r.next() % 6)] : Int(r.next() % 60) - 30
+                }
+                values.append(Self.randomValue(&r, e: e, format: format, double: double))
+            }
+            var tensorScale: Float? = nil
+            if format.hasTensorScale && r.next() % 3 != 0 {
+                tensorScale = Float(sign: .plus, exponent: Int(r.next() % 60) - 30, significand: 1 + Float(r.next() % 1000) / 1000)
+            }
+            Self.compare(values, asFloat: !double, shape: shape, axis: axis, format: format, encoding: encoding,
+                         tensorScale: tensorScale, seed: r.next(), context: "shape \(shape) axis \(axis) seed \(seed)")
+        }
+    }
+}
