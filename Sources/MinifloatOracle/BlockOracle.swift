@@ -19,9 +19,11 @@ public enum BlockOracle {
     ///   - random: `R_i` for each element when the element rounding is stochastic.
     ///   - nanNegative: for each element, whether it is a NaN with the sign bit set (a format with
     ///     signed NaN codes keeps the sign); nil means none is.
+    ///   - givenScale: a scale code to use instead of the rule's (ignored when it is NaN or not a
+    ///     code of the scale format); the returned scale is then the given one.
     public static func encodeBlock(_ xs: [ExactValue], format: BlockFormat, encoding: BlockEncoding,
                                    tensorScale: Rational = Rational(1), random: [UInt64]? = nil,
-                                   nanNegative: [Bool]? = nil) -> Block {
+                                   nanNegative: [Bool]? = nil, givenScale: UInt32? = nil) -> Block {
         let t = format.hasTensorScale ? tensorScale : Rational(1)
         // amax: the largest magnitude among the finite elements (0 when there is none).
         var amax = Rational(0)
@@ -32,8 +34,14 @@ public enum BlockOracle {
             case .nan, .infinity: hasSpecial = true
             }
         }
-        let scaleCode = self.scaleCode(amax: amax, format: format, rule: encoding.scaleRule, tensorScale: t)
-        let stored = hasSpecial && encoding.specials == .nanScale ? Oracle.nanCode(format.scale, negative: false) : scaleCode
+        var scaleCode = self.scaleCode(amax: amax, format: format, rule: encoding.scaleRule, tensorScale: t)
+        var stored = hasSpecial && encoding.specials == .nanScale ? Oracle.nanCode(format.scale, negative: false) : scaleCode
+        if let givenScale {
+            stored = givenScale
+            if UInt64(givenScale) < format.scale.codeCount, Oracle.decode(givenScale, in: format.scale).rational != nil {
+                scaleCode = givenScale
+            }
+        }
         let scaleValue = Oracle.decode(scaleCode, in: format.scale).rational! * t
         var elements: [UInt32] = []
         for (i, x) in xs.enumerated() {

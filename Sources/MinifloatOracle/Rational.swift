@@ -133,18 +133,18 @@ public final class Rational: @unchecked Sendable {
     /// The exact decimal expansion when the denominator is `2^a 5^b` (always so for floating-point
     /// values), else nil. No exponent notation: `0.001953125`, `-448`, `57344`.
     public var exactDecimalString: String? {
-        // Find k with self * 10^k an integer, k <= number of factors 2 and 5 in the denominator.
+        // The least k with self * 10^k an integer is max(a, b) for a denominator 2^a 5^b.
         let den = Rational(uninitialized: ())
         __gmpq_set_z(den.value, cgmp_mpq_denref(value))
-        var k = 0
+        var twos = 0, fives = 0
         var scaled: Rational = self
         var d = den
         while !(d.isInteger && __gmpz_cmp_ui(cgmp_mpq_numref(d.value), 1) == 0) {
             // Divide d by 2 or 5 while possible; fail on other factors.
             let two = d / Rational(2), five = d / Rational(5)
-            if two.isInteger { d = two } else if five.isInteger { d = five } else { return nil }
-            k += 1
+            if two.isInteger { d = two; twos += 1 } else if five.isInteger { d = five; fives += 1 } else { return nil }
         }
+        let k = Swift.max(twos, fives)
         scaled = self * Rational.power(10, k)
         precondition(scaled.isInteger)
         var digits = Rational.digits(of: cgmp_mpq_numref(scaled.value), base: 10)

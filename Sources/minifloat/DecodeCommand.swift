@@ -25,9 +25,22 @@ struct DecodeCommand: ParsableCommand {
     @Flag(help: "The input holds FP4 codes two per byte (element 2k in the low nibble).") var packed = false
     @Option(help: "With --packed: the number of codes (default: twice the number of bytes).") var count: Int?
     @Option(help: "Threads for an array (default: all processors).") var threads: Int?
+    @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
+    var block: BlockArguments
+    @Option(help: "Block formats: a directory written by 'quantize --output-dir' (scales.npy, elements.npy, block.json).")
+    var inputDir: String?
+    @Option(help: "Block formats: the scale codes (.npy uint8), with --elements.") var scales: String?
+    @Option(help: "Block formats: the element codes (.npy uint8; FP4 packed with --packed), with --scales.") var elements: String?
 
     func run() throws {
+        if let b = BlockFormat.named(format) {
+            try decodeBlocks(b)
+            return
+        }
         let f = try lookUpFormat(format)
+        if let given = block.anyGiven ?? (inputDir != nil ? "--input-dir" : scales != nil ? "--scales" : elements != nil ? "--elements" : nil) {
+            throw CLIError("\(given) applies to block formats (mxfp4, nvfp4, ...); \(f.name) is an element format")
+        }
         if let input {
             guard codes.isEmpty else { throw CLIError("give codes on the command line or --input, not both") }
             try decodeArray(f, input: input)

@@ -61,3 +61,113 @@ func formatted(_ x: Double, decimals: Int) -> String {
     }
     return text
 }
+
+extension JSON {
+    /// Parses JSON text (objects, arrays, strings with simple escapes, integers, decimals as
+    /// strings' text, booleans, null): enough to read the files this tool writes. Nil if malformed.
+    static func parse(_ text: String) -> JSON? {
+        var p = JSONParser(Array(text.unicodeScalars))
+        guard let value = p.value() else { return nil }
+        p.skipSpace()
+        return p.atEnd ? value : nil
+    }
+
+    subscript(key: String) -> JSON? {
+        guard case .object(let fields) = self else { return nil }
+        return fields.first { $0.0 == key }?.1
+    }
+
+    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    var intValue: Int? { if case .int(let i) = self { return i }; return nil }
+    var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
+}
+
+private struct JSONParser {
+    let s: [Unicode.Scalar]
+    var i = 0
+    init(_ s: [Unicode.Scalar]) { self.s = s }
+
+    var atEnd: Bool { i >= s.count }
+
+    mutating func skipSpace() { while i < s.count, [" ", "\n", "\t", "\r"].contains(s[i]) { i += 1 } }
+
+    mutating func take(_ c: Unicode.Scalar) -> Bool {
+        skipSpace()
+        if i < s.count && s[i] == c { i += 1; return true }
+        return false
+    }
+
+    mutating func literal(_ word: String) -> Bool {
+        let w = Array(word.unicodeScalars)
+        guard i + w.count <= s.count, Array(s[i..<(i + w.count)]) == w else { return false }
+        i += w.count
+        return true
+    }
+
+    mutating func value() -> JSON? {
+        skipSpace()
+        guard i < s.count else { return nil }
+        switch s[i] {
+        case "{":
+            i += 1
+            var fields: [(String, JSON)] = []
+            if take("}") { return .object(fields) }
+            repeat {
+                skipSpace()
+                guard let key = string(), take(":"), let v = value() else { return nil }
+                fields.append((key, v))
+            } while take(",")
+            return take("}") ? .object(fields) : nil
+        case "[":
+            i += 1
+            var items: [JSON] = []
+            if take("]") { return .array(items) }
+            repeat {
+                guard let v = value() else { return nil }
+                items.append(v)
+            } while take(",")
+            return take("]") ? .array(items) : nil
+        case "\"":
+            return string().map { .string($0) }
+        case "t": return literal("true") ? .bool(true) : nil
+        case "f": return literal("false") ? .bool(false) : nil
+        case "n": return literal("null") ? .null : nil
+        default:
+            var text = ""
+            while i < s.count, "-+0123456789.eE".unicodeScalars.contains(s[i]) { text.unicodeScalars.append(s[i]); i += 1 }
+            if let n = Int(text) { return .int(n) }
+            if let x = Double(text) { return .number(x) }
+            return nil
+        }
+    }
+
+    mutating func string() -> String? {
+        guard i < s.count, s[i] == "\"" else { return nil }
+        i += 1
+        var out = ""
+        while i < s.count {
+            let c = s[i]
+            i += 1
+            if c == "\"" { return out }
+            if c == "\\" {
+                guard i < s.count else { return nil }
+                let e = s[i]
+                i += 1
+                switch e {
+                case "n": out += "\n"
+                case "t": out += "\t"
+                case "u":
+                    guard i + 4 <= s.count, let v = UInt32(String(String.UnicodeScalarView(s[i..<(i + 4)])), radix: 16),
+                          let u = Unicode.Scalar(v) else { return nil }
+                    out.unicodeScalars.append(u)
+                    i += 4
+                default: out.unicodeScalars.append(e)
+                }
+            } else {
+                out.unicodeScalars.append(c)
+            }
+        }
+        return nil
+    }
+}

@@ -54,6 +54,10 @@ struct StandardError: TextOutputStream {
 func lookUpFormat(_ name: String) throws -> Format {
     do {
         return try Format.named(name)
+    } catch .unknownName(let text, let close) {
+        // Block formats (mxfp4, nvfp4, ...) are close matches too.
+        let blocks = BlockFormat.closeMatches(to: text)
+        throw CLIError(FormatError.unknownName(text, closeMatches: blocks + close.filter { !blocks.contains($0) }).description)
     } catch {
         throw CLIError(error.description)
     }

@@ -27,7 +27,7 @@ struct QuantizeCommand: ParsableCommand {
     var rounding = "rne"
     @Option(help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
     @Option(help: "The random integer R for stochastic rounding, 0 <= R < 2^N.") var random: UInt64?
-    @Option(help: "satfinite | satpropagate | satnone.") var saturation = "satnone"
+    @Option(help: "satfinite | satpropagate | satnone (default satnone; satfinite for block formats).") var saturation: String?
     @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
     @Flag(help: "Print a JSON array.") var json = false
     @Option(help: "Read the values from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
@@ -39,10 +39,22 @@ struct QuantizeCommand: ParsableCommand {
     var packed = false
     @Option(help: "Seed of the random values for stochastic rounding of an array (SplitMix64).") var seed: UInt64?
     @Option(help: "Threads for an array (default: all processors).") var threads: Int?
+    @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
+    var block: BlockArguments
+    @Option(help: "Block formats: write scales.npy, elements.npy (FP4 packed two per byte), tensor_scale.npy (NVFP4) and block.json here.")
+    var outputDir: String?
+    @Flag(help: "Block formats: write FP4 element codes one per byte instead of packed.") var unpacked = false
 
     func run() throws {
+        if let b = BlockFormat.named(format) {
+            try quantizeBlocks(b)
+            return
+        }
         let f = try lookUpFormat(format)
-        let sat = try parseSaturation(saturation)
+        if let given = block.anyGiven ?? (outputDir != nil ? "--output-dir" : unpacked ? "--unpacked" : nil) {
+            throw CLIError("\(given) applies to block formats (mxfp4, nvfp4, ...); \(f.name) is an element format")
+        }
+        let sat = try parseSaturation(saturation ?? "satnone")
         if let input {
             guard values.isEmpty else {
                 throw CLIError("give values on the command line or --input, not both")

@@ -49,6 +49,11 @@ struct NameAndParsingTests {
             #expect(throws: NumberSyntaxError.self, "\(bad)") { try ExactValue(parsing: bad) }
         }
         #expect(Rational(exactly: 0.1).exactDecimalString == "0.1000000000000000055511151231257827021181583404541015625")
+        // Decimals with both 2s and 5s in the denominator get no trailing zeros.
+        for text in ["0.1", "-0.3", "0.005", "1.25", "12.5", "0.0625", "-7", "0.2"] {
+            #expect(try ExactValue(parsing: text).description == text)
+        }
+        #expect(Rational(3, 2000).exactDecimalString == "0.0015")
         #expect(Oracle.nearestDouble(try ExactValue(parsing: "0.1")) == 0.1)
         #expect(Oracle.nearestDouble(try ExactValue(parsing: "1/3")) == 1.0 / 3)
         #expect(Oracle.nearestDouble(try ExactValue(parsing: "1e400")) == .infinity)

@@ -100,10 +100,37 @@ extension BlockFormat {
         return BlockCodes(scales: scales, elements: elements, tensorScale: used)
     }
 
+    /// Encodes the elements of a Float or Double array with given scale codes (``BlockCodes/scales``
+    /// of `given`, and its tensor scale for NVFP4) instead of the ones the rule would choose: what a
+    /// verifier needs to check elements independently of the scales. A given scale code that is the
+    /// NaN code or not a code of the scale format is replaced by the rule's (finite) choice.
+    /// - Precondition: `given.scales.count == layout.scaleCount`; NVFP4 needs `given.tensorScale`.
+    public func encodeElements(_ xs: [Double], layout: BlockLayout, encoding: BlockEncoding, given: BlockCodes,
+                               random: RandomSource? = nil, threads: Int? = nil) -> [UInt8] {
+        precondition(given.scales.count == layout.scaleCount, "one given scale per block")
+        precondition(!hasTensorScale || given.tensorScale != nil, "NVFP4 needs the tensor scale")
+        var scales = given.scales
+        var elements = [UInt8](repeating: 0, count: xs.count)
+        xs.withUnsafeBufferPointer { x in
+            x.baseAddress.map { base in
+                base.withMemoryRebound(to: UInt64.self, capacity: xs.count) { bits in
+                    scales.withUnsafeMutableBufferPointer { s in
+                        elements.withUnsafeMutableBufferPointer { e in
+                            _ = encodeBlocks(.float64(bits), count: xs.count, layout: layout, encoding: encoding,
+                                             tensorScale: given.tensorScale, scales: s, elements: e, random: random,
+                                             threads: threads, useGivenScales: true)
+                        }
+                    }
+                }
+            }
+        }
+        return elements
+    }
+
     private func encodeBlocks(_ source: SourceBits, count: Int, layout: BlockLayout, encoding: BlockEncoding,
                               tensorScale: Float?, scales: UnsafeMutableBufferPointer<UInt8>,
                               elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource?,
-                              threads: Int?) -> Float? {
+                              threads: Int?, useGivenScales: Bool = false) -> Float? {
         precondition(layout.elementCount == count, "the layout has \(layout.elementCount) elements, the source \(count)")
         precondition(layout.blockSize == blockSize, "the layout's block size is not the format's")
         precondition(scales.count >= layout.scaleCount && elements.count >= count, "an output buffer is too short")
@@ -131,8 +158,13 @@ extension BlockFormat {
                         let x = source.value(at: first + j * stride)
                         if x.isFinite { amax = Swift.max(amax, Swift.abs(x)) } else { special = true }
                     }
-                    let code = encoder.finiteScaleCode(amax: amax)
-                    scales[t] = UInt8(encoder.storedScaleCode(finite: code, hasSpecial: special))
+                    var code = encoder.finiteScaleCode(amax: amax)
+                    if useGivenScales {
+                        let c = UInt32(scales[t])
+                        if self.scale.isValidCode(c) && self.scale.classify(c) != .nan { code = c }
+                    } else {
+                        scales[t] = UInt8(encoder.storedScaleCode(finite: code, hasSpecial: special))
+                    }
                     let d = encoder.divisor(ofScale: code)
                     for j in 0..<n {
                         let i = first + j * stride

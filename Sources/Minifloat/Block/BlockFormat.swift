@@ -106,3 +106,20 @@ extension BlockFormat: CustomStringConvertible {
         return standard == blockSize ? name : "\(name)/\(blockSize)"
     }
 }
+
+extension BlockFormat {
+    /// Block format names and aliases within a small edit distance of `name`, closest first (at most 3).
+    public static func closeMatches(to name: String) -> [String] {
+        let target = Array(name.lowercased())
+        guard target.count <= 48 else { return [] }
+        let limit = Swift.max(2, target.count / 3)
+        let names: [String] = all.map(\.name) + aliases.keys.sorted()
+        var scored: [(distance: Int, name: String)] = []
+        for candidate in names {
+            let d = Format.editDistance(target, Array(candidate), limit: limit)
+            if d <= limit { scored.append((d, candidate)) }
+        }
+        scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name < $1.name }
+        return scored.prefix(3).map(\.name)
+    }
+}

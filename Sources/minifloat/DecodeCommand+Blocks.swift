@@ -1,0 +1,148 @@
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+
+/// Block codes read back from files: what `quantize --output-dir` wrote, or explicit files.
+struct BlockFiles {
+    let format: BlockFormat
+    /// Logical shape of the values, and storage order.
+    let shape: [Int]
+    let fortranOrder: Bool
+    let axis: Int
+    let codes: BlockCodes
+
+    var storageShape: [Int] { fortranOrder ? shape.reversed() : shape }
+    var layout: BlockLayout {
+        BlockLayout(shape: storageShape, axis: fortranOrder ? shape.count - 1 - axis : axis, blockSize: format.blockSize)
+    }
+
+    /// Reads `DIR/block.json`, `scales.npy`, `elements.npy` (and `tensor_scale.npy`).
+    static func directory(_ dir: String, _ f: BlockFormat, blockSizeGiven: Int?) throws -> BlockFiles {
+        let bytes = try readWholeFile(dir + "/block.json")
+        guard let text = String(validating: bytes, as: UTF8.self), let meta = JSON.parse(text),
+              let name = meta["format"]?.stringValue, let size = meta["block_size"]?.intValue, let axis = meta["axis"]?.intValue,
+              let shape = meta["shape"]?.arrayValue?.compactMap(\.intValue), let packed = meta["packed"]?.boolValue,
+              let fortran = meta["fortran_order"]?.boolValue
+        else { throw CLIError("'\(dir)/block.json' is not a block description written by 'minifloat quantize --output-dir'") }
+        guard name == f.name else { throw CLIError("'\(dir)' holds \(name) blocks, not \(f.name); decode it as \(name)") }
+        if let blockSizeGiven, blockSizeGiven != size {
+            throw CLIError("'\(dir)' has blocks of \(size); --block-size \(blockSizeGiven) disagrees (leave it out)")
+        }
+        guard size >= 1, shape.allSatisfy({ $0 >= 0 }), (0..<max(shape.count, 1)).contains(axis) else {
+            throw CLIError("'\(dir)/block.json' has an impossible block size, shape or axis")
+        }
+        let g = f.withBlockSize(size)
+        var tensorScale: Float? = nil
+        if g.hasTensorScale {
+            guard let t = meta["tensor_scale"]?.stringValue, let v = try? ExactValue(parsing: t), let r = v.rational,
+                  r.sign > 0 else { throw CLIError("'\(dir)/block.json' has no valid tensor_scale") }
+            tensorScale = Float(Oracle.nearestDouble(ExactValue(r)))
+        }
+        return try read(g, scales: dir + "/scales.npy", elements: dir + "/elements.npy", shape: shape, fortranOrder: fortran,
+                        axis: axis, packed: packed, tensorScale: tensorScale)
+    }
+
+    /// Reads explicit files; the values' shape is the elements' (FP4 packed: the contiguous axis doubled).
+    static func explicit(_ f: BlockFormat, scales: String, elements: String, axis given: BlockArguments, packed: Bool,
+                         tensorScale: Float?) throws -> BlockFiles {
+        let e = try openCodes(elements, role: "elements")
+        var shape = e.shape.isEmpty ? [1] : e.shape
+        if packed {
+            guard f.elementBits == 4 else { throw CLIError("--packed applies to FP4 elements; \(f.name) elements have \(f.elementBits) bits") }
+            shape[e.fortranOrder ? 0 : shape.count - 1] *= 2
+        }
+        let axis = try given.axisIndex(rank: shape.count)
+        if f.hasTensorScale && tensorScale == nil {
+            throw CLIError("nvfp4 values need the per-tensor scale: give --tensor-scale T (the float32 the encoder used)")
+        }
+        return try read(f, scales: scales, elements: elements, shape: shape, fortranOrder: e.fortranOrder, axis: axis,
+                        packed: packed, tensorScale: tensorScale)
+    }
+
+    static func openCodes(_ path: String, role: String) throws -> ArrayInput {
+        guard case .binary(let a) = try openArray(path, rawType: nil, inputType: nil, role: role) else {
+            throw CLIError("\(role) '\(path)' must be a .npy file of uint8 codes")
+        }
+        guard a.elementType == .uint8 || a.elementType == .int8 else {
+            throw CLIError("\(role) '\(path)' holds \(a.elementType.numpyName); block codes are uint8 (e.g. a.view(np.uint8))")
+        }
+        return a
+    }
+
+    static func bytes(_ a: ArrayInput) -> [UInt8] {
+        a.withElements(0..<a.count) { Array($0.bindMemory(to: UInt8.self)) }
+    }
+
+    static func read(_ f: BlockFormat, scales: String, elements: String, shape: [Int], fortranOrder: Bool, axis: Int,
+                     packed: Bool, tensorScale: Float?) throws -> BlockFiles {
+        let s = try openCodes(scales, role: "scales"), e = try openCodes(elements, role: "elements")
+        let files = BlockFiles(format: f, shape: shape, fortranOrder: fortranOrder, axis: axis,
+                               codes: BlockCodes(scales: [], elements: [], tensorScale: tensorScale))
+        let layout = files.layout
+        guard s.count == layout.scaleCount else {
+            throw CLIError("scales '\(scales)' has \(s.count) codes; \(f) blocks of \(NpyHeader.shapeText(shape)) along axis \(axis) need \(layout.scaleCount)")
+        }
+        let rowLength = files.storageShape.last ?? 1
+        let expectedBytes = packed ? layout.elementCount / max(rowLength, 1) * ((rowLength + 1) / 2) : layout.elementCount
+        guard e.count == expectedBytes else {
+            throw CLIError("elements '\(elements)' has \(e.count) bytes; \(NpyHeader.shapeText(shape))\(packed ? " packed" : "") needs \(expectedBytes)")
+        }
+        var codes = bytes(e)
+        if packed && rowLength > 0 { codes = BlockFormat.unpackNibbles(codes, rowLength: rowLength) }
+        return BlockFiles(format: f, shape: shape, fortranOrder: fortranOrder, axis: axis,
+                          codes: BlockCodes(scales: bytes(s), elements: codes, tensorScale: tensorScale))
+    }
+}
+
+extension DecodeCommand {
+    func decodeBlocks(_ base: BlockFormat) throws {
+        let f = try block.format(base)
+        for (given, name) in [(block.scaleRule != nil, "--scale-rule"), (block.specials != "nan-scale", "--specials"),
+                              (input != nil, "--input (give --input-dir DIR, or --scales and --elements)"),
+                              (!codes.isEmpty, "codes on the command line"), (rawDtype != nil, "--raw-dtype"), (count != nil, "--count")]
+        where given {
+            throw CLIError("\(name) does not apply to decoding block format \(f.name)")
+        }
+        let valueType = try parseElementType(outputDtype, option: "--output-dtype")
+        guard valueType == .float32 || valueType == .float64 else {
+            throw CLIError("--output-dtype must be f32 or f64 (got \(outputDtype))")
+        }
+        if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        let files: BlockFiles
+        if let inputDir {
+            guard scales == nil && elements == nil else { throw CLIError("give --input-dir or --scales and --elements, not both") }
+            for (given, name) in [(block.axis != -1, "--axis"), (block.tensorScale != nil, "--tensor-scale"), (packed, "--packed")] where given {
+                throw CLIError("\(name) is read from \(inputDir)/block.json; leave it out")
+            }
+            files = try BlockFiles.directory(inputDir, f, blockSizeGiven: block.blockSize)
+        } else {
+            guard let scales, let elements else {
+                throw CLIError("give --input-dir DIR (from 'quantize --output-dir'), or --scales S.npy and --elements E.npy")
+            }
+            files = try BlockFiles.explicit(f, scales: scales, elements: elements, axis: block, packed: packed,
+                                            tensorScale: try block.givenTensorScale(f))
+        }
+        let layout = files.layout
+        let g = files.format
+        if valueType == .float64 {
+            let values = g.decode(files.codes, layout: layout, threads: threads)
+            try emit(values.map { $0.bitPattern.littleEndian }, values.map { ExactValue($0) }, type: valueType, files: files)
+        } else {
+            let values = g.decode(files.codes, layout: layout, as: Float.self, threads: threads)
+            try emit(values.map { $0.bitPattern.littleEndian }, values.map { ExactValue($0) }, type: valueType, files: files)
+        }
+    }
+
+    private func emit<T: FixedWidthInteger>(_ bits: [T], _ values: [ExactValue], type: ElementType, files: BlockFiles) throws {
+        guard let output else {
+            printRows(values.map { [("value", .string($0.description))] }, json: json)
+            return
+        }
+        let bytes = bits.withUnsafeBytes { Array($0) }
+        switch OutputLayout(path: output) {
+        case .npy: try writeNpy(bytes, type: type, shape: files.shape, fortranOrder: files.fortranOrder, to: output)
+        case .text: try writeAtomically(Array(values.map { $0.description + "\n" }.joined().utf8), to: output)
+        case .raw: try writeAtomically(bytes, to: output)
+        }
+    }
+}

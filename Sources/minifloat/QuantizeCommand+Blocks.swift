@@ -1,0 +1,129 @@
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension QuantizeCommand {
+    /// `quantize mxfp4 --input X.npy --output-dir DIR`, or values on the command line (printed).
+    func quantizeBlocks(_ base: BlockFormat) throws {
+        let f = try block.format(base)
+        let sat = try parseSaturation(saturation ?? "satfinite")
+        for (given, name) in [(output != nil, "--output (block formats write a directory: --output-dir)"),
+                              (packed, "--packed (block formats pack FP4 by default; --unpacked turns it off)"),
+                              (from != "exact", "--from"), (random != nil, "--random (arrays of blocks take --seed)"),
+                              (json && outputDir != nil, "--json with --output-dir")] where given {
+            throw CLIError("\(name) does not apply to block format \(f.name)")
+        }
+        if unpacked && f.elementBits != 4 { throw CLIError("--unpacked applies to FP4 elements; \(f.name) elements have \(f.elementBits) bits") }
+        let stochastic = ["sra", "srb", "src"].contains(rounding.lowercased())
+        if stochastic && seed == nil { throw CLIError("stochastic rounding of blocks needs --random-bits N and --seed S") }
+        if !stochastic && seed != nil { throw CLIError("--seed applies only to stochastic rounding (sra, srb, src)") }
+        let mode = try parseRounding(rounding, bits: randomBits, random: stochastic ? 0 : nil)
+        let encoding = try block.encoding(f, rounding: mode, saturation: sat)
+        let tensorScale = try block.givenTensorScale(f)
+        if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        let data: BlockInput
+        if let input {
+            guard values.isEmpty else { throw CLIError("give values on the command line or --input, not both") }
+            data = try BlockInput.load(input, rawType: rawDtype, inputType: inputDtype)
+        } else {
+            guard !values.isEmpty else { throw CLIError("give values or --input FILE, e.g. 'minifloat quantize \(f.name) 1 2.5 -6'") }
+            guard outputDir != nil || (rawDtype == nil && inputDtype == nil) else {
+                throw CLIError("--raw-dtype and --input-dtype apply to --input FILE")
+            }
+            var exact: [ExactValue] = [], negative: [Bool] = []
+            for text in values {
+                do { exact.append(try ExactValue(parsing: text)) } catch { throw CLIError(error.description) }
+                negative.append(text.drop { $0 == " " }.hasPrefix("-"))
+            }
+            data = BlockInput(values: .exact(exact, negative), shape: [exact.count], fortranOrder: false, typeName: "text")
+        }
+        let axis = try block.axisIndex(rank: data.shape.count)
+        let layout = data.layout(axis: axis, blockSize: f.blockSize)
+        let codes = data.encode(f, layout: layout, encoding: encoding, tensorScale: tensorScale, seed: seed, threads: threads)
+        if let outputDir {
+            try writeBlockDirectory(outputDir, f, data: data, axis: axis, encoding: encoding, codes: codes)
+        } else {
+            printBlocks(f, data: data, layout: layout, codes: codes)
+        }
+    }
+
+    func writeBlockDirectory(_ dir: String, _ f: BlockFormat, data: BlockInput, axis: Int, encoding: BlockEncoding,
+                             codes: BlockCodes) throws {
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+            throw CLIError("cannot create '\(dir)': \(String(cString: strerror(errno))); choose a writable directory")
+        }
+        var info = stat()
+        guard stat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw CLIError("'\(dir)' is not a directory; give a directory for the outputs")
+        }
+        let shape = data.shape.isEmpty ? [1] : data.shape
+        let scaleShape = BlockLayout.scaleShape(shape, axis: axis, blockSize: f.blockSize)
+        let pack = f.elementBits == 4 && !unpacked
+        let rowLength = data.storageShape.last!
+        let elements = pack ? BlockFormat.packNibbles(codes.elements, rowLength: rowLength) : codes.elements
+        let elementShape = pack ? blockPackedShape(shape, fortranOrder: data.fortranOrder) : shape
+        try writeNpy(codes.scales, type: .uint8, shape: scaleShape, fortranOrder: data.fortranOrder, to: dir + "/scales.npy")
+        try writeNpy(elements, type: .uint8, shape: elementShape, fortranOrder: data.fortranOrder, to: dir + "/elements.npy")
+        var fields: [(String, JSON)] = [
+            ("format", .string(f.name)), ("block_size", .int(f.blockSize)), ("axis", .int(axis)),
+            ("shape", .array(shape.map { .int($0) })), ("fortran_order", .bool(data.fortranOrder)),
+            ("packed", .bool(pack)), ("scale_rule", .string(encoding.scaleRule.name)),
+            ("rounding", .string(encoding.rounding.shortName)), ("saturation", .string(encoding.saturation.shortName)),
+            ("specials", .string(encoding.specials.rawValue)), ("input_dtype", .string(data.typeName)),
+        ]
+        if encoding.rounding.isStochastic {
+            fields += [("random_bits", .int(encoding.rounding.randomBits)), ("seed", .string(String(seed!)))]
+        }
+        if let t = codes.tensorScale {
+            try writeNpy(withUnsafeBytes(of: t.bitPattern.littleEndian) { Array($0) }, type: .float32, shape: [],
+                         to: dir + "/tensor_scale.npy")
+            fields.append(("tensor_scale", .string(hexFloat(t))))
+        }
+        try writeAtomically(Array((JSON.object(fields).text + "\n").utf8), to: dir + "/block.json")
+        let nan = codes.scales.filter { UInt32($0) == f.scale.nanCode() }.count
+        print("\(f) \(data.typeName) \(NpyHeader.shapeText(shape)) axis \(axis): \(codes.scales.count) blocks"
+              + (nan > 0 ? " (\(nan) with a NaN scale)" : "") + ", scale rule \(encoding.scaleRule)"
+              + (codes.tensorScale.map { ", tensor scale \(hexFloat($0)) = \(ExactValue($0))" } ?? ""))
+        print("wrote \(dir)/scales.npy \(NpyHeader.shapeText(scaleShape)), elements.npy \(NpyHeader.shapeText(elementShape))"
+              + (pack ? " (packed)" : "") + (codes.tensorScale != nil ? ", tensor_scale.npy" : "") + ", block.json")
+    }
+
+    func printBlocks(_ f: BlockFormat, data: BlockInput, layout: BlockLayout, codes: BlockCodes) {
+        var rows: [[(String, JSON)]] = []
+        let t = codes.tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
+        for b in 0..<layout.scaleCount {
+            let (first, n, stride) = layout.block(b)
+            let s = UInt32(codes.scales[b])
+            for k in 0..<n {
+                let i = first + k * stride
+                let e = UInt32(codes.elements[i])
+                let value = BlockOracle.decode(element: e, scale: s, format: f, tensorScale: t)
+                rows.append([("input", .string(data.exact(i).0.description)), ("block", .int(b)),
+                             ("scale", .string(hexCode(s, f.scale))), ("scale_value", .string(Oracle.decode(s, in: f.scale).description)),
+                             ("element", .string("0x" + hexByte(UInt8(e)))),
+                             ("element_value", .string(ExactValue(f.elementValue(UInt8(e))).description)),
+                             ("value", .string(value.description))])
+            }
+        }
+        if let ts = codes.tensorScale, !json { print("tensor_scale=\(hexFloat(ts)) (\(ExactValue(ts)))") }
+        printRows(rows, json: json)
+    }
+}
+
+/// A Float as a C99 hex float (`0x1.8p-3`), exact and readable by the number parser.
+func hexFloat(_ x: Float) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
+    if x == 0 { return x.sign == .minus ? "-0x0p+0" : "0x0p+0" }
+    let d = Double(x)
+    let e = d.exponent
+    var m = d.significandBitPattern
+    var digits = ""
+    while m != 0 {
+        digits.append(String((m >> 48) & 0xF, radix: 16))
+        m = (m << 4) & 0x000F_FFFF_FFFF_FFFF
+    }
+    return (x < 0 ? "-" : "") + "0x1" + (digits.isEmpty ? "" : "." + digits) + "p" + (e >= 0 ? "+" : "") + String(e)
+}
