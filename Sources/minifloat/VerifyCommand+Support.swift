@@ -373,7 +373,7 @@ extension VerifyCommand {
         return [("format", .string(f.name)), ("rounding", .string(setup.mode.shortName)),
                 ("saturation", .string(setup.saturation.shortName)),
                 ("profile", setup.profile.map { .string($0.name) } ?? .null), ("nan_any", .bool(setup.nanAny)),
-                ("input", file(self.input, input)), ("claimed", file(self.claimed, claimed)),
+                ("input", file(self.input, input)), ("claimed", file(self.claimed ?? "", claimed)),
                 ("claimed_as", .string(claims.kind.rawValue))]
     }
 
@@ -382,7 +382,7 @@ extension VerifyCommand {
         let profileText = setup.profile.map { " (profile \($0.name))" } ?? ""
         print("verify \(f.name) \(setup.mode.shortName) \(setup.saturation.shortName)\(profileText)"
               + "\(setup.nanAny ? ", any NaN accepted" : ""): input \(self.input) \(input.typeAndShape), "
-              + "claimed \(self.claimed) \(claimed.typeAndShape) as \(claims.kind.rawValue)")
+              + "claimed \(self.claimed ?? "") \(claimed.typeAndShape) as \(claims.kind.rawValue)")
         print("checked \(r.checked), matching \(r.matching), mismatching \(r.mismatching)")
         for (candidate, count) in r.explanations { print("  \(candidate.label): \(count)") }
         if r.mismatching > 0, let best = r.hypotheses.first {

@@ -22,11 +22,19 @@ struct VerifyCommand: ParsableCommand {
             \(Diagnosis.keys.map { "\($0.0) (\($0.1))" }.joined(separator: "; ")).
 
             Profiles: \(Profile.all.map { "\($0.name): \($0.summary)" }.joined(separator: " "))
+
+            Block formats: verify mxfp4 --input X.npy --claimed-scales S.npy --claimed-elements E.npy checks \
+            every scale against the scale rule (--scale-rule, --specials; the claim is also tried against \
+            every other rule) and every element against the reference under the claimed scale of its block, \
+            so one wrong scale does not make its whole block wrong. NVFP4 takes the encoder's tensor scale \
+            with --tensor-scale (default amax / 2688). Element diagnoses are those above, for x / scale; \
+            whole-array checks add other rounding and saturation modes, swapped FP4 nibbles and float32 \
+            division.
             """)
 
     @Argument(help: "A format name (see 'minifloat formats').") var format: String
     @Option(help: "The values that were quantized (.npy, .txt or raw).") var input: String
-    @Option(help: "The quantizer's output (.npy, .txt or raw).") var claimed: String
+    @Option(help: "The quantizer's output (.npy, .txt or raw).") var claimed: String?
     @Option(help: "codes | values | packed-fp4 (default: codes for integer files, values for float files).")
     var claimedAs: String?
     @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (default rne, or the profile's).") var rounding: String?
@@ -44,9 +52,22 @@ struct VerifyCommand: ParsableCommand {
     var randomValues: String?
     @Option(help: "Threads (default: all processors).") var threads: Int?
     @Flag(help: "Print the report as JSON on stdout instead of text.") var json = false
+    @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
+    var block: BlockArguments
+    @Option(help: "Block formats: the claimed scale codes (.npy uint8).") var claimedScales: String?
+    @Option(help: "Block formats: the claimed element codes (.npy uint8; FP4 packed or not, told by the size).")
+    var claimedElements: String?
 
     func run() throws {
+        if let b = BlockFormat.named(format) {
+            try verifyBlocks(b)
+            return
+        }
         let f = try lookUpFormat(format)
+        if let given = block.anyGiven ?? (claimedScales != nil ? "--claimed-scales" : claimedElements != nil ? "--claimed-elements" : nil) {
+            throw CLIError("\(given) applies to block formats (mxfp4, nvfp4, ...); \(f.name) is an element format")
+        }
+        guard let claimed else { throw CLIError("give --claimed FILE: the quantizer's output for --input") }
         let setup = try resolveModes(f)
         guard maxReport >= 0 else { throw CLIError("--max-report must be at least 0 (got \(maxReport))") }
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }

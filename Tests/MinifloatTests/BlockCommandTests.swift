@@ -165,4 +165,133 @@ struct BlockCommandTests {
         let r = try runMinifloat(["decode", "mxfp4", "--scales", scales, "--elements", dir + "/elements.npy", "--packed"])
         #expect(r.status == 2 && r.stderr.contains("need 4"), "\(r.stderr)")
     }
+
+    // MARK: verify
+
+    /// Runs `verify` on a float32 input and claimed codes (unpacked unless `packed`).
+    static func verify(_ format: String, _ xs: [Float], shape: [Int], scales: [UInt8], elements: [UInt8],
+                       extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        let input = try writeNpy(xs, .float32, shape: shape)
+        let s = try writeNpy(scales, .uint8)
+        let e = try writeNpy(elements, .uint8)
+        return try runMinifloat(["verify", format, "--input", input, "--claimed-scales", s, "--claimed-elements", e] + extra)
+    }
+
+    /// Midpoints of E2M1 times 4: exact ties under a scale of 4. The second row's amax, 28, gets
+    /// scale 4 by the floor rule (28/4 = 7 clamps to 6) and 8 by the ceil rule.
+    static let ties: [Float] = [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, -0.25, -2.5, -5, 7, 1, 0, 3, -6, 0.5].map { $0 * 4 }
+
+    @Test("verify: correct claims pass; other scale rules and tie-breaks are named")
+    func verifyDiagnoses() throws {
+        let f = BlockFormat.mxfp4.withBlockSize(8)
+        let shape = [2, 8]
+        let xs = Self.ties
+        let exact = Self.oracle(xs, shape: shape, axis: 1, f, BlockEncoding(for: f), tensorScale: Rational(1))
+        let ok = try Self.verify("mxfp4", xs, shape: shape, scales: exact.scales.map { UInt8($0) },
+                                 elements: exact.elements.map { UInt8($0) }, extra: ["--block-size", "8"])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains("scales: 2 checked, 2 match, 0 differ"))
+        // Ties away from zero in the elements.
+        let rna = Self.oracle(xs, shape: shape, axis: 1, f, BlockEncoding(for: f, rounding: .nearestTiesToAway), tensorScale: Rational(1))
+        #expect(rna.scales == exact.scales)
+        let tie = try Self.verify("mxfp4", xs, shape: shape, scales: rna.scales.map { UInt8($0) },
+                                  elements: rna.elements.map { UInt8($0) }, extra: ["--block-size", "8"])
+        #expect(tie.status == 1)
+        let differing = zip(rna.elements, exact.elements).filter { $0 != $1 }.count
+        #expect(differing > 0)
+        #expect(tie.stdout.contains("tie-break (matches rna): \(differing)"), "\(tie.stdout)")
+        #expect(tie.stdout.contains("the claimed elements are exactly what rna satfinite gives"))
+        // Scales by the ceil rule, elements rounded under those scales: only the scales differ.
+        let ceil = Self.oracle(xs, shape: shape, axis: 1, f, BlockEncoding(for: f, scaleRule: .ceil), tensorScale: Rational(1))
+        #expect(ceil.scales != exact.scales)
+        let rule = try Self.verify("mxfp4", xs, shape: shape, scales: ceil.scales.map { UInt8($0) },
+                                   elements: ceil.elements.map { UInt8($0) }, extra: ["--block-size", "8", "--json"])
+        #expect(rule.status == 1)
+        #expect(rule.stdout.contains(#""matches_rules":["ceil""#), "\(rule.stdout)")
+        #expect(rule.stdout.contains(#""elements":{"checked":16,"matching":16,"mismatching":0"#))
+        // Packed with the nibbles the other way round.
+        let swapped = BlockFormat.packNibbles(exact.elements.map { UInt8($0) }, rowLength: 8).map { $0 >> 4 | $0 << 4 }
+        let packed = try Self.verify("mxfp4", xs, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: swapped,
+                                     extra: ["--block-size", "8"])
+        #expect(packed.status == 1)
+        #expect(packed.stdout.contains("exactly what the reference with FP4 nibbles swapped"), "\(packed.stdout)")
+    }
+
+    @Test("verify NVFP4: elements computed by float32 division are recognised")
+    func verifyFloat32Division() throws {
+        let f = BlockFormat.nvfp4
+        let t = Float(0x1.234568p-3)  // a tensor scale with a full significand: block scales are not Floats
+        let tr = Rational(exactly: Double(t))
+        // Blocks [A, x, 0, ...]: A fixes the scale S; x is near a grid point or midpoint m * S, chosen so
+        // that rounding float32(x / float32(S)) differs from rounding the exact x / S.
+        var values: [Float] = []
+        var blocks = 0
+        search: for code in UInt32(0x30)...UInt32(0x58) {
+            let a = Float(6 * Format.ue4m3.decode(code) * Double(t))
+            let sc = BlockOracle.scaleCode(amax: Rational(exactly: Double(a)), format: f, rule: .ceil, tensorScale: tr)
+            let S = Format.ue4m3.decode(sc) * Double(t)
+            for m in [0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0, 1, 2, 3] {
+                var x = Float(m * S).nextDown.nextDown
+                for _ in 0..<5 {
+                    let exact = Oracle.round(.finite(negative: false, magnitude: Rational(exactly: Double(x)) / Rational(exactly: S)),
+                                             to: .e2m1fn, rounding: .nearestTiesToEven, saturation: .satFinite)
+                    let float32 = Oracle.round(ExactValue(x / Float(S)), to: .e2m1fn, rounding: .nearestTiesToEven, saturation: .satFinite)
+                    if exact != float32 {
+                        values += [a, x] + [Float](repeating: 0, count: 14)
+                        blocks += 1
+                        if blocks == 12 { break search }
+                        break
+                    }
+                    x = x.nextUp
+                }
+            }
+        }
+        #expect(blocks == 12)
+        let shape = [values.count]
+        let exact = Self.oracle(values, shape: shape, axis: 0, f, BlockEncoding(for: f), tensorScale: tr)
+        // The claims: the reference scales; elements rounded from float32(x / float32(scale)).
+        var claimed = exact.elements.map { UInt8($0) }
+        for b in 0..<blocks {
+            let s32 = Float(Format.ue4m3.decode(exact.scales[b]) * Double(t))
+            for i in (b * 16)..<(b * 16 + 2) {
+                claimed[i] = UInt8(Oracle.round(ExactValue(values[i] / s32), to: .e2m1fn, rounding: .nearestTiesToEven,
+                                                saturation: .satFinite))
+            }
+        }
+        let differing = zip(claimed, exact.elements).filter { UInt32($0) != $1 }.count
+        #expect(differing >= 12)
+        let r = try Self.verify("nvfp4", values, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: claimed,
+                                extra: ["--tensor-scale", hexFloatText(t)])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("elements (under the claimed scales): \(values.count) checked, \(values.count - differing) match"),
+                "\(r.stdout)")
+        #expect(r.stdout.contains("exactly what float32 division x / scale, then rne gives"), "\(r.stdout)")
+        #expect(r.stdout.contains("double-rounding (via float32): \(differing)"), "\(r.stdout)")
+    }
+
+    /// A Float as a hex float the number parser reads exactly.
+    func hexFloatText(_ x: Float) -> String {
+        "0x" + String(Int(x.significandBitPattern | 1 << 23), radix: 16) + "p" + String(Int(x.exponent) - 23)
+    }
+
+    @Test("verify: bad block input", arguments: [
+        ["--claimed-elements"], ["--claimed-scales"], ["--claimed"], ["--short-scales"], ["--short-elements"],
+    ])
+    func verifyBadInput(arguments: [String]) throws {
+        let xs: [Float] = [1, 2, 3, 4]
+        let input = try writeNpy(xs, .float32)
+        let s = try writeNpy([UInt8(127)], .uint8)
+        let e = try writeNpy([UInt8](repeating: 2, count: 4), .uint8)
+        var args = ["verify", "mxfp8_e4m3", "--input", input]
+        switch arguments[0] {
+        case "--claimed-elements": args += ["--claimed-elements", e]
+        case "--claimed-scales": args += ["--claimed-scales", s]
+        case "--claimed": args += ["--claimed-scales", s, "--claimed-elements", e, "--claimed", e]
+        case "--short-scales": args += ["--claimed-scales", try writeNpy([UInt8](), .uint8), "--claimed-elements", e]
+        default: args += ["--claimed-scales", s, "--claimed-elements", try writeNpy([UInt8(1), 2, 3], .uint8)]
+        }
+        let r = try runMinifloat(args)
+        #expect(r.status == 2, "\(args)")
+        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
 }
