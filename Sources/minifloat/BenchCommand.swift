@@ -13,7 +13,8 @@ struct BenchCommand: ParsableCommand {
             Inputs: N float32 values z from a standard normal distribution (Box-Muller over \
             SplitMix64 from seed 1), scaled by a power of two to each format's range: 64 z for \
             e4m3fn, 8192 z for e5m2, z for e2m1fn; the other source types hold the values of 64 z \
-            (bfloat16 and float16 rounded to nearest, float64 exact). Each case runs --repeat times after one warm-up run (which also \
+            (bfloat16 and float16 rounded to nearest, float64 exact); block formats get z with each run \
+            of 32 multiplied by its own 2^k, k in -8...8. Each case runs --repeat times after one warm-up run (which also \
             builds and caches its lookup table); the best time is reported, for one thread and for \
             --threads threads. The floor is a loop that reads each float32 and writes one byte. \
             Build in release mode: 'swift run -c release minifloat bench'.
@@ -97,6 +98,29 @@ struct BenchCommand: ParsableCommand {
             inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
         }
+        measure("f32 -> e2m1fn rne satfinite (one code per byte)") { t in
+            inputs.standard.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e2m1fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        // Block formats: the inputs z times a log-normal scale per block of 32 (so that scales vary).
+        var blockScales = [UInt8](repeating: 0, count: (n + 15) / 16)
+        let blockInputs = inputs.blockScaled
+        for (label, format, rule) in [("mxfp4 (32, floor)", BlockFormat.mxfp4, ScaleRule.floor),
+                                      ("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
+                                      ("nvfp4 (16, ceil, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
+            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
+            let encoding = BlockEncoding(for: format, scaleRule: rule)
+            measure("f32 -> \(label) rne, codes") { t in
+                blockInputs.withUnsafeBufferPointer { s in
+                    blockScales.withUnsafeMutableBufferPointer { sc in
+                        u8.withUnsafeMutableBufferPointer { d in
+                            format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
+                                          scales: sc, elements: d, threads: t)
+                        }
+                    }
+                }
+            }
+        }
         let codes = e4m3fn.encode(inputs.f32, as: UInt8.self, saturation: sat)
         measure("e4m3fn -> f32") { t in
             codes.withUnsafeBufferPointer { s in f32out.withUnsafeMutableBufferPointer { d in
@@ -148,6 +172,8 @@ struct BenchInputs {
     let f64: [Double]
     let f16: [Float16]
     let bf16: [BFloat16]
+    /// `standard` with each run of 32 elements multiplied by its own power of two 2^k, k in -8...8.
+    let blockScaled: [Float]
 
     init(count n: Int) {
         var values = [Float](repeating: 0, count: n)
@@ -168,6 +194,9 @@ struct BenchInputs {
         f64 = scaled.map(Double.init)
         f16 = scaled.map { Float16($0) }
         bf16 = scaled.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+        blockScaled = values.indices.map { i in
+            values[i] * Float(sign: .plus, exponent: Int(RandomSource.splitMix64(seed: 2, index: UInt64(i / 32)) % 17) - 8, significand: 1)
+        }
     }
 }
 

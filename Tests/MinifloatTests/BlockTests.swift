@@ -357,4 +357,50 @@ struct BlockTests {
                          tensorScale: tensorScale, seed: r.next(), context: "shape \(shape) axis \(axis) seed \(seed)")
         }
     }
+
+    /// The Float fast path (SIMD amax, float32 products, bucket tables for scales, E2M1 thresholds)
+    /// against the exact path (the same values as Doubles, which the generic encoder takes and the
+    /// tests above check against the oracle), on arrays large enough for full SIMD groups, along the
+    /// last axis and along axis 0, every format, deterministic mode, saturation and NaN policy; a
+    /// slice of each is also checked against the oracle directly.
+    @Test("Float fast path == exact path, every format and deterministic mode", arguments: BlockFormat.all)
+    func fastPath(format: BlockFormat) {
+        var r = SplitMix64(seed: 2026)
+        var values: [Double] = []
+        var e = 0
+        for i in 0..<(64 * 128) {
+            if i % 32 == 0 {
+                let extremes = [-135, -127, -100, 100, 120, 127]
+                e = r.next() % 4 == 0 ? extremes[Int(r.next() % 6)] : Int(r.next() % 60) - 30
+            }
+            values.append(Self.randomValue(&r, e: e, format: format, double: false))
+        }
+        let floats = values.map { Float($0) }
+        for mode in RoundingMode.deterministic {
+            for saturation in SaturationMode.allCases {
+                let specials = BlockSpecials.allCases[Int(r.next() % 2)]
+                let rule = ScaleRule.all[Int(r.next() % 5)]
+                let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: saturation, specials: specials)
+                for (shape, axis) in [([64, 128], -1), ([64, 128], 0)] {
+                    let layout = BlockLayout(shape: shape, axis: axis, blockSize: format.blockSize)
+                    let tensorScale: Float? = format.hasTensorScale ? Float(sign: .plus, exponent: Int(r.next() % 40) - 20,
+                                                                            significand: 1 + Float(r.next() % 1000) / 1000) : nil
+                    let fast = format.encode(floats, layout: layout, encoding: encoding, tensorScale: tensorScale, threads: 2)
+                    let exact = format.encode(values, layout: layout, encoding: encoding, tensorScale: tensorScale, threads: 2)
+                    #expect(fast == exact, "\(format) \(rule) \(mode) \(saturation) \(specials) axis \(axis)")
+                    if fast != exact {
+                        let i = fast.elements.indices.first { fast.elements[$0] != exact.elements[$0] }
+                        let b = fast.scales.indices.first { fast.scales[$0] != exact.scales[$0] }
+                        Issue.record("first element mismatch \(String(describing: i)), first scale mismatch \(String(describing: b))")
+                        return
+                    }
+                }
+            }
+        }
+        // A slice against the oracle: the first 512 rows' worth of blocks along the last axis.
+        let encoding = BlockEncoding(for: format)
+        let count = 4 * 128
+        Self.compare(Array(values[0..<count]), asFloat: true, shape: [4, 128], axis: -1, format: format, encoding: encoding,
+                     tensorScale: format.hasTensorScale ? 0x1.8p-3 : nil)
+    }
 }

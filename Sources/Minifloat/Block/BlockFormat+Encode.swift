@@ -146,6 +146,19 @@ extension BlockFormat {
             usedTensorScale = tensorScale ?? defaultTensorScale(amax: source.finiteAmax(count: count, threads: threads))
         }
         let encoder = BlockEncoder(self, encoding, tensorScale: Double(usedTensorScale ?? 1))
+        if !useGivenScales && BlockFastPath.applies(self, encoding, source), case .float32(let p) = source {
+            let thresholds = ScaleThresholds.shared(encoder)
+            let elementTable = hasTensorScale ? E2M1Thresholds(encoder) : nil
+            let arrayEncoder = hasTensorScale ? nil
+                : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: nil, source: source)
+            let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
+            Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+                let (p, scales, elements) = shared.value
+                encodeBlocksFast(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
+                                 arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+            }
+            return usedTensorScale
+        }
         let shared = UncheckedSendable((source, scales.baseAddress!, elements.baseAddress!))
         Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
             let (source, scales, elements) = shared.value

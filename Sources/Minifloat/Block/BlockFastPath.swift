@@ -1,0 +1,396 @@
+/// The fast path of block encoding for Float sources and deterministic element rounding. It
+/// computes exactly what ``BlockEncoder`` computes (the tests compare both with the oracle):
+///
+/// - Scale codes come from ``ScaleThresholds``: the scale code is a nondecreasing step function of
+///   `amax`, so it is found by binary search among the least float32 magnitudes at which each code
+///   begins (each found by bisection with the exact scalar rule).
+/// - MX elements (scale `2^k`): `x * 2^-k` in float32 is exact unless the product is subnormal, so
+///   the product goes through the array encoder (the same tables and SIMD kernel as
+///   ``Format/encode(_:into:rounding:saturation:random:threads:)``); the rare inexact products are
+///   redone with the exact scalar step.
+/// - NVFP4 elements (E2M1, scale `S = s * tensorScale`): for each of the 127 scale codes, the seven
+///   float32 magnitudes at which the element code reaches 1...7 (per sign, for directed modes) are
+///   computed exactly from `boundary * S`; an element's code is the number of them it reaches.
+enum BlockFastPath {
+    /// Whether the fast path applies.
+    static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceBits) -> Bool {
+        guard case .float32 = source, !encoding.rounding.isStochastic else { return false }
+        if format.hasTensorScale { return format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8 }
+        return format.scale.parameters == Format.e8m0fnu.parameters && format.element.bucketTablesApply
+    }
+}
+
+/// The least float32 magnitude (as bits) at which each finite scale code begins.
+final class ScaleThresholds: Sendable {
+    /// `starts[c - 1]` for code c = 1...maxFiniteCode; 0x7F80_0000 when no finite amax reaches c.
+    let starts: [UInt32]
+
+    struct Key: Hashable, Sendable {
+        let scale: Format.Parameters
+        let divisor: UInt64
+        let rounding: RoundingMode
+    }
+
+    private static let cache = TableCache<Key>(limit: 16)
+
+    static func shared(_ encoder: BlockEncoder) -> ScaleThresholds {
+        let key = Key(scale: encoder.format.scale.parameters, divisor: encoder.divisor.bitPattern,
+                      rounding: encoder.encoding.scaleRule.rounding)
+        return cache.table(key) { ScaleThresholds(encoder) }
+    }
+
+    init(_ encoder: BlockEncoder) {
+        func code(_ bits: UInt32) -> UInt32 { encoder.finiteScaleCode(amax: Double(Float(bitPattern: bits))) }
+        let maxCode = encoder.format.scale.maxFiniteCode()
+        var starts: [UInt32] = []
+        var lo: UInt32 = 0
+        let top: UInt32 = 0x7F7F_FFFF
+        let topCode = code(top)
+        for c in 1...maxCode {
+            if topCode < c {
+                starts.append(0x7F80_0000)
+                continue
+            }
+            // The least bits in [lo, top] with code >= c (code(top) >= c).
+            var a = lo, b = top
+            while a < b {
+                let mid = a + (b - a) / 2
+                if code(mid) >= c { b = mid } else { a = mid + 1 }
+            }
+            starts.append(a)
+            lo = a
+        }
+        self.starts = starts
+        // Buckets of 2^19 magnitudes (the top 12 bits): at most one code change in most; a bucket
+        // with more is marked and searched.
+        var buckets = [UInt32](repeating: 0, count: 4096)
+        var bucketThresholds = [UInt32](repeating: 0, count: 4096)
+        func codeOf(_ bits: UInt32) -> UInt32 {
+            var a = 0, b = starts.count
+            while a < b {
+                let mid = (a + b) / 2
+                if starts[mid] <= bits { a = mid + 1 } else { b = mid }
+            }
+            return UInt32(a)
+        }
+        for k in 0..<4096 {
+            let first = UInt32(k) << 19, last = first | 0x7FFFF
+            let low = codeOf(first), high = codeOf(last)
+            if high == low {
+                buckets[k] = low | low << 8
+                bucketThresholds[k] = 0
+            } else if high == low + 1 {
+                buckets[k] = low | high << 8
+                bucketThresholds[k] = starts[Int(high) - 1]
+            } else {
+                buckets[k] = 1 << 16  // search
+            }
+        }
+        self.buckets = buckets
+        self.bucketThresholds = bucketThresholds
+    }
+
+    /// Per bucket of 2^19 magnitudes: low code | high code << 8, or bit 16 set when the bucket
+    /// holds more than one code change.
+    let buckets: [UInt32]
+    /// Per bucket: the magnitude at which the high code begins.
+    let bucketThresholds: [UInt32]
+
+    /// The scale code of `amax` (float32 magnitude bits, finite) from the bucket tables.
+    @inline(__always)
+    static func code(_ amax: UInt32, buckets: UnsafePointer<UInt32>, thresholds: UnsafePointer<UInt32>,
+                     starts: UnsafeBufferPointer<UInt32>) -> UInt32 {
+        let k = Int(amax >> 19)
+        let entry = buckets[k]
+        if entry & 1 << 16 != 0 { return code(amax, starts) }
+        return amax >= thresholds[k] ? (entry >> 8) & 0xFF : entry & 0xFF
+    }
+
+    /// The scale code of a block with this amax (float32 magnitude bits): the number of starts
+    /// at or below it.
+    @inline(__always)
+    static func code(_ amax: UInt32, _ starts: UnsafeBufferPointer<UInt32>) -> UInt32 {
+        var a = 0, b = starts.count
+        while a < b {
+            let mid = (a + b) / 2
+            if starts[mid] <= amax { a = mid + 1 } else { b = mid }
+        }
+        return UInt32(a)
+    }
+}
+
+/// NVFP4's element thresholds: for each scale code and sign, the seven float32 magnitudes at which
+/// the E2M1 magnitude code reaches 1...7.
+final class E2M1Thresholds: Sendable {
+    /// `[code * 14 + (negative ? 7 : 0) + j - 1]`; for a zero or NaN scale the entries are unused.
+    let table: [UInt32]
+    /// Whether a scale code's divisor is zero (its finite elements are all +-0).
+    let zeroScale: [Bool]
+
+    init(_ encoder: BlockEncoder) {
+        let f = encoder.format
+        let grid = (0...7).map { f.element.decode(UInt32($0)) }
+        var table = [UInt32](repeating: 0x7F80_0000, count: 128 * 14)
+        var zeroScale = [Bool](repeating: false, count: 128)
+        for c in 0..<UInt32(128) where f.scale.isValidCode(c) && f.scale.classify(c) != .nan {
+            let S = encoder.divisor(ofScale: c)
+            zeroScale[Int(c)] = S == 0
+            guard S > 0 && S.isFinite else { continue }
+            for negative in [false, true] {
+                for j in 1...7 {
+                    let (b, inclusive) = E2M1Thresholds.boundary(j, grid, encoder.encoding.rounding, negative: negative)
+                    table[Int(c) * 14 + (negative ? 7 : 0) + j - 1] = E2M1Thresholds.start(b * S, inclusive: inclusive)
+                }
+            }
+        }
+        self.table = table
+        self.zeroScale = zeroScale
+    }
+
+    /// Where the magnitude code reaches `j`: at `b` (inclusive) or just above it.
+    static func boundary(_ j: Int, _ g: [Double], _ mode: RoundingMode, negative: Bool) -> (Double, Bool) {
+        let mid = (g[j - 1] + g[j]) / 2
+        switch mode {
+        case .nearestTiesToEven: return (mid, j % 2 == 0)
+        case .nearestTiesToAway: return (mid, true)
+        case .towardZero: return (g[j], true)
+        case .towardPositive: return negative ? (g[j], true) : (g[j - 1], false)
+        case .towardNegative: return negative ? (g[j - 1], false) : (g[j], true)
+        case .toOdd: return j % 2 == 1 ? (g[j - 1], false) : (g[j], true)
+        default: preconditionFailure("stochastic modes do not use thresholds")
+        }
+    }
+
+    /// The least float32 magnitude bits m with m >= y (inclusive) or m > y; y is exact.
+    static func start(_ y: Double, inclusive: Bool) -> UInt32 {
+        var f = Float(y)
+        if Double(f) < y || (!inclusive && Double(f) == y) { f = f.nextUp }
+        return f.isInfinite ? 0x7F80_0000 : f.bitPattern
+    }
+}
+
+/// Sixteen float32 bit patterns at a time.
+typealias Lanes = SIMD16<UInt32>
+
+@inline(__always)
+private func orAll(_ v: Lanes) -> UInt32 {
+    let v8 = v.lowHalf | v.highHalf
+    let v4 = v8.lowHalf | v8.highHalf
+    let v2 = v4.lowHalf | v4.highHalf
+    return v2[0] | v2[1]
+}
+
+@inline(__always)
+private func maxAll(_ v: SIMD16<Int32>) -> Int32 {
+    let v8 = pointwiseMax(v.lowHalf, v.highHalf)
+    let v4 = pointwiseMax(v8.lowHalf, v8.highHalf)
+    let v2 = pointwiseMax(v4.lowHalf, v4.highHalf)
+    return Swift.max(v2[0], v2[1])
+}
+
+/// The largest finite magnitude (bits) of n float32s, and whether any is NaN or infinite.
+@inline(__always)
+func finiteAmax(_ src: UnsafePointer<UInt32>, _ n: Int) -> (amax: UInt32, special: Bool) {
+    var j = 0
+    var m = SIMD16<Int32>(repeating: 0)
+    var specials = Lanes(repeating: 0)
+    while j + 16 <= n {
+        let a = UnsafeRawPointer(src + j).loadUnaligned(as: Lanes.self) & Lanes(repeating: 0x7FFF_FFFF)
+        let special = (a &+ Lanes(repeating: 0x0080_0000)) &>> Lanes(repeating: 31)  // 1 where a >= 0x7F80_0000
+        specials |= special
+        m = pointwiseMax(m, unsafeBitCast(a & (special &- Lanes(repeating: 1)), to: SIMD16<Int32>.self))
+        j += 16
+    }
+    var amax = UInt32(maxAll(m))
+    var special = orAll(specials) != 0
+    while j < n {
+        let a = src[j] & 0x7FFF_FFFF
+        if a >= 0x7F80_0000 { special = true } else { amax = Swift.max(amax, a) }
+        j += 1
+    }
+    return (amax, special)
+}
+
+extension BlockFormat {
+    /// Encodes blocks `range` of a Float source with the fast path.
+    func encodeBlocksFast(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
+                          thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
+                          scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>) {
+        let size = blockSize
+        let nanScale = UInt8(scale.nanCode())
+        let nanPolicy = encoder.encoding.specials == .nanScale
+        let twos = elementStorage == .twosComplement
+        let clampBits: UInt32 = encoder.encoding.saturation == .satNone ? 0x7F80_0000 : Float(largestElement).bitPattern
+        // Blocks are done in groups whose elements are contiguous when the block axis is the last
+        // (MX: one array-encoder call per group).
+        let group = layout.inner == 1 ? Swift.max(1, 4096 / size) : 1
+        let capacity = group * size
+        let e2m1 = elementTable?.table ?? [], zeroScale = elementTable?.zeroScale ?? []
+        thresholds.starts.withUnsafeBufferPointer { starts in
+        thresholds.buckets.withUnsafeBufferPointer { buckets in
+        thresholds.bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
+        e2m1.withUnsafeBufferPointer { e2m1 in
+        zeroScale.withUnsafeBufferPointer { zeroScale in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: size) { gathered in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scaled in
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { codes in
+                        var t0 = range.lowerBound
+                        while t0 < range.upperBound {
+                            let t1 = Swift.min(t0 + group, range.upperBound)
+                            let groupFirst = layout.block(t0).first
+                            var inexact = false
+                            var groupCount = 0
+                            for t in t0..<t1 {
+                                let (first, n, stride) = layout.block(t)
+                                let src: UnsafePointer<UInt32>
+                                if stride == 1 {
+                                    src = p + first
+                                } else {
+                                    for j in 0..<n { gathered[j] = p[first + j * stride] }
+                                    src = UnsafePointer(gathered.baseAddress!)
+                                }
+                                let (amax, special) = finiteAmax(src, n)
+                                let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
+                                                                starts: starts)
+                                scales[t] = special && nanPolicy ? nanScale : UInt8(code)
+                                if elementTable != nil {
+                                    let out = stride == 1 ? elements + first : codes.baseAddress!
+                                    if zeroScale[Int(code)] {
+                                        for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
+                                    } else {
+                                        encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
+                                    }
+                                    if stride != 1 { for j in 0..<n { elements[first + j * stride] = out[j] } }
+                                } else if stride == 1 {
+                                    inexact = scaleByPowerOfTwo(src, n, k: Int(code) - 127, clampBits: clampBits, into: scaled.baseAddress! + (first - groupFirst))
+                                        || inexact
+                                    groupCount = first + n - groupFirst
+                                } else {
+                                    let k = Int(code) - 127
+                                    let bad = scaleByPowerOfTwo(src, n, k: k, clampBits: clampBits, into: scaled.baseAddress!)
+                                    arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<n, into: codes.baseAddress!)
+                                    if bad { redoInexact(src, n, k: k, encoder: encoder, into: codes.baseAddress!) }
+                                    for j in 0..<n {
+                                        elements[first + j * stride] = twos ? encoder.stored(UInt32(codes[j])) : codes[j]
+                                    }
+                                }
+                            }
+                            if elementTable == nil && layout.inner == 1 {
+                                let out = elements + groupFirst
+                                arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<groupCount, into: out)
+                                if inexact {
+                                    for t in t0..<t1 {
+                                        let (first, n, _) = layout.block(t)
+                                        let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)
+                                        redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first)
+                                    }
+                                }
+                                if twos {
+                                    for i in groupFirst..<(groupFirst + groupCount) { elements[i] = encoder.stored(UInt32(elements[i])) }
+                                }
+                            }
+                            t0 = t1
+                        }
+                    }
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+    }
+
+    /// x * 2^-k in float32 into `out`; true when some product may be inexact (nonzero x whose
+    /// exponent field is at most k, for k >= 1: the product is below 2^-126).
+    @inline(__always)
+    private func scaleByPowerOfTwo(_ src: UnsafePointer<UInt32>, _ n: Int, k: Int, clampBits: UInt32,
+                                   into out: UnsafeMutablePointer<UInt32>) -> Bool {
+        // 2^-k as a Float: normal for -k >= -126, the subnormal 2^-127 otherwise (k is in -127...127).
+        let multiplier = Float(sign: .plus, exponent: -k, significand: 1)
+        let limit: UInt32 = k >= 1 ? UInt32(k) : 0
+        var j = 0
+        var flags = Lanes(repeating: 0)
+        let m = SIMD16<Float>(repeating: multiplier)
+        // Under SatFinite and SatPropagate a finite product beyond the largest element encodes as the
+        // largest element does, so it is clamped to it (keeping the SIMD kernel on its fast range).
+        let clamp = SIMD16<Int32>(repeating: Int32(bitPattern: clampBits))
+        while j + 16 <= n {
+            let b = UnsafeRawPointer(src + j).loadUnaligned(as: Lanes.self)
+            let product = unsafeBitCast(unsafeBitCast(b, to: SIMD16<Float>.self) * m, to: Lanes.self)
+            let magnitude = product & Lanes(repeating: 0x7FFF_FFFF)
+            let special = Lanes(repeating: 0) &- ((magnitude &+ Lanes(repeating: 0x0080_0000)) &>> Lanes(repeating: 31))
+            let clamped = unsafeBitCast(pointwiseMin(unsafeBitCast(magnitude, to: SIMD16<Int32>.self), clamp), to: Lanes.self)
+            let result = (product & Lanes(repeating: 0x8000_0000)) | (magnitude & special) | (clamped & ~special)
+            UnsafeMutableRawPointer(out + j).storeBytes(of: result, as: Lanes.self)
+            // field <= limit and magnitude != 0: both differences below are negative.
+            let field = (b &>> Lanes(repeating: 23)) & Lanes(repeating: 0xFF)
+            let a = b & Lanes(repeating: 0x7FFF_FFFF)
+            flags |= (field &- Lanes(repeating: limit &+ 1)) & (Lanes(repeating: 0) &- a)
+            j += 16
+        }
+        var inexact = orAll(flags) >> 31 != 0
+        while j < n {
+            let b = src[j]
+            out[j] = (Float(bitPattern: b) * multiplier).bitPattern
+            inexact = inexact || (((b >> 23) & 0xFF) <= limit && b & 0x7FFF_FFFF != 0)
+            j += 1
+        }
+        return k >= 1 && inexact
+    }
+
+    /// Redoes, with the exact scalar step, the elements whose product by 2^-k may be inexact.
+    private func redoInexact(_ src: UnsafePointer<UInt32>, _ n: Int, k: Int, encoder: BlockEncoder,
+                             into out: UnsafeMutablePointer<UInt8>) {
+        guard k >= 1 else { return }
+        let scale = Double(sign: .plus, exponent: k, significand: 1)
+        for j in 0..<n where (src[j] >> 23) & 0xFF <= UInt32(k) && src[j] & 0x7FFF_FFFF != 0 {
+            let code = encoder.format.element.encode(Double(Float(bitPattern: src[j])), dividedBy: scale,
+                                                     rounding: encoder.encoding.rounding, saturation: encoder.encoding.saturation)
+            out[j] = UInt8(truncatingIfNeeded: code)
+        }
+    }
+
+    /// NVFP4 elements by thresholds (`base`: the 14 thresholds of the block's scale code): the
+    /// magnitude code is the number of thresholds |x| reaches.
+    @inline(__always)
+    private func encodeE2M1(_ src: UnsafePointer<UInt32>, _ n: Int, table base: UnsafePointer<UInt32>, encoder: BlockEncoder,
+                            into out: UnsafeMutablePointer<UInt8>) {
+        var j = 0
+        var nan = Lanes(repeating: 0)
+        while j + 16 <= n {
+            let b = UnsafeRawPointer(src + j).loadUnaligned(as: Lanes.self)
+            let magnitude = b & Lanes(repeating: 0x7FFF_FFFF)
+            let negative = b &>> Lanes(repeating: 31)
+            let select = Lanes(repeating: 0) &- negative  // all ones where negative
+            var c = Lanes(repeating: 0)
+            for i in 0..<7 {
+                let p = Lanes(repeating: base[i]), q = Lanes(repeating: base[7 + i])
+                let v = p ^ ((p ^ q) & select)
+                // magnitude >= v (both below 2^31): v - 1 - magnitude is negative.
+                c &+= ((v &- Lanes(repeating: 1)) &- magnitude) &>> Lanes(repeating: 31)
+            }
+            nan |= Lanes(repeating: 0x7F80_0000) &- magnitude  // top bit set where NaN
+            UnsafeMutableRawPointer(out + j).storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: (negative &<< Lanes(repeating: 3)) | c),
+                                                        as: SIMD16<UInt8>.self)
+            j += 16
+        }
+        var anyNaN = orAll(nan) >> 31 != 0
+        while j < n {
+            let b = src[j]
+            let magnitude = b & 0x7FFF_FFFF
+            let negative = b >> 31
+            var c: UInt32 = 0
+            for i in 0..<7 { c &+= magnitude >= base[Int(negative) * 7 + i] ? 1 : 0 }
+            out[j] = UInt8(truncatingIfNeeded: negative << 3 | c)
+            anyNaN = anyNaN || magnitude > 0x7F80_0000
+            j += 1
+        }
+        if anyNaN {
+            // NaN elements: the element format's NaN rule.
+            for i in 0..<n where src[i] & 0x7FFF_FFFF > 0x7F80_0000 {
+                out[i] = UInt8(truncatingIfNeeded: encoder.format.element.encode(Double(Float(bitPattern: src[i]))))
+            }
+        }
+    }
+}
