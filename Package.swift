@@ -52,7 +52,7 @@ let package = Package(
 // MINIFLOAT_FUZZ=1 swift build -c release --product fuzz-differential --sanitize=fuzzer --scratch-path .build-fuzz
 // (Fuzz/run.sh does this).
 if ProcessInfo.processInfo.environment["MINIFLOAT_FUZZ"] != nil {
-    for name in ["differential", "roundtrip", "parsers", "llmfp4", "folding"] {
+    for name in ["differential", "roundtrip", "parsers", "llmfp4", "folding", "blocks"] {
         package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzChecks"], path: "Fuzz/Targets/\(name)"))
         package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
     }

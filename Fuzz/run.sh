@@ -2,7 +2,7 @@
 # Fuzz/run.sh TARGET SECONDS [--asan]: build a libFuzzer target and run it for SECONDS seconds on its
 # committed corpus (new inputs go to a scratch corpus under .build-fuzz). Exit status 0 if it found
 # nothing, non-zero (and a crash-* file in Fuzz/findings/) if it did.
-#   TARGET: differential | roundtrip | parsers | llmfp4 | folding | all
+#   TARGET: differential | roundtrip | parsers | llmfp4 | folding | blocks | all
 #   FUZZ_SEED=N fixes libFuzzer's seed (CI uses 1, so that a CI run can be repeated); 0 or unset: random.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +12,10 @@ sanitizers=(--sanitize=fuzzer)
 scratch=.build-fuzz
 if [ "${3:-}" = "--asan" ]; then sanitizers+=(--sanitize=address); scratch=.build-fuzz-asan; fi
 if [ "$target" = all ]; then
-    for t in differential roundtrip parsers llmfp4 folding; do "$0" "$t" "$seconds" ${3:-}; done
+    for t in differential roundtrip parsers llmfp4 folding blocks; do "$0" "$t" "$seconds" ${3:-}; done
     exit 0
 fi
-case "$target" in differential|roundtrip|parsers|llmfp4|folding) ;; *) echo "unknown target '$target': use differential, roundtrip, parsers, llmfp4, folding or all" >&2; exit 2;; esac
+case "$target" in differential|roundtrip|parsers|llmfp4|folding|blocks) ;; *) echo "unknown target '$target': use differential, roundtrip, parsers, llmfp4, folding, blocks or all" >&2; exit 2;; esac
 MINIFLOAT_FUZZ=1 swift build -c release --product "fuzz-$target" "${sanitizers[@]}" --scratch-path "$scratch" >&2
 work="$scratch/corpus-$target"
 mkdir -p "$work" Fuzz/findings

@@ -181,9 +181,90 @@ public enum FuzzChecks {
         return nil
     }
 
+    /// Block formats: a small 2-D array (Float or Double; any bits, scaled element grid points and
+    /// midpoints, zeros, NaN, Inf) encoded by the fast block encoder, along either axis, with any
+    /// block size, scale rule, element mode (stochastic included), saturation and NaN policy, and
+    /// NVFP4 tensor scale, equals the oracle block by block; decoding equals the oracle's values
+    /// rounded once to Float.
+    public static func blocks(_ data: UnsafeRawBufferPointer) -> String? {
+        var input = FuzzInput(data)
+        let base = BlockFormat.all[input.choice(BlockFormat.all.count)]
+        let f = base.withBlockSize([base.blockSize, 1, 2, 3, 5, 16, 32][input.choice(7)])
+        let encoding = BlockEncoding(for: f, scaleRule: ScaleRule.all[input.choice(5)], rounding: rounding(&input),
+                                     saturation: saturation(&input), specials: BlockSpecials.allCases[input.choice(2)])
+        let shape = [1 + input.choice(4), 1 + input.choice(40)]
+        let axis = input.choice(2)
+        let double = input.byte() & 1 == 1
+        var tensorScale: Float? = nil
+        if f.hasTensorScale && input.byte() & 1 == 1 {
+            let t = Float(bitPattern: input.uint32() & 0x7FFF_FFFF)
+            if t.isFinite && t > 0 { tensorScale = t }
+        }
+        let seed = input.uint64()
+        var values: [Double] = []
+        for _ in 0..<(shape[0] * shape[1]) {
+            let kind = input.choice(8)
+            var v: Double
+            switch kind {
+            case 0: v = double ? Double(bitPattern: input.uint64()) : Double(Float(bitPattern: input.uint32()))
+            case 1, 2, 3:
+                // A grid point or midpoint of the element format times 2^e.
+                let c = UInt32(input.choice(Int(f.element.maxFiniteMagnitude) + 1))
+                let g = f.element.decode(c)
+                let next = c < f.element.maxFiniteMagnitude ? f.element.decode(c + 1) : g
+                v = (kind == 3 ? (g + next) / 2 : g) * Double(sign: .plus, exponent: input.choice(80) - 40, significand: 1)
+                if input.byte() & 1 == 1 { v = -v }
+                if !double { v = Double(Float(v)) }
+            case 4: v = [0.0, -0.0, .infinity, -.infinity, .nan][input.choice(5)]
+            default: v = Double(Float(bitPattern: 0x3F80_0000 | input.uint32() & 0x807F_FFFF))  // +-[1, 2)
+            }
+            values.append(v)
+        }
+        let layout = BlockLayout(shape: shape, axis: axis, blockSize: f.blockSize)
+        let random: RandomSource? = encoding.rounding.isStochastic ? .seed(seed) : nil
+        let codes = double
+            ? f.encode(values, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random)
+            : f.encode(values.map { Float($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random)
+        var t = Rational(1)
+        if f.hasTensorScale {
+            if let tensorScale {
+                t = Rational(exactly: Double(tensorScale))
+            } else {
+                var amax = Rational(0)
+                for v in values { if v.isFinite, amax < Rational(exactly: Swift.abs(v)) { amax = Rational(exactly: Swift.abs(v)) } }
+                t = BlockOracle.defaultTensorScale(amax: amax, format: f)
+            }
+            guard let used = codes.tensorScale, Rational(exactly: Double(used)) == t else {
+                return "\(f) tensor scale \(String(describing: codes.tensorScale)), oracle \(t)"
+            }
+        }
+        let bits = UInt64(encoding.rounding.randomBits)
+        let decoded = f.decode(codes, layout: layout, as: Float.self)
+        for b in 0..<layout.scaleCount {
+            let (first, n, stride) = layout.block(b)
+            let members = (0..<n).map { first + $0 * stride }
+            let rs = random == nil ? nil : members.map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
+            let block = BlockOracle.encodeBlock(members.map { ExactValue(values[$0]) }, format: f, encoding: encoding, tensorScale: t,
+                                                random: rs, nanNegative: members.map { values[$0].isNaN && values[$0].sign == .minus })
+            let what = "\(f) \(encoding.scaleRule) \(encoding.rounding.shortName) \(encoding.saturation.shortName) \(encoding.specials.rawValue) shape \(shape) axis \(axis) block \(b)"
+            if UInt32(codes.scales[b]) != block.scale { return "\(what): scale \(codes.scales[b]), oracle \(block.scale)" }
+            for (k, i) in members.enumerated() {
+                if UInt32(codes.elements[i]) != block.elements[k] {
+                    return "\(what) element \(i) (\(values[i])): \(codes.elements[i]), oracle \(block.elements[k])"
+                }
+                let v = BlockOracle.decode(element: block.elements[k], scale: block.scale, format: f, tensorScale: t)
+                let want = Float(Oracle.nearestDouble(v))
+                if !(want.bitPattern == decoded[i].bitPattern || (want.isNaN && decoded[i].isNaN)) {
+                    return "\(what) decode \(i): \(decoded[i]), oracle \(v)"
+                }
+            }
+        }
+        return nil
+    }
+
     /// The targets by name.
     public static let all: [(name: String, check: @Sendable (UnsafeRawBufferPointer) -> String?)] = [
         ("differential", differential), ("roundtrip", roundTrip), ("parsers", parsers), ("llmfp4", llmfp4),
-        ("folding", folding),
+        ("folding", folding), ("blocks", blocks),
     ]
 }

@@ -11,7 +11,7 @@ struct FuzzReplayTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test(arguments: [("differential", 20_000), ("roundtrip", 20_000), ("parsers", 3_000), ("llmfp4", 5_000), ("folding", 1_000)])
+    @Test(arguments: [("differential", 20_000), ("roundtrip", 20_000), ("parsers", 3_000), ("llmfp4", 5_000), ("folding", 1_000), ("blocks", 2_000)])
     func replay(target: String, randomCount: Int) throws {
         let check = try #require(FuzzChecks.all.first { $0.name == target }).check
         let directory = Self.root.appendingPathComponent("Fuzz/corpus/\(target)")

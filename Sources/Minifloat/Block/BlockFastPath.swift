@@ -240,8 +240,20 @@ extension BlockFormat {
                             let groupFirst = layout.block(t0).first
                             var inexact = false
                             var groupCount = 0
+                            // Along the last axis, block t is block b of line o: (o, b) advance
+                            // without a division per block.
+                            let perLine = layout.blocksPerLine
+                            var o = t0 / perLine, b = t0 % perLine
                             for t in t0..<t1 {
-                                let (first, n, stride) = layout.block(t)
+                                let (first, n, stride): (Int, Int, Int)
+                                if layout.inner == 1 {
+                                    let start = b * size
+                                    (first, n, stride) = (o * layout.length + start, Swift.min(size, layout.length - start), 1)
+                                    b += 1
+                                    if b == perLine { b = 0; o += 1 }
+                                } else {
+                                    (first, n, stride) = layout.block(t)
+                                }
                                 let src: UnsafePointer<UInt32>
                                 if stride == 1 {
                                     src = p + first
