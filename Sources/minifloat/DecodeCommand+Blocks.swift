@@ -126,22 +126,24 @@ extension DecodeCommand {
         let g = files.format
         if valueType == .float64 {
             let values = g.decode(files.codes, layout: layout, threads: threads)
-            try emit(values.map { $0.bitPattern.littleEndian }, values.map { ExactValue($0) }, type: valueType, files: files)
+            try emit(values.map { $0.bitPattern.littleEndian }, count: values.count, { ExactValue(values[$0]) }, type: valueType, files: files)
         } else {
             let values = g.decode(files.codes, layout: layout, as: Float.self, threads: threads)
-            try emit(values.map { $0.bitPattern.littleEndian }, values.map { ExactValue($0) }, type: valueType, files: files)
+            try emit(values.map { $0.bitPattern.littleEndian }, count: values.count, { ExactValue(values[$0]) }, type: valueType, files: files)
         }
     }
 
-    private func emit<T: FixedWidthInteger>(_ bits: [T], _ values: [ExactValue], type: ElementType, files: BlockFiles) throws {
+    /// Writes the values' bits (binary outputs) or their exact decimals (printed, or a .txt file).
+    private func emit<T: FixedWidthInteger>(_ bits: [T], count: Int, _ exact: (Int) -> ExactValue, type: ElementType,
+                                            files: BlockFiles) throws {
         guard let output else {
-            printRows(values.map { [("value", .string($0.description))] }, json: json)
+            printRows((0..<count).map { [("value", .string(exact($0).description))] }, json: json)
             return
         }
         let bytes = bits.withUnsafeBytes { Array($0) }
         switch OutputLayout(path: output) {
         case .npy: try writeNpy(bytes, type: type, shape: files.shape, fortranOrder: files.fortranOrder, to: output)
-        case .text: try writeAtomically(Array(values.map { $0.description + "\n" }.joined().utf8), to: output)
+        case .text: try writeAtomically(Array((0..<count).map { exact($0).description + "\n" }.joined().utf8), to: output)
         case .raw: try writeAtomically(bytes, to: output)
         }
     }

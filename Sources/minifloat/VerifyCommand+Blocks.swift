@@ -141,6 +141,13 @@ struct BlockCheck {
                     alternatives.append((rule.name + (specials == encoding.specials ? "" : " with \(specials.rawValue)"), codes(e).scales))
                 }
             }
+            // A rule with the other NaN policy is worth naming only where some block has NaN or Inf.
+            alternatives = alternatives.filter { alt in
+                guard let space = alt.0.firstIndex(of: " ") else { return true }
+                let plain = String(alt.0[..<space])
+                let same = plain == encoding.scaleRule.name ? reference.scales : alternatives.first { $0.0 == plain }?.1
+                return same != alt.1
+            }
         }
         let exactRules = alternatives.filter { alt in scaleMismatches.allSatisfy { alt.1[$0] == claimedScales[$0] } }.map(\.0)
         var ruleCounts: [(String, Int)] = alternatives.map { alt in (alt.0, scaleMismatches.filter { alt.1[$0] == claimedScales[$0] }.count) }
@@ -150,7 +157,7 @@ struct BlockCheck {
         if !scaleMismatches.isEmpty {
             if let first = exactRules.first {
                 result.lines.append("  the claimed scales are exactly what scale rule \(first) gives"
-                                    + (exactRules.count > 1 ? " (so do \(exactRules.dropFirst().joined(separator: ", ")))" : ""))
+                                    + (exactRules.count > 1 ? " (on these inputs, so do \(exactRules.dropFirst().joined(separator: ", ")))" : ""))
             } else if !ruleCounts.isEmpty {
                 result.lines.append("  other rules matching some: " + ruleCounts.prefix(4).map { "\($0.0) \($0.1)" }.joined(separator: ", "))
             }
@@ -200,7 +207,7 @@ struct BlockCheck {
         let exactHypotheses = hypotheses.filter { $0.1 == 0 }.map(\.0)
         if let first = exactHypotheses.first {
             result.lines.append("  the claimed elements are exactly what \(first) gives"
-                                + (exactHypotheses.count > 1 ? " (so do \(exactHypotheses.dropFirst().joined(separator: ", ")))" : ""))
+                                + (exactHypotheses.count > 1 ? " (on these inputs, so do \(exactHypotheses.dropFirst().joined(separator: ", ")))" : ""))
         } else if let best = hypotheses.min(by: { $0.1 < $1.1 }), best.1 < elementMismatches.count {
             result.lines.append("  closest other behaviour: \(best.0) (\(best.1) disagreements)")
         }
