@@ -73,7 +73,9 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
-        #expect(results.count == 14)
+        #expect(results.count == 18)
+        let names = results.compactMap { $0["case"] as? String }
+        #expect(["mxfp4", "mxfp8_e4m3", "nvfp4"].allSatisfy { block in names.contains { $0.contains(block) } })
         #expect(results.allSatisfy { ($0["ns_per_element"] as? Double ?? -1) > 0 })
         #expect(report["threads"] as? Int == 2)
     }
