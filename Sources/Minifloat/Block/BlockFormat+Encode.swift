@@ -20,11 +20,8 @@ extension BlockFormat {
                        tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
                        elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
                        threads: Int? = nil) -> Float? {
-        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
-        return base.withMemoryRebound(to: UInt32.self, capacity: source.count) {
-            encodeBlocks(.float32($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                         scales: scales, elements: elements, random: random, threads: threads)
-        }
+        encodeBuffer(source, as: UInt32.self, { .float32($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                     scales: scales, elements: elements, random: random, threads: threads)
     }
 
     /// Encodes a Double array (each element rounded once, never through Float). Same rules.
@@ -33,11 +30,8 @@ extension BlockFormat {
                        tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
                        elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
                        threads: Int? = nil) -> Float? {
-        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
-        return base.withMemoryRebound(to: UInt64.self, capacity: source.count) {
-            encodeBlocks(.float64($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                         scales: scales, elements: elements, random: random, threads: threads)
-        }
+        encodeBuffer(source, as: UInt64.self, { .float64($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                     scales: scales, elements: elements, random: random, threads: threads)
     }
 
     /// Encodes a bfloat16 array. Same rules.
@@ -46,11 +40,8 @@ extension BlockFormat {
                        tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
                        elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
                        threads: Int? = nil) -> Float? {
-        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
-        return base.withMemoryRebound(to: UInt16.self, capacity: source.count) {
-            encodeBlocks(.bfloat16($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                         scales: scales, elements: elements, random: random, threads: threads)
-        }
+        encodeBuffer(source, as: UInt16.self, { .bfloat16($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                     scales: scales, elements: elements, random: random, threads: threads)
     }
 
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
@@ -60,47 +51,30 @@ extension BlockFormat {
                        tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
                        elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
                        threads: Int? = nil) -> Float? {
-        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
-        return base.withMemoryRebound(to: UInt16.self, capacity: source.count) {
-            encodeBlocks(.float16($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                         scales: scales, elements: elements, random: random, threads: threads)
-        }
+        encodeBuffer(source, as: UInt16.self, { .float16($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                     scales: scales, elements: elements, random: random, threads: threads)
     }
     #endif
 
     /// The codes of a Float array, as arrays (the buffer function above).
     public func encode(_ xs: [Float], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
                        random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
-        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
-        var elements = [UInt8](repeating: 0, count: xs.count)
-        let used = xs.withUnsafeBufferPointer { x in
-            scales.withUnsafeMutableBufferPointer { s in
-                elements.withUnsafeMutableBufferPointer { e in
-                    encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
-                           random: random, threads: threads)
-                }
-            }
+        codes(xs, layout: layout) { x, s, e in
+            encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
+                   random: random, threads: threads)
         }
-        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
     }
 
     /// The codes of a Double array, as arrays.
     public func encode(_ xs: [Double], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
                        random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
-        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
-        var elements = [UInt8](repeating: 0, count: xs.count)
-        let used = xs.withUnsafeBufferPointer { x in
-            scales.withUnsafeMutableBufferPointer { s in
-                elements.withUnsafeMutableBufferPointer { e in
-                    encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
-                           random: random, threads: threads)
-                }
-            }
+        codes(xs, layout: layout) { x, s, e in
+            encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
+                   random: random, threads: threads)
         }
-        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
     }
 
-    /// Encodes the elements of a Float or Double array with given scale codes (``BlockCodes/scales``
+    /// Encodes the elements of an array (as Doubles: every Float, Float16 and bfloat16 is one) with given scale codes (``BlockCodes/scales``
     /// of `given`, and its tensor scale for NVFP4) instead of the ones the rule would choose: what a
     /// verifier needs to check elements independently of the scales. A given scale code that is the
     /// NaN code or not a code of the scale format is replaced by the rule's (finite) choice.
@@ -125,6 +99,30 @@ extension BlockFormat {
             }
         }
         return elements
+    }
+
+    /// A typed buffer as the raw bits `encodeBlocks` reads.
+    private func encodeBuffer<T, Bits>(_ source: UnsafeBufferPointer<T>, as _: Bits.Type, _ kind: (UnsafePointer<Bits>) -> SourceBits,
+                                       layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float?,
+                                       scales: UnsafeMutableBufferPointer<UInt8>, elements: UnsafeMutableBufferPointer<UInt8>,
+                                       random: RandomSource?, threads: Int?) -> Float? {
+        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
+        return base.withMemoryRebound(to: Bits.self, capacity: source.count) {
+            encodeBlocks(kind($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
+                         scales: scales, elements: elements, random: random, threads: threads)
+        }
+    }
+
+    /// Output arrays for `xs`, filled by `body` (a buffer encode), as ``BlockCodes``.
+    private func codes<T>(_ xs: [T], layout: BlockLayout,
+                          _ body: (UnsafeBufferPointer<T>, UnsafeMutableBufferPointer<UInt8>, UnsafeMutableBufferPointer<UInt8>) -> Float?)
+        -> BlockCodes {
+        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
+        var elements = [UInt8](repeating: 0, count: xs.count)
+        let used = xs.withUnsafeBufferPointer { x in
+            scales.withUnsafeMutableBufferPointer { s in elements.withUnsafeMutableBufferPointer { e in body(x, s, e) } }
+        }
+        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
     }
 
     private func encodeBlocks(_ source: SourceBits, count: Int, layout: BlockLayout, encoding: BlockEncoding,
