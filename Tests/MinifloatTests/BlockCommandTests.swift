@@ -294,4 +294,27 @@ struct BlockCommandTests {
         #expect(r.status == 2, "\(args)")
         #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
+
+    @Test("Text input: exact decimals rounded by the oracle, for quantize and verify")
+    func textInput() throws {
+        let lines = ["0.1", "-2.5", "7", "1/3", "0", "1e-3", "-6.0001", "0.75"]
+        let path = try temporaryFile(Array(lines.joined(separator: "\n").utf8), suffix: ".txt")
+        let dir = Self.directory()
+        let f = BlockFormat.mxfp6e2m3.withBlockSize(4)
+        let r = try runMinifloat(["quantize", "mxfp6_e2m3", "--input", path, "--output-dir", dir, "--block-size", "4",
+                                  "--scale-rule", "ties-up"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let exact = try lines.map { try ExactValue(parsing: $0) }
+        let encoding = BlockEncoding(for: f, scaleRule: .tiesUp)
+        let want = (0..<2).map { b in
+            BlockOracle.encodeBlock(Array(exact[(4 * b)..<(4 * b + 4)]), format: f, encoding: encoding)
+        }
+        #expect(try readAllBits(dir + "/scales.npy").1.map { UInt32($0) } == want.map(\.scale))
+        #expect(try readAllBits(dir + "/elements.npy").1.map { UInt32($0) } == want.flatMap(\.elements))
+        // verify the same text input against those files: everything matches.
+        let v = try runMinifloat(["verify", "mxfp6_e2m3", "--input", path, "--claimed-scales", dir + "/scales.npy",
+                                  "--claimed-elements", dir + "/elements.npy", "--block-size", "4", "--scale-rule", "ties-up"])
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        #expect(v.stdout.contains("elements (under the claimed scales): 8 checked, 8 match, 0 differ"))
+    }
 }
