@@ -124,7 +124,13 @@ struct BlockCheck {
         }
     }
 
-    func scaleText(_ c: UInt8) -> String { "\(hexCode(UInt32(c), format.scale)) = \(Oracle.decode(UInt32(c), in: format.scale))" }
+    /// A scale code and its value (`2^k` for E8M0, whose values have up to 127 decimals).
+    func scaleText(_ c: UInt8) -> String {
+        let code = UInt32(c)
+        let value = Oracle.decode(code, in: format.scale)
+        if format.scale.mantissaBits == 0, format.scale.classify(code) != .nan { return "\(hexCode(code, format.scale)) = 2^\(Int(c) - format.scale.bias)" }
+        return "\(hexCode(code, format.scale)) = \(value)"
+    }
 
     func run(claimedScales: [UInt8], claimedElements: [UInt8], packed: Bool, maxReport: Int) -> Result {
         var result = Result()
@@ -162,17 +168,17 @@ struct BlockCheck {
                 result.lines.append("  other rules matching some: " + ruleCounts.prefix(4).map { "\($0.0) \($0.1)" }.joined(separator: ", "))
             }
         }
-        // Elements, under the claimed scales (NaN or invalid claimed scales: the rule's finite scale).
+        // Elements, under the claimed scales. A block whose claimed scale is NaN (or not a scale
+        // code) decodes to NaN whatever its elements hold, so its elements are not checked; the
+        // scale mismatch is reported above. (They are encoded under the rule's finite scale only
+        // so that every block has one.)
         var effective = claimedScales
         let invalid = (0..<layout.scaleCount).filter {
             !format.scale.isValidCode(UInt32(claimedScales[$0])) || format.scale.classify(UInt32(claimedScales[$0])) == .nan
         }
         if !invalid.isEmpty {
-            // The finite scale of the rule the claimed scales follow (the one asked for, unless the
-            // claims match another rule exactly).
             var finite = encoding
             finite.specials = .finiteAmax
-            if let other = exactRules.first, let rule = ScaleRule.named(String(other.prefix { $0 != " " })) { finite.scaleRule = rule }
             let rule = codes(finite).scales
             for b in invalid { effective[b] = rule[b] }
         }
@@ -182,9 +188,16 @@ struct BlockCheck {
             let (first, n, stride) = layout.block(b)
             for k in 0..<n { blockOf[first + k * stride] = b }
         }
-        let elementMismatches = (0..<data.count).filter { claimedElements[$0] != expected[$0] }
-        result.lines.append("elements (under the claimed scales): \(data.count) checked, \(data.count - elementMismatches.count) match, "
-                            + "\(elementMismatches.count) differ")
+        var checked = [Bool](repeating: true, count: data.count)
+        for b in invalid {
+            let (first, n, stride) = layout.block(b)
+            for k in 0..<n { checked[first + k * stride] = false }
+        }
+        let checkedCount = checked.filter { $0 }.count
+        let elementMismatches = (0..<data.count).filter { checked[$0] && claimedElements[$0] != expected[$0] }
+        result.lines.append("elements (under the claimed scales): \(checkedCount) checked, \(checkedCount - elementMismatches.count) match, "
+                            + "\(elementMismatches.count) differ"
+                            + (checkedCount < data.count ? "; \(data.count - checkedCount) not checked (blocks with a NaN scale decode to NaN)" : ""))
         // Element diagnoses.
         let ef = format.element
         let context = DiagnosisContext(f: ef, saturation: encoding.saturation, nanAny: false)
@@ -197,7 +210,7 @@ struct BlockCheck {
         }
         var hypotheses: [(String, Int)] = []
         if !elementMismatches.isEmpty {
-            hypotheses = elementHypotheses(claimedElements, effective, packed: packed)
+            hypotheses = elementHypotheses(claimedElements, effective, checked: checked, packed: packed)
         }
         let order = chooseExplanations(maskCounts, penalty: Candidate.all.map { _ in 0 })
         var explanations: [(String, Int)] = order.map { (Candidate.all[$0.0].label, $0.1) }
@@ -241,8 +254,9 @@ struct BlockCheck {
                                 ("mismatching", .int(scaleMismatches.count)),
                                 ("matches_rules", .array(exactRules.map { .string($0) })),
                                 ("by_rule", .object(ruleCounts.map { ($0.0, .int($0.1)) }))])),
-            ("elements", .object([("checked", .int(data.count)), ("matching", .int(data.count - elementMismatches.count)),
+            ("elements", .object([("checked", .int(checkedCount)), ("matching", .int(checkedCount - elementMismatches.count)),
                                   ("mismatching", .int(elementMismatches.count)),
+                                  ("not_checked_nan_scale", .int(data.count - checkedCount)),
                                   ("explanations", .array(explanations.map { .object([("diagnosis", .string($0.0)), ("count", .int($0.1))]) })),
                                   ("matches_behaviours", .array(exactHypotheses.map { .string($0) })),
                                   ("other_behaviours", .object(hypotheses.sorted { $0.1 < $1.1 }.prefix(6).map { ($0.0, .int($0.1)) }))])),
@@ -339,6 +353,7 @@ struct BlockCheck {
                     || format.scale.classify(UInt32(reference)) == .nan {
             key = "nan-scale"
             detail = special ? "the block has NaN or Inf elements; the claim and the reference differ in NaN-ness"
+                : amax.sign == 0 ? "a NaN scale for an all-zero block (E8M0 has no zero; a cast of 0 to E8M0 gives NaN in ml_dtypes)"
                 : "a NaN scale for a block with no NaN or Inf element"
         } else if !format.scale.isValidCode(UInt32(claimed)) {
             key = "not-representable"
@@ -365,8 +380,8 @@ struct BlockCheck {
     }
 
     /// Whole-array alternatives for the elements under the same scales, with their disagreements.
-    func elementHypotheses(_ claimed: [UInt8], _ scales: [UInt8], packed: Bool) -> [(String, Int)] {
-        func disagreements(_ codes: [UInt8]) -> Int { zip(codes, claimed).filter { $0 != $1 }.count }
+    func elementHypotheses(_ claimed: [UInt8], _ scales: [UInt8], checked: [Bool], packed: Bool) -> [(String, Int)] {
+        func disagreements(_ codes: [UInt8]) -> Int { codes.indices.filter { checked[$0] && codes[$0] != claimed[$0] }.count }
         var out: [(String, Int)] = []
         if !encoding.rounding.isStochastic {
             for m in RoundingMode.deterministic {
@@ -391,7 +406,7 @@ struct BlockCheck {
                 }
             }
             out.append(("the reference with FP4 nibbles swapped (element 2k in the high nibble)",
-                        zip(reference, swapped).filter { $0 != $1 }.count))
+                        reference.indices.filter { checked[$0] && reference[$0] != swapped[$0] }.count))
         }
         // float32 arithmetic: x / float32(scale), and x * float32(1 / scale).
         if case .float(let xs) = data.values, !encoding.rounding.isStochastic {

@@ -96,6 +96,65 @@ struct EndToEndTests {
 
     /// Examples/python/minifloat_ctypes.py (the ctypes example of docs/validating.md) runs and
     /// prints the oracle's codes.
+    /// An MXFP4 encoder built from ml_dtypes' casts (the scale: `amax / 6` cast to E8M0, which ties
+    /// up; the elements: `x / scale` cast to E2M1), checked by `verify --scale-rule ties-up`. The
+    /// expected findings, derived by hand: every scale matches but the all-zero block's, which
+    /// ml_dtypes makes NaN (its E8M0 cast of 0); its elements are then not checked; every other
+    /// element matches (float32 `x / scale` is exact for a power of two); and under the default
+    /// `floor` rule the scales differ exactly where the rules do.
+    @Test func mxfp4FromMLDtypesCasts() throws {
+        let base = NSTemporaryDirectory() + "minifloat-e2e-mx-\(UUID().uuidString)"
+        let x = base + "-x.npy", s = base + "-s.npy", e = base + "-e.npy"
+        defer { for p in [x, s, e] { try? FileManager.default.removeItem(atPath: p) } }
+        let (status, _, message) = try runPython(["-c", """
+            import warnings, numpy as np, ml_dtypes
+            warnings.simplefilter('ignore')
+            rng = np.random.default_rng(3)
+            x = (rng.standard_normal((16, 64)) * 2.0 ** rng.integers(-6, 7, (16, 1))).astype(np.float32)
+            x[2, :32] = 0
+            x[3, :4] = [18, 1, -2.5, 0.2]
+            np.save('\(x)', x)
+            b = x.reshape(16, 2, 32)
+            scale = (np.abs(b).max(axis=2, keepdims=True) / np.float32(6)).astype(ml_dtypes.float8_e8m0fnu)
+            elements = (b / scale.astype(np.float32)).astype(ml_dtypes.float4_e2m1fn)
+            np.save('\(s)', scale.reshape(16, 2).view(np.uint8))
+            np.save('\(e)', elements.reshape(16, 64).view(np.uint8))
+            """])
+        #expect(status == 0, "\(message)")
+        let r = try runMinifloat(["verify", "mxfp4", "--input", x, "--claimed-scales", s, "--claimed-elements", e,
+                                  "--scale-rule", "ties-up", "--json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let scales = try #require(report["scales"] as? [String: Any])
+        let elements = try #require(report["elements"] as? [String: Any])
+        #expect(scales["mismatching"] as? Int == 1)
+        #expect(elements["mismatching"] as? Int == 0 && elements["not_checked_nan_scale"] as? Int == 32)
+        let mismatch = try #require((report["mismatches"] as? [[String: Any]])?.first)
+        #expect(mismatch["block"] as? Int == 4 && mismatch["claimed"] as? String == "0xff")
+        #expect((mismatch["diagnosis"] as? [String: Any])?["kind"] as? String == "nan-scale")
+        // The oracle's ties-up scales agree with ml_dtypes on every other block; under floor they
+        // differ where the two rules differ, and verify names ties-up for each.
+        let (_, xBits) = try readAllBits(x)
+        let (_, sBits) = try readAllBits(s)
+        let xs = xBits.map { Float(bitPattern: UInt32($0)) }
+        let f = BlockFormat.mxfp4
+        var tiesUpDiffersFromFloor = 0
+        for b in 0..<32 where b != 4 {
+            var amax = Rational(0)
+            for i in 0..<32 { let m = Rational(exactly: Double(abs(xs[b * 32 + i]))); if amax < m { amax = m } }
+            let up = BlockOracle.scaleCode(amax: amax, format: f, rule: .tiesUp, tensorScale: Rational(1))
+            let floor = BlockOracle.scaleCode(amax: amax, format: f, rule: .floor, tensorScale: Rational(1))
+            #expect(UInt64(up) == sBits[b], "block \(b)")
+            if up != floor { tiesUpDiffersFromFloor += 1 }
+        }
+        let byFloor = try runMinifloat(["verify", "mxfp4", "--input", x, "--claimed-scales", s, "--claimed-elements", e, "--json"])
+        let floorReport = try #require(try JSONSerialization.jsonObject(with: Data(byFloor.stdout.utf8)) as? [String: Any])
+        let floorScales = try #require(floorReport["scales"] as? [String: Any])
+        #expect(tiesUpDiffersFromFloor > 0)
+        #expect(floorScales["mismatching"] as? Int == tiesUpDiffersFromFloor + 1)
+        #expect((floorScales["by_rule"] as? [String: Any])?["ties-up"] as? Int == tiesUpDiffersFromFloor)
+    }
+
     @Test func ctypesExample() throws {
         let library = try builtProduct("libMinifloatC.so").path
         let script = CLibraryTests.packageRoot.appendingPathComponent("Examples/python/minifloat_ctypes.py").path
