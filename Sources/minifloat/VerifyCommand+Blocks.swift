@@ -47,6 +47,21 @@ extension VerifyCommand {
             throw CLIError("claimed elements '\(elementsPath)' has \(e.count) codes; the input has \(data.count) elements"
                            + (f.elementBits == 4 ? " (\(packedCount) bytes packed)" : ""))
         }
+        // Multi-dimensional claims must have the expected shape and the input's order (a flat array
+        // is read in the input's storage order).
+        let shape = data.shape.isEmpty ? [1] : data.shape
+        for (a, path, want) in [(s, scalesPath, BlockLayout.scaleShape(shape, axis: axis, blockSize: f.blockSize)),
+                                (e, elementsPath, packed ? blockPackedShape(shape, fortranOrder: data.fortranOrder) : shape)]
+        where a.shape.filter({ $0 > 1 }).count > 1 {
+            guard a.shape == want else {
+                throw CLIError("'\(path)' has shape \(NpyHeader.shapeText(a.shape)); expected \(NpyHeader.shapeText(want)) "
+                               + "(or a flat array of \(a.count) codes)")
+            }
+            guard a.fortranOrder == data.fortranOrder else {
+                throw CLIError("'\(path)' is in \(a.fortranOrder ? "Fortran" : "C") order but the input is in "
+                               + "\(data.fortranOrder ? "Fortran" : "C") order; save both in one order (np.ascontiguousarray)")
+            }
+        }
         let claimedScales = BlockFiles.bytes(s)
         var claimedElements = BlockFiles.bytes(e)
         if packed { claimedElements = BlockFormat.unpackNibbles(claimedElements, rowLength: rowLength) }

@@ -276,6 +276,7 @@ struct BlockCommandTests {
 
     @Test("verify: bad block input", arguments: [
         ["--claimed-elements"], ["--claimed-scales"], ["--claimed"], ["--short-scales"], ["--short-elements"],
+        ["--transposed-scales"], ["--fortran-elements"],
     ])
     func verifyBadInput(arguments: [String]) throws {
         let xs: [Float] = [1, 2, 3, 4]
@@ -288,7 +289,16 @@ struct BlockCommandTests {
         case "--claimed-scales": args += ["--claimed-scales", s]
         case "--claimed": args += ["--claimed-scales", s, "--claimed-elements", e, "--claimed", e]
         case "--short-scales": args += ["--claimed-scales", try writeNpy([UInt8](), .uint8), "--claimed-elements", e]
-        default: args += ["--claimed-scales", s, "--claimed-elements", try writeNpy([UInt8(1), 2, 3], .uint8)]
+        case "--short-elements": args += ["--claimed-scales", s, "--claimed-elements", try writeNpy([UInt8(1), 2, 3], .uint8)]
+        case "--transposed-scales":
+            // A 4 x 64 input has scales of shape (4, 2); the claim has shape (2, 4).
+            let x2 = try writeNpy([Float](repeating: 1, count: 256), .float32, shape: [4, 64])
+            args = ["verify", "mxfp8_e4m3", "--input", x2, "--claimed-scales", try writeNpy([UInt8](repeating: 127, count: 8), .uint8, shape: [2, 4]),
+                    "--claimed-elements", try writeNpy([UInt8](repeating: 0x38, count: 256), .uint8, shape: [4, 64])]
+        default:
+            let x2 = try writeNpy([Float](repeating: 1, count: 128), .float32, shape: [4, 32])
+            args = ["verify", "mxfp8_e4m3", "--input", x2, "--claimed-scales", try writeNpy([UInt8](repeating: 127, count: 4), .uint8),
+                    "--claimed-elements", try writeNpy([UInt8](repeating: 0x38, count: 128), .uint8, shape: [4, 32], fortran: true)]
         }
         let r = try runMinifloat(args)
         #expect(r.status == 2, "\(args)")
