@@ -30,7 +30,7 @@ extension QuantizeCommand {
             data = try BlockInput.load(input, rawType: rawDtype, inputType: inputDtype)
         } else {
             guard !values.isEmpty else { throw CLIError("give values or --input FILE, e.g. 'minifloat quantize \(f.name) 1 2.5 -6'") }
-            guard outputDir != nil || (rawDtype == nil && inputDtype == nil) else {
+            guard rawDtype == nil && inputDtype == nil else {
                 throw CLIError("--raw-dtype and --input-dtype apply to --input FILE")
             }
             var exact: [ExactValue] = [], negative: [Bool] = []
@@ -105,7 +105,8 @@ extension QuantizeCommand {
                              ("scale", .string(hexCode(s, f.scale))), ("scale_value", .string(Oracle.decode(s, in: f.scale).description)),
                              ("element", .string("0x" + hexByte(UInt8(e)))),
                              ("element_value", .string(ExactValue(f.elementValue(UInt8(e))).description)),
-                             ("value", .string(value.description))])
+                             ("value", .string(value.description))]
+                            + (codes.tensorScale.map { [("tensor_scale", JSON.string(hexFloat($0)))] } ?? []))
             }
         }
         if let ts = codes.tensorScale, !json { print("tensor_scale=\(hexFloat(ts)) (\(ExactValue(ts)))") }
