@@ -19,7 +19,7 @@
 public struct BlockFormat: Sendable, Hashable {
     /// The name used to print this format (`"mxfp4"`, `"nvfp4"`).
     public let name: String
-    /// The format elements are rounded onto. For MXINT8 it is ``Format/int8Grid`` (the values
+    /// The format elements are rounded onto. For MXINT8 it is ``BlockFormat/int8Grid`` (the values
     /// `k/64`, |k| <= 127, as a sign-magnitude E1M6 with bias 1), stored as two's complement.
     public let element: Format
     /// How element codes are stored.
@@ -35,7 +35,7 @@ public struct BlockFormat: Sendable, Hashable {
     public enum ElementStorage: String, Sendable, Hashable {
         /// The element format's own codes.
         case native
-        /// MXINT8: the element format ``Format/int8Grid`` holds `k/64` as sign-magnitude; it is
+        /// MXINT8: the element format ``BlockFormat/int8Grid`` holds `k/64` as sign-magnitude; it is
         /// stored as the two's complement byte of `k`. Code 0x80 (-2) is decoded but never produced:
         /// encoding clamps to +-127/64 (the symmetric range, as microxcaling does).
         case twosComplement
