@@ -436,8 +436,8 @@ struct BlockCheck {
                 for k in 0..<n {
                     let i = first + k * stride
                     guard xs[i].isFinite else { continue }
-                    division[i] = storedByte(format.element.encode(xs[i] / s32, rounding: encoding.rounding, saturation: encoding.saturation))
-                    reciprocal[i] = storedByte(format.element.encode(xs[i] * inverse, rounding: encoding.rounding,
+                    division[i] = format.storedElement(format.element.encode(xs[i] / s32, rounding: encoding.rounding, saturation: encoding.saturation))
+                    reciprocal[i] = format.storedElement(format.element.encode(xs[i] * inverse, rounding: encoding.rounding,
                                                                      saturation: encoding.saturation))
                 }
             }
@@ -445,11 +445,5 @@ struct BlockCheck {
             out.append(("float32 x * (1 / scale), then \(encoding.rounding.shortName)", disagreements(reciprocal)))
         }
         return out
-    }
-
-    func storedByte(_ code: UInt32) -> UInt8 {
-        guard format.elementStorage == .twosComplement else { return UInt8(code) }
-        let m = UInt8(code & 0x7F)
-        return code & 0x80 != 0 ? 0 &- m : m
     }
 }

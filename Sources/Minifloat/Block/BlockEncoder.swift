@@ -60,14 +60,19 @@ struct BlockEncoder {
 
     /// The stored byte of an element format code.
     @inline(__always)
-    func stored(_ code: UInt32) -> UInt8 {
-        guard format.elementStorage == .twosComplement else { return UInt8(truncatingIfNeeded: code) }
-        let magnitude = UInt8(code & 0x7F)
-        return code & 0x80 != 0 ? 0 &- magnitude : magnitude
-    }
+    func stored(_ code: UInt32) -> UInt8 { format.storedElement(code) }
 }
 
 extension BlockFormat {
+    /// The byte stored for a code of ``element``: the code itself, or for MXINT8 (``ElementStorage/twosComplement``)
+    /// the two's complement byte of the sign-magnitude code's `k` (-0 gives 0).
+    @inline(__always)
+    public func storedElement(_ code: UInt32) -> UInt8 {
+        guard elementStorage == .twosComplement else { return UInt8(truncatingIfNeeded: code) }
+        let magnitude = UInt8(code & 0x7F)
+        return code & 0x80 != 0 ? 0 &- magnitude : magnitude
+    }
+
     /// The exact value of a stored element code (two's complement `k/64` for MXINT8, so 0x80 is -2),
     /// before scaling. Codes beyond the element format give NaN.
     public func elementValue(_ code: UInt8) -> Double {
