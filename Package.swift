@@ -8,7 +8,7 @@ let package = Package(
         .library(name: "Minifloat", targets: ["Minifloat"]),
         .library(name: "MinifloatOracle", targets: ["MinifloatOracle"]),
         .library(name: "LLMFP4", targets: ["LLMFP4"]),
-        .executable(name: "minifloat", targets: ["minifloat"]),
+        .executable(name: "minifloat", targets: ["MinifloatCLI"]),
         // The C library: include/minifloat.h (in Sources/MinifloatC/include), libMinifloatC.so.
         .library(name: "MinifloatC", type: .dynamic, targets: ["MinifloatC"]),
     ],
@@ -33,8 +33,9 @@ let package = Package(
         .target(name: "MinifloatC", dependencies: ["Minifloat"], exclude: ["include", "README.md"]),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
         .target(name: "MinifloatIO", dependencies: ["Minifloat"], exclude: ["README.md"]),
+        // The command line: argument parsing, files and printing over the libraries. Product `minifloat`.
         .executableTarget(
-            name: "minifloat",
+            name: "MinifloatCLI",
             dependencies: [
                 "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -6,7 +6,7 @@
 # Float16/bfloat16 and every float32 input) and those that load libMinifloatC.so from C or Python
 # (an ASan library needs an ASan host); under ASan that takes well over 10 minutes on 2 cores.
 # --disable-xctest: LeakSanitizer reports leaks inside libXCTest otherwise
-# (../shared/reference/toolchain.md); Fuzz/lsan.supp lists the toolchain's own leaks.
+# (the toolchain's own); Fuzz/lsan.supp lists the toolchain's own leaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"

@@ -1,12 +1,16 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Minifloat
 
 /// The LLM-FP4 quantizer Q(x; e, m, b) as the paper's code evaluates it, in float64.
 ///
 /// Liu et al., "LLM-FP4: 4-Bit Floating-Point Quantized Transformers", EMNLP 2023, Eqs. 4 and 7-9;
-/// `quant_layers/fp_linear.py` `get_scale` (see `../shared/reference/llmfp4.md` sections 1 and 6):
+/// `quant_layers/fp_linear.py` `get_scale` in `nbasyl/LLM-FP4` (docs/llm-fp4.md section 1):
 ///
 /// - clip to `[-Qmax, Qmax]`, `Qmax = (2 - 2^-m) * 2^(2^e - 1 - b)`;
 /// - `p = max(floor(log2|x| + b), 1)` (`log2(0) = -inf` gives `p = 1`);

@@ -4,6 +4,10 @@ import Minifloat
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A format handed to C: kept alive for the life of the process by the registry.

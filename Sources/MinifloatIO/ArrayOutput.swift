@@ -1,5 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// An array written to a file in pieces, never leaving a partial file at the path: data goes to a
@@ -62,7 +66,7 @@ public final class ArrayOutput {
     func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 throw ArrayFileError("cannot write '\(path)': \(String(cString: strerror(errno))); "
@@ -91,4 +95,10 @@ extension ArrayOutput {
         try output.write(bytes)
         try output.commit()
     }
+}
+
+/// `write(2)`, named apart from the methods called `write` in this module.
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
 }

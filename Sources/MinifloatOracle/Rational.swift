@@ -1,6 +1,10 @@
 import CGMP
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// An exact rational number (GMP `mpq_t`), always in lowest terms. Immutable.

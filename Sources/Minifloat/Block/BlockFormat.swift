@@ -2,8 +2,8 @@
 /// axis share one scale code, and a value is `element value * scale value` (times a per-tensor
 /// scale for NVFP4).
 ///
-/// The catalog (`../shared/reference/formats.md` section 1; OCP Microscaling Formats (MX)
-/// Specification v1.0, sections 5 and 6; NVIDIA NVFP4):
+/// The catalog (OCP Microscaling Formats (MX) Specification v1.0, sections 5 and 6; NVIDIA NVFP4 as
+/// cuBLASLt's `VEC16_UE4M3` block scaling):
 ///
 /// | name | element | block | scale | per-tensor scale |
 /// |---|---|---|---|---|

@@ -12,7 +12,8 @@
 ///   saturates at 448. A block scale of zero (an all-zero block, or a tiny `amax` rounded down)
 ///   makes every finite element of the block +-0.
 ///
-/// The named rules and who uses them (`../shared/reference/formats.md` sections 2 and 3):
+/// The named rules and who uses them (OCP MX v1.0 section 6.3; the peers' sources are cited in
+/// docs/block-formats.md):
 ///
 /// | name | reference | rounding | used by |
 /// |---|---|---|---|
@@ -55,41 +56,4 @@ public struct ScaleRule: Sendable, Hashable, CustomStringConvertible {
     public static func named(_ name: String) -> ScaleRule? { all.first { $0.name == name.lowercased() } }
 
     public var description: String { name }
-}
-
-/// What a block containing NaN or +-Inf elements gets. Implementation-defined in OCP MX v1.0
-/// (section 6.3); both choices keep the other elements' codes the same.
-public enum BlockSpecials: String, Sendable, Hashable, CaseIterable {
-    /// The scale is the scale format's NaN code (E8M0 0xFF, UE4M3 0x7F), so the whole block
-    /// decodes to NaN (OCP MX v1.0 section 5.2: a NaN scale makes every element NaN). The element
-    /// codes are those ``finiteAmax`` gives.
-    case nanScale = "nan-scale"
-    /// `amax` is taken over the finite elements only; a NaN element is encoded as the element
-    /// format encodes NaN (its NaN code, or -0 in a format without NaN), an infinite one by the
-    /// element saturation mode (``SaturationMode/satFinite``: +-largest).
-    case finiteAmax = "finite-amax"
-}
-
-/// Everything about encoding a block format that is not the format itself.
-public struct BlockEncoding: Sendable, Hashable {
-    /// How each block's scale is chosen.
-    public var scaleRule: ScaleRule
-    /// How an element `x / scale` is rounded (any mode; stochastic modes take `R_i` of the element's
-    /// flat index in the source array).
-    public var rounding: RoundingMode
-    /// What an element beyond the largest element value becomes. The MX default, ``SaturationMode/satFinite``,
-    /// is the clamp of OCP MX v1.0 section 6.3.
-    public var saturation: SaturationMode
-    /// What a block with NaN or +-Inf elements gets.
-    public var specials: BlockSpecials
-
-    /// The defaults: OCP `floor` scales for MX and `ceil` (cuDNN) for NVFP4, elements round to nearest
-    /// even and clamp, a block with NaN or Inf gets the NaN scale.
-    public init(for format: BlockFormat, scaleRule: ScaleRule? = nil, rounding: RoundingMode = .nearestTiesToEven,
-                saturation: SaturationMode = .satFinite, specials: BlockSpecials = .nanScale) {
-        self.scaleRule = scaleRule ?? (format.hasTensorScale ? .ceil : .floor)
-        self.rounding = rounding
-        self.saturation = saturation
-        self.specials = specials
-    }
 }

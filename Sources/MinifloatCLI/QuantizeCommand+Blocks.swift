@@ -3,6 +3,10 @@ import MinifloatIO
 import MinifloatOracle
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 extension QuantizeCommand {

@@ -3,6 +3,10 @@ import Minifloat
 import MinifloatOracle
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 @main
@@ -22,7 +26,7 @@ struct MinifloatCommand: ParsableCommand {
         } catch let error as CLIError {
             fail(error.description)
         } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
+            terminate(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success || error is CleanExit {
@@ -36,7 +40,7 @@ struct MinifloatCommand: ParsableCommand {
     static func fail(_ message: String) -> Never {
         var stderr = StandardError()
         print("minifloat: error: \(message.singleLine)", to: &stderr)
-        Glibc.exit(2)
+        terminate(2)
     }
 }
 
@@ -47,7 +51,7 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { _ = string.withCString { Glibc.write(2, $0, strlen($0)) } }
+    mutating func write(_ string: String) { _ = string.withCString { writeToStandardError($0) } }
 }
 
 /// Looks a format up by name, turning the library's error into a CLI error with close matches.
@@ -62,3 +66,9 @@ func lookUpFormat(_ name: String) throws -> Format {
         throw CLIError(error.description)
     }
 }
+
+/// Ends the process with `status` (`exit(3)`, named apart from ArgumentParser's `exit`).
+func terminate(_ status: Int32) -> Never { exit(status) }
+
+/// Writes a C string to file descriptor 2.
+func writeToStandardError(_ text: UnsafePointer<CChar>) -> Int { write(2, text, strlen(text)) }

@@ -3,6 +3,10 @@ import Dispatch
 import Minifloat
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 struct BenchCommand: ParsableCommand {

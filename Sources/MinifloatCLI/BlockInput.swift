@@ -3,73 +3,6 @@ import Minifloat
 import MinifloatIO
 import MinifloatOracle
 
-/// The options every command shares for block formats (mxfp4, nvfp4, ...).
-struct BlockArguments: ParsableArguments {
-    @Option(help: "Block formats: elements per block (default 32 for MX, 16 for NVFP4).") var blockSize: Int?
-    @Option(help: "Block formats: the axis blocks run along (default -1, the last).") var axis: Int = -1
-    @Option(help: "Block formats: floor (OCP, MX default) | ceil (NVFP4 default) | ties-up | even | down.")
-    var scaleRule: String?
-    @Option(help: "Block formats: nan-scale (a block with NaN/Inf gets the NaN scale, default) | finite-amax.")
-    var specials = "nan-scale"
-    @Option(help: "NVFP4: the FP32 per-tensor scale (default amax / (6 * 448), rounded to float32).")
-    var tensorScale: String?
-
-    /// Whether any block option was given (they are errors for element formats).
-    var anyGiven: String? {
-        if blockSize != nil { return "--block-size" }
-        if axis != -1 { return "--axis" }
-        if scaleRule != nil { return "--scale-rule" }
-        if specials != "nan-scale" { return "--specials" }
-        if tensorScale != nil { return "--tensor-scale" }
-        return nil
-    }
-
-    func format(_ base: BlockFormat) throws -> BlockFormat {
-        guard let blockSize else { return base }
-        guard (1...(1 << 20)).contains(blockSize) else {
-            throw CLIError("--block-size must be 1 to 1048576 (got \(blockSize))")
-        }
-        return base.withBlockSize(blockSize)
-    }
-
-    func encoding(_ f: BlockFormat, rounding: RoundingMode, saturation: SaturationMode) throws -> BlockEncoding {
-        var rule: ScaleRule? = nil
-        if let scaleRule {
-            guard let r = ScaleRule.named(scaleRule) else {
-                throw CLIError("unknown --scale-rule '\(scaleRule.quotedForMessage())': use \(ScaleRule.all.map(\.name).joined(separator: ", "))")
-            }
-            rule = r
-        }
-        guard let s = BlockSpecials(rawValue: specials.lowercased()) else {
-            throw CLIError("unknown --specials '\(specials.quotedForMessage())': use nan-scale or finite-amax")
-        }
-        return BlockEncoding(for: f, scaleRule: rule, rounding: rounding, saturation: saturation, specials: s)
-    }
-
-    /// The tensor scale given with --tensor-scale (NVFP4 only): a positive finite float32 value.
-    func givenTensorScale(_ f: BlockFormat) throws -> Float? {
-        guard let text = tensorScale else { return nil }
-        guard f.hasTensorScale else { throw CLIError("--tensor-scale applies to nvfp4 only; \(f.name) has no per-tensor scale") }
-        let exact: ExactValue
-        do { exact = try ExactValue(parsing: text) } catch { throw CLIError("--tensor-scale: \(error.description)") }
-        let d = Oracle.nearestDouble(exact)
-        guard let r = exact.rational, r.sign > 0, Float(d).isFinite, Float(d) > 0,
-              Rational(exactly: Double(Float(d))) == r else {
-            throw CLIError("--tensor-scale '\(text.quotedForMessage())' must be a positive finite float32 value (e.g. 0.0037 is not; 0x1.ep-9 is)")
-        }
-        return Float(d)
-    }
-
-    /// The axis as an index into `shape` (checked).
-    func axisIndex(rank: Int) throws -> Int {
-        let r = max(rank, 1)
-        guard (-r..<r).contains(axis) else {
-            throw CLIError("--axis \(axis) is out of range for an array of \(r) dimension\(r == 1 ? "" : "s"): use \(-r) to \(r - 1)")
-        }
-        return axis < 0 ? axis + r : axis
-    }
-}
-
 /// The values of a block input, whole, in storage order.
 enum BlockValues {
     case float([Float])
@@ -199,22 +132,4 @@ struct BlockInput {
             return BlockCodes(scales: scales, elements: elements, tensorScale: used)
         }
     }
-}
-
-/// The shape of FP4 codes packed two per byte along the storage-contiguous axis (the last for C
-/// order, the first for Fortran order), rows of odd length padded with a zero high nibble.
-func blockPackedShape(_ shape: [Int], fortranOrder: Bool) -> [Int] {
-    var s = shape.isEmpty ? [1] : shape
-    let k = fortranOrder ? 0 : s.count - 1
-    s[k] = (s[k] + 1) / 2
-    return s
-}
-
-/// Writes `bytes` as a `.npy` of `type` and `shape` to `path` (atomically).
-func writeNpy(_ bytes: [UInt8], type: ElementType, shape: [Int], fortranOrder: Bool = false, to path: String) throws {
-    do {
-        try bytes.withUnsafeBytes {
-            try ArrayOutput.write($0, header: NpyHeader(elementType: type, shape: shape, fortranOrder: fortranOrder), to: path)
-        }
-    } catch let e as ArrayFileError { throw CLIError(e.description) }
 }

@@ -4,6 +4,10 @@ import MinifloatIO
 import MinifloatOracle
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 struct GenCommand: ParsableCommand {
@@ -224,7 +228,7 @@ struct GenCases {
         }
         // Seeded random cases.
         let lo = magnitudes.first(where: { $0 > 0 }) ?? 1, hi = magnitudes.last ?? 1
-        let logLo = Glibc.log2(lo) - 2, logHi = Glibc.log2(hi) + 2
+        let logLo = binaryLogarithm(lo) - 2, logHi = binaryLogarithm(hi) + 2
         var i: UInt64 = 0
         var added = 0
         while added < randomCount {
@@ -236,7 +240,7 @@ struct GenCases {
                 add(RandomSource.splitMix64(seed: seed &+ 1, index: i) & (source.signMask << 1 &- 1))
             } else {
                 let u = Double(r >> 12 & 0xFFFFF_FFFF) / Double(1 << 40)
-                let x = Glibc.exp2(logLo + u * (logHi - logLo)) * (r & 2 == 0 ? 1 : -1)
+                let x = binaryExponential(logLo + u * (logHi - logLo)) * (r & 2 == 0 ? 1 : -1)
                 add(source.round(x, .nearestTiesToEven))
             }
             if values.count > before { added += 1 }
@@ -244,3 +248,6 @@ struct GenCases {
         }
     }
 }
+
+private func binaryLogarithm(_ x: Double) -> Double { log2(x) }
+private func binaryExponential(_ x: Double) -> Double { exp2(x) }

@@ -3,6 +3,10 @@ import MinifloatIO
 import MinifloatOracle
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// An array given to a command: a binary file (`.npy` or raw, memory-mapped) or a text file

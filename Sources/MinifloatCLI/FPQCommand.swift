@@ -5,6 +5,10 @@ import MinifloatIO
 import MinifloatOracle
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 struct FPQCommand: ParsableCommand {
