@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Minifloat", targets: ["Minifloat"]),
         .library(name: "MinifloatOracle", targets: ["MinifloatOracle"]),
         .library(name: "LLMFP4", targets: ["LLMFP4"]),
+        .library(name: "MinifloatVerify", targets: ["MinifloatVerify"]),
         .executable(name: "minifloat", targets: ["MinifloatCLI"]),
         // The C library: include/minifloat.h (in Sources/MinifloatC/include), libMinifloatC.so.
         .library(name: "MinifloatC", type: .dynamic, targets: ["MinifloatC"]),
@@ -29,6 +30,8 @@ let package = Package(
         // The properties the fuzz targets check, also replayed by the tests (Fuzz/README.md).
         .target(name: "FuzzChecks", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4"],
                 path: "Fuzz/Checks"),
+        // Verification: the checker and its typed causes, named behaviours, test vectors.
+        .target(name: "MinifloatVerify", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO"], exclude: ["README.md"]),
         // The C interface: @_cdecl wrappers over the core, declared in include/minifloat.h.
         .target(name: "MinifloatC", dependencies: ["Minifloat"], exclude: ["include", "README.md"]),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
@@ -37,13 +40,13 @@ let package = Package(
         .executableTarget(
             name: "MinifloatCLI",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "MinifloatTests",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4", "FuzzChecks",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4", "FuzzChecks",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     ]

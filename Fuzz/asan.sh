@@ -13,6 +13,6 @@ export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0"
 if [ "${1:-}" = "--all" ]; then
     selection=(--skip "ExhaustiveHalfPrecisionTests|SweepTests|CLibraryTests|EndToEndTests")
 else
-    selection=(--filter "NpyTests|ArrayCommandTests|VerifyTests|GenTests|FuzzReplayTests|BadInputTableTests|LLMFP4|NameAndParsingTests|BlockCommandTests|BlockTests/(fastPath|randomBlocks|edges|quotient)")
+    selection=(--filter "NpyTests|ArrayCommandTests|VerifyTests|VerifierTests|GenTests|FuzzReplayTests|BadInputTableTests|LLMFP4|NameAndParsingTests|BlockCommandTests|BlockTests/(fastPath|randomBlocks|edges|quotient)")
 fi
 swift test -c release --sanitize=address --disable-xctest --scratch-path .build-asan "${selection[@]}"

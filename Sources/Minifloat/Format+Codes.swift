@@ -1,9 +1,20 @@
 /// The class of a code: what kind of datum it holds.
 public enum CodeClass: String, Sendable, Hashable, CaseIterable {
     case zero, subnormal, normal, infinity, nan
+
+    /// The name printed in reports: `zero`, `subnormal`, `normal`, `inf`, `nan`.
+    public var shortName: String { self == .infinity ? "inf" : rawValue }
 }
 
 extension Format {
+    /// A code in hex, zero-padded to the format's width in nibbles: `0x7e` (E4M3), `0x7` (E2M1),
+    /// `0x01ff` (a 9- to 16-bit format).
+    public func hexCode(_ code: UInt32) -> String {
+        let digits = (bitWidth + 3) / 4
+        let s = String(code, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
+    }
+
     /// Total width of a code in bits: sign (if any) + ``exponentBits`` + ``mantissaBits``.
     public var bitWidth: Int { (signedness == .signed ? 1 : 0) + exponentBits + mantissaBits }
 

@@ -116,65 +116,8 @@ extension StringProtocol {
     }
 }
 
-/// The value of an element's bits: a float type's value (every float16, bfloat16, float32 and
-/// float64 is a Double), or an integer type's unsigned value.
-func doubleValue(bits: UInt64, type: ElementType) -> Double {
-    switch type {
-    case .float16: return Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
-    case .bfloat16: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16))
-    case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
-    case .float64: return Double(bitPattern: bits)
-    case .uint8, .uint16, .uint32, .int8: return Double(bits)
-    }
-}
-
 /// The exact value of a source element's bits.
-func exactValue(bits: UInt64, type: ElementType) -> ExactValue { ExactValue(doubleValue(bits: bits, type: type)) }
-
-/// Encodes `n` float elements of `type` at `raw` (native order) into `out` with the array API:
-/// the one place that turns a file's element type into a typed buffer.
-func encodeElements<Code: FixedWidthInteger & UnsignedInteger>(
-    _ f: Format, _ raw: UnsafeRawBufferPointer, _ type: ElementType, _ n: Int, into out: UnsafeMutableBufferPointer<Code>,
-    _ m: RoundingMode, _ s: SaturationMode, random: RandomSource? = nil, threads: Int?
-) {
-    guard n > 0, let base = raw.baseAddress else { return }
-    func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
-    switch type {
-    case .float32: f.encode(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .float64: f.encode(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .float16: f.encode(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .bfloat16: f.encode(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
-    }
-}
-
-/// The packed-FP4 form of `encodeElements`: `(n + 1) / 2` bytes, element 2k in the low nibble.
-func encodePackedElements(
-    _ f: Format, _ raw: UnsafeRawBufferPointer, _ type: ElementType, _ n: Int, into out: UnsafeMutableBufferPointer<UInt8>,
-    _ m: RoundingMode, _ s: SaturationMode, random: RandomSource? = nil, threads: Int?
-) {
-    guard n > 0, let base = raw.baseAddress else { return }
-    func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
-    switch type {
-    case .float32: f.encodePacked(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .float64: f.encodePacked(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .float16: f.encodePacked(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .bfloat16: f.encodePacked(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-    case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
-    }
-}
-
-/// Whether the sign bit of a source element's bits is set (the sign of a NaN matters for formats
-/// whose NaN is signed).
-func signBit(bits: UInt64, type: ElementType) -> Bool {
-    bits >> UInt64(type.byteCount * 8 - 1) & 1 == 1
-}
-
-/// Hex bits of a source element, zero-padded to its width.
-func hexBits(_ bits: UInt64, type: ElementType) -> String {
-    let h = String(bits, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, type.byteCount * 2 - h.count)) + h
-}
+func exactValue(bits: UInt64, type: ElementType) -> ExactValue { ExactValue(type.doubleValue(bits: bits)) }
 
 /// A text line as an exact value: a number (`0.1`, `1/3`, `0x1.8p3`, `inf`, `nan`), or, when it is
 /// `0x` hex without `p` and `bitsType` is given, the bits of an element of that type.
@@ -189,7 +132,7 @@ func parseTextValue(_ line: String, bitsType: ElementType?, where place: String)
         guard let bits = UInt64(lower.dropFirst(2), radix: 16), bits >> UInt64(bitsType.byteCount * 8) == 0 else {
             throw CLIError("\(place): '\(line)' is not \(bitsType.byteCount * 8)-bit hex bits of \(bitsType.numpyName)")
         }
-        return (exactValue(bits: bits, type: bitsType), signBit(bits: bits, type: bitsType))
+        return (exactValue(bits: bits, type: bitsType), bitsType.signBit(bits: bits))
     }
     do {
         return (try ExactValue(parsing: line), negative)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Minifloat
+import MinifloatIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -123,7 +123,7 @@ struct BlockInput {
             for b in 0..<layout.scaleCount {
                 let (first, n, stride) = layout.block(b)
                 let members = (0..<n).map { first + $0 * stride }
-                let rs = random == nil ? nil : members.map { RandomSource.splitMix64(seed: seed ?? 0, index: UInt64($0)) >> (64 - bits) }
+                let rs = random == nil ? nil : members.map { RandomSource.seed(seed ?? 0).value(at: $0, bits: Int(bits)) }
                 let block = BlockOracle.encodeBlock(members.map { v[$0] }, format: f, encoding: encoding, tensorScale: t,
                                                     random: rs, nanNegative: members.map { negative[$0] })
                 scales[b] = UInt8(block.scale)

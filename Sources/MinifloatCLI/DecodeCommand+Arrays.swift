@@ -25,7 +25,7 @@ extension DecodeCommand {
                     }
                     return value
                 }
-                codes = .memory(unpackNibbles(bytes, count: try packedCount(bytes.count)))
+                codes = .memory((0..<(try packedCount(bytes.count))).map { UInt32(PackedFP4.code(at: $0, in: bytes)) })
             } else {
                 codes = .memory(try lines.indices.map { try parseCode(lines[$0], f, place: "\(path) line \(numbers[$0])") })
             }
@@ -168,15 +168,11 @@ enum CodeSource {
         case .memory(let codes): return codes
         case .file(let input):
             if packed {
-                return (0..<count).map { i in UInt32(input.bits(at: i / 2) >> UInt64(4 * (i % 2)) & 0xF) }
+                return (0..<count).map { i in UInt32(PackedFP4.nibble(UInt8(truncatingIfNeeded: input.bits(at: i / 2)), at: i)) }
             }
             return (0..<input.count).map { UInt32(input.bits(at: $0)) }
         }
     }
-}
-
-func unpackNibbles(_ bytes: [UInt8], count: Int) -> [UInt32] {
-    (0..<count).map { UInt32(bytes[$0 / 2] >> UInt8(4 * ($0 % 2)) & 0xF) }
 }
 
 /// `[1, 2]` for a multi-dimensional index.

@@ -1,4 +1,5 @@
 import Minifloat
+import MinifloatIO
 import MinifloatOracle
 
 /// Facts about a format for `formats` and `docs/formats.md`, all computed by the oracle.
@@ -57,11 +58,7 @@ struct FormatFacts {
 }
 
 /// The class name of a code (zero, subnormal, normal, inf, nan).
-func className(_ c: CodeClass) -> String { c == .infinity ? "inf" : c.rawValue }
+func className(_ c: CodeClass) -> String { c.shortName }
 
 /// `0x7e`-style hex, padded to the format's width.
-func hexCode(_ code: UInt32, _ f: Format) -> String {
-    let digits = (f.bitWidth + 3) / 4
-    let s = String(code, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
-}
+func hexCode(_ code: UInt32, _ f: Format) -> String { f.hexCode(code) }

@@ -102,7 +102,7 @@ func loadMatrix(_ path: String, role: String) throws -> Matrix {
     var values = [Double](repeating: 0, count: a.count)
     for p in 0..<a.count {
         let index = a.multiIndex(ofStoragePosition: p)
-        let d = referenceInput(data, [], p).double!
+        let d = a.elementType.doubleValue(bits: a.bits(at: p))
         guard d.isFinite else {
             throw CLIError("\(role) '\(path)' element \(indexText(index)) is \(d); the search needs finite values")
         }

@@ -46,7 +46,7 @@ struct GenCommand: ParsableCommand {
     func run() throws {
         let f = try lookUpFormat(format)
         let sat = try parseSaturation(saturation)
-        let stochastic = ["sra", "srb", "src"].contains(rounding.lowercased())
+        let stochastic = RoundingMode.isStochastic(shortName: rounding)
         let mode = try parseRounding(rounding, bits: randomBits, random: stochastic ? 0 : nil)
         if stochastic && expected != nil && randomOutput == nil {
             throw CLIError("stochastic expected codes depend on R_i: give --random-output R.npy as well")
@@ -90,7 +90,7 @@ struct GenCommand: ParsableCommand {
     /// R_i: the top N bits of SplitMix64's (i+1)-th output from `seed ^ 0x5EED` (a different stream
     /// from the random cases').
     func randomValue(_ i: Int, _ mode: RoundingMode) -> UInt64 {
-        RandomSource.splitMix64(seed: seed ^ 0x5EED, index: UInt64(i)) >> UInt64(64 - mode.randomBits)
+        RandomSource.seed(seed ^ 0x5EED).value(at: i, bits: mode.randomBits)
     }
 
     /// Writes little-endian elements of `width` bytes as .npy, text (`text` per line) or raw.
@@ -138,7 +138,7 @@ enum SourceType: String {
         }
     }
 
-    func double(_ bits: UInt64) -> Double { doubleValue(bits: bits, type: elementType) }
+    func double(_ bits: UInt64) -> Double { elementType.doubleValue(bits: bits) }
 
     func exact(_ bits: UInt64) -> ExactValue { ExactValue(double(bits)) }
     func signBit(_ bits: UInt64) -> Bool { bits & signMask != 0 }

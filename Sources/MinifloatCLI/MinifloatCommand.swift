@@ -1,6 +1,8 @@
 import ArgumentParser
 import Minifloat
+import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,6 +26,8 @@ struct MinifloatCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as CLIError {
+            fail(error.description)
+        } catch let error as VerifyError {
             fail(error.description)
         } catch let code as ExitCode {
             terminate(code.rawValue)

@@ -9,7 +9,7 @@ extension QuantizeCommand {
         guard from == "exact" else {
             throw CLIError("--from applies to command-line values; an input file's type is its dtype (text: --input-dtype)")
         }
-        let stochastic = ["sra", "srb", "src"].contains(rounding.lowercased())
+        let stochastic = RoundingMode.isStochastic(shortName: rounding)
         if stochastic {
             guard random == nil else {
                 throw CLIError("with --input, stochastic rounding takes --seed S (one random value per element), not --random")
@@ -55,7 +55,7 @@ extension QuantizeCommand {
                 let bits = input.bits(at: i)
                 let x = exactValue(bits: bits, type: input.elementType)
                 return codeRow(input: .string(x.description), code: UInt32(codes[i]), f,
-                               extra: [("input_bits", .string(hexBits(bits, type: input.elementType)))])
+                               extra: [("input_bits", .string(input.elementType.hexBits(bits)))])
             }
             printRows(rows, json: json)
             return
@@ -68,7 +68,7 @@ extension QuantizeCommand {
 
     /// R_i for element i: the top N bits of SplitMix64's (i+1)-th output from state `seed`.
     func randomValue(_ i: Int, _ mode: RoundingMode) -> UInt64 {
-        RandomSource.splitMix64(seed: seed!, index: UInt64(i)) >> UInt64(64 - mode.randomBits)
+        RandomSource.seed(seed!).value(at: i, bits: mode.randomBits)
     }
 
     /// The random values of elements `range`, as the array API's `.values` source (low N bits used).
@@ -84,15 +84,15 @@ extension QuantizeCommand {
         input.withElements(range) { raw in
             let n = range.count, type = input.elementType
             if packed {
-                encodePackedElements(f, raw, type, n, into: UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self),
-                                                                                      count: (n + 1) / 2),
-                                     mode, sat, random: random, threads: threads)
+                let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: (n + 1) / 2)
+                f.encodePacked(elementsOf: type, raw, count: n, into: bytes, rounding: mode, saturation: sat, random: random,
+                               threads: threads)
             } else if f.bitWidth > 8 {
-                encodeElements(f, raw, type, n, into: UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n),
-                               mode, sat, random: random, threads: threads)
+                let codes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n)
+                f.encode(elementsOf: type, raw, count: n, into: codes, rounding: mode, saturation: sat, random: random, threads: threads)
             } else {
-                encodeElements(f, raw, type, n, into: UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: n),
-                               mode, sat, random: random, threads: threads)
+                let codes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: n)
+                f.encode(elementsOf: type, raw, count: n, into: codes, rounding: mode, saturation: sat, random: random, threads: threads)
             }
         }
     }
@@ -187,10 +187,9 @@ extension QuantizeCommand {
     }
 }
 
+/// 4-bit codes packed two per byte as one row (``PackedFP4``).
 func packNibbles(_ codes: [UInt16]) -> [UInt8] {
-    stride(from: 0, to: codes.count, by: 2).map { k in
-        UInt8(codes[k] & 0xF) | (k + 1 < codes.count ? UInt8(codes[k + 1] & 0xF) << 4 : 0)
-    }
+    PackedFP4.pack(codes.map { UInt8(truncatingIfNeeded: $0) }, rowLength: max(codes.count, 1))
 }
 
 func hexByte(_ b: UInt8) -> String {

@@ -21,7 +21,7 @@ extension QuantizeCommand {
             throw CLIError("\(name) does not apply to block format \(f.name)")
         }
         if unpacked && f.elementBits != 4 { throw CLIError("--unpacked applies to FP4 elements; \(f.name) elements have \(f.elementBits) bits") }
-        let stochastic = ["sra", "srb", "src"].contains(rounding.lowercased())
+        let stochastic = RoundingMode.isStochastic(shortName: rounding)
         if stochastic && seed == nil { throw CLIError("stochastic rounding of blocks needs --random-bits N and --seed S") }
         if !stochastic && seed != nil { throw CLIError("--seed applies only to stochastic rounding (sra, srb, src)") }
         let mode = try parseRounding(rounding, bits: randomBits, random: stochastic ? 0 : nil)

@@ -95,19 +95,15 @@ struct QuantizeCommand: ParsableCommand {
 }
 
 func parseRounding(_ name: String, bits: Int?, random: UInt64?) throws -> RoundingMode {
-    let simple: [String: RoundingMode] = [
-        "rne": .nearestTiesToEven, "rna": .nearestTiesToAway, "rtz": .towardZero,
-        "rtp": .towardPositive, "rtn": .towardNegative, "rto": .toOdd,
-    ]
     let lower = name.lowercased()
-    if let mode = simple[lower] {
+    guard let named = RoundingMode(shortName: lower) else {
+        throw CLIError("unknown rounding '\(name)': use rne, rna, rtz, rtp, rtn, rto, sra, srb or src")
+    }
+    if !named.isStochastic {
         if bits != nil || random != nil {
             throw CLIError("--random-bits and --random apply only to stochastic rounding (sra, srb, src), not \(lower)")
         }
-        return mode
-    }
-    guard ["sra", "srb", "src"].contains(lower) else {
-        throw CLIError("unknown rounding '\(name)': use rne, rna, rtz, rtp, rtn, rto, sra, srb or src")
+        return named
     }
     guard let bits, let random else {
         throw CLIError("stochastic rounding \(lower) needs --random-bits N and --random R (0 <= R < 2^N)")
@@ -118,18 +114,12 @@ func parseRounding(_ name: String, bits: Int?, random: UInt64?) throws -> Roundi
     guard random < (1 as UInt64) << UInt64(bits) else {
         throw CLIError("--random \(random) does not fit in \(bits) bits: give 0 <= R < \((1 as UInt64) << UInt64(bits))")
     }
-    switch lower {
-    case "sra": return .stochasticA(bits: bits, random: random)
-    case "srb": return .stochasticB(bits: bits, random: random)
-    default: return .stochasticC(bits: bits, random: random)
-    }
+    return RoundingMode(shortName: lower, randomBits: bits, random: random)!
 }
 
 func parseSaturation(_ name: String) throws -> SaturationMode {
-    switch name.lowercased() {
-    case "satfinite": return .satFinite
-    case "satpropagate": return .satPropagate
-    case "satnone", "ovfinf": return .satNone
-    default: throw CLIError("unknown saturation '\(name)': use satfinite, satpropagate or satnone")
+    guard let mode = SaturationMode(shortName: name) else {
+        throw CLIError("unknown saturation '\(name)': use satfinite, satpropagate or satnone")
     }
+    return mode
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Minifloat
+import MinifloatIO
 import MinifloatOracle
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ struct SweepCommand: ParsableCommand {
             : try format.split(separator: ",").map { try lookUpFormat(String($0)) }
         let modes = try rounding.lowercased() == "all" ? RoundingMode.deterministic
             : rounding.split(separator: ",").map { name -> RoundingMode in
-                if ["sra", "srb", "src"].contains(name.lowercased()) {
+                if RoundingMode.isStochastic(shortName: String(name)) {
                     throw CLIError(Sweep.Failure.stochastic.description)
                 }
                 return try parseRounding(String(name), bits: nil, random: nil)

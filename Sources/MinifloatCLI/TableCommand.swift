@@ -1,5 +1,6 @@
 import ArgumentParser
 import Minifloat
+import MinifloatIO
 import MinifloatOracle
 
 struct TableCommand: ParsableCommand {

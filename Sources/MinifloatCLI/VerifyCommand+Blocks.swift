@@ -2,6 +2,7 @@ import ArgumentParser
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 
 /// `verify mxfp4 --input X --claimed-scales S --claimed-elements E`: scales against the scale rule,
 /// elements against the reference under the claimed scales, with diagnoses.
@@ -20,7 +21,7 @@ extension VerifyCommand {
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
         let sat = try parseSaturation(saturation ?? "satfinite")
         let name = rounding ?? "rne"
-        let stochastic = ["sra", "srb", "src"].contains(name.lowercased())
+        let stochastic = RoundingMode.isStochastic(shortName: name)
         if stochastic && seed == nil { throw CLIError("stochastic rounding of blocks needs --random-bits N and --seed S") }
         if !stochastic && seed != nil { throw CLIError("--seed applies only to stochastic rounding (sra, srb, src)") }
         let mode = try parseRounding(name, bits: randomBits, random: stochastic ? 0 : nil)
@@ -130,7 +131,7 @@ struct BlockCheck {
             for b in 0..<layout.scaleCount {
                 let (first, n, stride) = layout.block(b)
                 let members = (0..<n).map { first + $0 * stride }
-                let rs = random == nil ? nil : members.map { RandomSource.splitMix64(seed: seed ?? 0, index: UInt64($0)) >> (64 - bits) }
+                let rs = random == nil ? nil : members.map { RandomSource.seed(seed ?? 0).value(at: $0, bits: Int(bits)) }
                 let block = BlockOracle.encodeBlock(members.map { v[$0] }, format: format, encoding: e, tensorScale: t, random: rs,
                                                     nanNegative: members.map { negative[$0] }, givenScale: UInt32(scales[b]))
                 for (k, i) in members.enumerated() { out[i] = UInt8(block.elements[k]) }
@@ -215,9 +216,9 @@ struct BlockCheck {
                             + (checkedCount < data.count ? "; \(data.count - checkedCount) not checked (blocks with a NaN scale decode to NaN)" : ""))
         // Element diagnoses.
         let ef = format.element
-        let context = DiagnosisContext(f: ef, saturation: encoding.saturation, nanAny: false)
-        var maskCounts: [UInt32: Int] = [:]
-        var masks: [UInt32] = []
+        let context = Diagnoser(format: ef, saturation: encoding.saturation, nanAny: false)
+        var maskCounts: [CauseSet: Int] = [:]
+        var masks: [CauseSet] = []
         for (k, p) in elementMismatches.enumerated() {
             let mask = elementMask(p, context, claimedElements[p], expected[p], effective[blockOf[p]])
             maskCounts[mask, default: 0] += 1
@@ -227,9 +228,9 @@ struct BlockCheck {
         if !elementMismatches.isEmpty {
             hypotheses = elementHypotheses(claimedElements, effective, checked: checked, packed: packed)
         }
-        let order = chooseExplanations(maskCounts, penalty: Candidate.all.map { _ in 0 })
-        var explanations: [(String, Int)] = order.map { (Candidate.all[$0.0].label, $0.1) }
-        let unexplained = elementMismatches.count - order.map(\.1).reduce(0, +)
+        let order = chooseExplanations(maskCounts)
+        var explanations: [(String, Int)] = order.map { ($0.cause.label, $0.count) }
+        let unexplained = elementMismatches.count - order.map(\.count).reduce(0, +)
         if unexplained > 0 { explanations.append(("wrong-code", unexplained)) }
         for (label, n) in explanations { result.lines.append("  \(label): \(n)") }
         let exactHypotheses = hypotheses.filter { $0.1 == 0 }.map(\.0)
@@ -301,23 +302,23 @@ struct BlockCheck {
         case .finite(let n, let m): q = .finite(negative: n, magnitude: scale.sign == 0 ? Rational(0) : m / scale)
         default: q = x
         }
-        return ReferenceInput(exact: q, nanNegative: negative, double: nil, type: nil)
+        return ReferenceInput(exact: q, nanNegative: negative)
     }
 
     func elementMode(_ p: Int) -> RoundingMode {
         guard encoding.rounding.isStochastic else { return encoding.rounding }
         let bits = UInt64(encoding.rounding.randomBits)
-        return encoding.rounding.withRandom(RandomSource.splitMix64(seed: seed ?? 0, index: UInt64(p)) >> (64 - bits))
+        return encoding.rounding.withRandom(RandomSource.seed(seed ?? 0).value(at: p, bits: Int(bits)))
     }
 
-    func elementMask(_ p: Int, _ context: DiagnosisContext, _ claimed: UInt8, _ expected: UInt8, _ s: UInt8) -> UInt32 {
+    func elementMask(_ p: Int, _ context: Diagnoser, _ claimed: UInt8, _ expected: UInt8, _ s: UInt8) -> CauseSet {
         guard let c = elementCode(claimed), let want = elementCode(expected) else {
-            return 1 << UInt32(Candidate.index("not-representable"))
+            return CauseSet(.notRepresentable)
         }
         return context.candidates(quotient(p, s), claim: c, expected: want, mode: elementMode(p))
     }
 
-    func elementDetail(_ p: Int, _ context: DiagnosisContext, _ choice: Int?, _ claimed: UInt8, _ expected: UInt8, _ s: UInt8,
+    func elementDetail(_ p: Int, _ context: Diagnoser, _ choice: Cause?, _ claimed: UInt8, _ expected: UInt8, _ s: UInt8,
                        _ b: Int) -> (JSON, [String]) {
         let index = ArrayInput.multiIndex(p, shape: data.shape.isEmpty ? [1] : data.shape, fortranOrder: data.fortranOrder)
         let q = quotient(p, s)
@@ -327,7 +328,7 @@ struct BlockCheck {
         if let c = elementCode(claimed), let want = elementCode(expected) {
             d = context.diagnosis(choice, q, claim: c, expected: want, mode: elementMode(p))
         } else {
-            d = Diagnosis(key: "not-representable", detail: "the claimed byte 0x\(hexByte(claimed)) is not an element code of \(format.name)")
+            d = Diagnosis(cause: .notRepresentable, detail: "the claimed byte 0x\(hexByte(claimed)) is not an element code of \(format.name)")
         }
         func text(_ byte: UInt8) -> String { "0x\(hexByte(byte)) = \(ExactValue(format.elementValue(byte)))" }
         var lines = ["element \(p) \(indexText(index)) in block \(b)",
@@ -343,8 +344,8 @@ struct BlockCheck {
             fields.append(("neighbours", .object([("lo", .string(n.lo.description)), ("hi", .string(n.hi.description)),
                                                   ("midpoint", .string(n.midpoint.description))])))
         }
-        lines.append("  diagnosis  \(d.key): \(d.detail)")
-        fields.append(("diagnosis", .object([("kind", .string(d.key)), ("detail", .string(d.detail))] + d.facts)))
+        lines.append("  diagnosis  \(d.cause.kind.rawValue): \(d.detail)")
+        fields.append(("diagnosis", (try? JSON.encode(d)) ?? .null))
         return (.object(fields), lines)
     }
 

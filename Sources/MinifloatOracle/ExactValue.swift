@@ -14,6 +14,9 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
         return negative ? -magnitude : magnitude
     }
 
+    /// Whether this is NaN.
+    public var isNaN: Bool { if case .nan = self { return true }; return false }
+
     /// A finite value from a signed rational (+0 for zero).
     public init(_ r: Rational) { self = .finite(negative: r.sign < 0, magnitude: r.magnitude) }
 

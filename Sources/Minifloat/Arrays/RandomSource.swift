@@ -21,6 +21,18 @@ public enum RandomSource: Sendable, Hashable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// `R_index` for a stochastic mode with `bits` random bits (1 to 32): for ``seed(_:)`` the top
+    /// `bits` bits of ``splitMix64(seed:index:)``, for ``values(_:)`` the low `bits` bits of
+    /// `values[index]`. - Precondition: `1 <= bits <= 32`; for `values`, `index < values.count`.
+    @inline(__always)
+    public func value(at index: Int, bits: Int) -> UInt64 {
+        precondition((1...RoundingMode.maxRandomBits).contains(bits), "random bits must be 1 to 32")
+        switch self {
+        case .seed(let seed): return RandomSource.splitMix64(seed: seed, index: UInt64(index)) &>> UInt64(64 - bits)
+        case .values(let values): return UInt64(values[index]) & ((1 << UInt64(bits)) - 1)
+        }
+    }
 }
 
 extension RoundingMode {

@@ -77,39 +77,9 @@ extension BlockFormat {
         }
     }
 
-    /// Packs 4-bit codes two per byte along rows of `rowLength` codes: code `2k` of a row in the low
-    /// nibble of the row's byte `k`, code `2k + 1` in the high nibble (PyTorch `float4_e2m1fn_x2`);
-    /// a row of odd length ends with a byte whose high nibble is 0. Rows become `(rowLength + 1) / 2`
-    /// bytes. - Precondition: `rowLength >= 1` divides `codes.count`; every code is below 16.
-    public static func packNibbles(_ codes: [UInt8], rowLength: Int) -> [UInt8] {
-        precondition(rowLength >= 1 && codes.count % rowLength == 0)
-        let rows = codes.count / rowLength
-        let packedRow = (rowLength + 1) / 2
-        var out = [UInt8](repeating: 0, count: rows * packedRow)
-        for r in 0..<rows {
-            for j in 0..<rowLength {
-                let c = codes[r * rowLength + j]
-                precondition(c < 16, "code \(c) does not fit in 4 bits")
-                out[r * packedRow + j / 2] |= j % 2 == 0 ? c : c << 4
-            }
-        }
-        return out
-    }
+    /// Same as ``PackedFP4/pack(_:rowLength:)``.
+    public static func packNibbles(_ codes: [UInt8], rowLength: Int) -> [UInt8] { PackedFP4.pack(codes, rowLength: rowLength) }
 
-    /// The inverse of ``packNibbles(_:rowLength:)``: rows of `(rowLength + 1) / 2` bytes back to
-    /// rows of `rowLength` codes (the high nibble of an odd row's last byte is dropped).
-    /// - Precondition: `rowLength >= 1`; `bytes.count` is a multiple of `(rowLength + 1) / 2`.
-    public static func unpackNibbles(_ bytes: [UInt8], rowLength: Int) -> [UInt8] {
-        let packedRow = (rowLength + 1) / 2
-        precondition(rowLength >= 1 && bytes.count % packedRow == 0)
-        let rows = bytes.count / packedRow
-        var out = [UInt8](repeating: 0, count: rows * rowLength)
-        for r in 0..<rows {
-            for j in 0..<rowLength {
-                let b = bytes[r * packedRow + j / 2]
-                out[r * rowLength + j] = j % 2 == 0 ? b & 0xF : b >> 4
-            }
-        }
-        return out
-    }
+    /// Same as ``PackedFP4/unpack(_:rowLength:)``.
+    public static func unpackNibbles(_ bytes: [UInt8], rowLength: Int) -> [UInt8] { PackedFP4.unpack(bytes, rowLength: rowLength) }
 }

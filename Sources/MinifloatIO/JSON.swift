@@ -1,5 +1,7 @@
-/// Minimal JSON writing: strings, numbers, booleans, arrays and objects with keys in a fixed order.
-enum JSON {
+/// A JSON value whose objects keep their keys in the order given: what Minifloat writes (reports,
+/// `block.json`) and reads back. ``encode(_:)`` turns any `Encodable` value into one, keys in the
+/// order its `encode(to:)` writes them.
+public enum JSON: Sendable {
     case string(String)
     case int(Int)
     /// A finite number, written with up to 4 decimals.
@@ -9,7 +11,8 @@ enum JSON {
     case array([JSON])
     case object([(String, JSON)])
 
-    var text: String {
+    /// The compact text (no spaces), keys in order.
+    public var text: String {
         switch self {
         case .string(let s): return JSON.quote(s)
         case .int(let i): return String(i)
@@ -23,11 +26,12 @@ enum JSON {
     }
 
     /// One array element per line, for readable output of long lists.
-    static func lines(_ items: [JSON]) -> String {
+    public static func lines(_ items: [JSON]) -> String {
         items.isEmpty ? "[]" : "[\n" + items.map { "  " + $0.text }.joined(separator: ",\n") + "\n]"
     }
 
-    static func quote(_ s: String) -> String {
+    /// `s` as a JSON string literal.
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -45,7 +49,7 @@ enum JSON {
 }
 
 /// `x` with at most `decimals` decimals, trailing zeros dropped (no Foundation needed).
-func formatted(_ x: Double, decimals: Int) -> String {
+public func formatted(_ x: Double, decimals: Int) -> String {
     guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
@@ -65,22 +69,23 @@ func formatted(_ x: Double, decimals: Int) -> String {
 extension JSON {
     /// Parses JSON text (objects, arrays, strings with simple escapes, integers, decimals as
     /// strings' text, booleans, null): enough to read the files this tool writes. Nil if malformed.
-    static func parse(_ text: String) -> JSON? {
+    public static func parse(_ text: String) -> JSON? {
         var p = JSONParser(Array(text.unicodeScalars))
         guard let value = p.value() else { return nil }
         p.skipSpace()
         return p.atEnd ? value : nil
     }
 
-    subscript(key: String) -> JSON? {
+    /// The value of `key` in an object (the first, if repeated); nil for a missing key or a non-object.
+    public subscript(key: String) -> JSON? {
         guard case .object(let fields) = self else { return nil }
         return fields.first { $0.0 == key }?.1
     }
 
-    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    var intValue: Int? { if case .int(let i) = self { return i }; return nil }
-    var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
-    var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var intValue: Int? { if case .int(let i) = self { return i }; return nil }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
 }
 
 private struct JSONParser {
@@ -169,5 +174,20 @@ private struct JSONParser {
             }
         }
         return nil
+    }
+}
+
+extension JSON: Equatable {
+    public static func == (a: JSON, b: JSON) -> Bool {
+        switch (a, b) {
+        case (.string(let x), .string(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.null, .null): return true
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
     }
 }

@@ -1,0 +1,65 @@
+import Minifloat
+
+extension ElementType {
+    /// The value of an element's bits: a float type's value (every float16, bfloat16, float32 and
+    /// float64 is a Double), or an integer type's unsigned value.
+    public func doubleValue(bits: UInt64) -> Double {
+        switch self {
+        case .float16: return Double(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
+        case .bfloat16: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits) << 16))
+        case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+        case .float64: return Double(bitPattern: bits)
+        case .uint8, .uint16, .uint32, .int8: return Double(bits)
+        }
+    }
+
+    /// Whether the sign bit of an element's bits is set (the sign of a NaN matters for formats
+    /// whose NaN is signed).
+    public func signBit(bits: UInt64) -> Bool {
+        bits >> UInt64(byteCount * 8 - 1) & 1 == 1
+    }
+
+    /// An element's bits in hex, zero-padded to its width: `0x3f800000`.
+    public func hexBits(_ bits: UInt64) -> String {
+        let h = String(bits, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, byteCount * 2 - h.count)) + h
+    }
+}
+
+extension Format {
+    /// Encodes `n` float elements of `type` at `raw` (native byte order) into `out` with the array
+    /// API (``Format/encode(_:into:rounding:saturation:random:threads:)``): the one place that turns
+    /// an element type read from a file into a typed buffer.
+    /// - Precondition: `type` is a floating-point type; `raw` holds at least `n` elements.
+    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
+        elementsOf type: ElementType, _ raw: UnsafeRawBufferPointer, count n: Int, into out: UnsafeMutableBufferPointer<Code>,
+        rounding m: RoundingMode, saturation s: SaturationMode, random: RandomSource? = nil, threads: Int?
+    ) {
+        guard n > 0, let base = raw.baseAddress else { return }
+        func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
+        switch type {
+        case .float32: encode(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .float64: encode(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .float16: encode(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .bfloat16: encode(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
+        }
+    }
+
+    /// The packed-FP4 form of ``encode(elementsOf:_:count:into:rounding:saturation:random:threads:)``:
+    /// `(n + 1) / 2` bytes, element 2k in the low nibble (``PackedFP4``).
+    public func encodePacked(
+        elementsOf type: ElementType, _ raw: UnsafeRawBufferPointer, count n: Int, into out: UnsafeMutableBufferPointer<UInt8>,
+        rounding m: RoundingMode, saturation s: SaturationMode, random: RandomSource? = nil, threads: Int?
+    ) {
+        guard n > 0, let base = raw.baseAddress else { return }
+        func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
+        switch type {
+        case .float32: encodePacked(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .float64: encodePacked(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .float16: encodePacked(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .bfloat16: encodePacked(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
+        case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
+        }
+    }
+}
