@@ -2,6 +2,7 @@ import ArgumentParser
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

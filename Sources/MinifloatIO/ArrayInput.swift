@@ -128,16 +128,7 @@ public final class ArrayInput {
     }
 
     /// The raw bits of element `index` (storage order), zero-extended to 64 bits.
-    public func bits(at index: Int) -> UInt64 {
-        withElements(index..<(index + 1)) { raw in
-            switch elementType.byteCount {
-            case 1: return UInt64(raw.load(as: UInt8.self))
-            case 2: return UInt64(raw.load(as: UInt16.self))
-            case 4: return UInt64(raw.load(as: UInt32.self))
-            default: return raw.load(as: UInt64.self)
-            }
-        }
-    }
+    public func bits(at index: Int) -> UInt64 { elementBits(at: index) }
 
     /// The multi-dimensional index of the element at storage position `index`.
     public func multiIndex(ofStoragePosition index: Int) -> [Int] {

@@ -212,21 +212,13 @@ extension Cause: Codable {
     init<K>(kind: Kind, details c: KeyedDecodingContainer<K>) throws {
         func key(_ k: CodingKeys) -> K { K(stringValue: k.rawValue)! }
         func rounding() throws -> RoundingMode {
-            let name = try c.decode(String.self, forKey: key(.matchesRounding))
-            guard let m = RoundingMode(shortName: name), !m.isStochastic else {
-                throw DecodingError.dataCorruptedError(forKey: key(.matchesRounding), in: c, debugDescription: "unknown rounding '\(name)'")
-            }
-            return m
+            try decodeNamed(c, key(.matchesRounding), "deterministic rounding") { RoundingMode(shortName: $0).flatMap { $0.isStochastic ? nil : $0 } }
         }
         switch kind {
         case .notRepresentable: self = .notRepresentable
         case .nanMapping: self = .nanMapping(try c.decode(NaNMapping.self, forKey: key(.nanCase)))
         case .saturation:
-            let name = try c.decode(String.self, forKey: key(.matchesSaturation))
-            guard let s = SaturationMode(shortName: name) else {
-                throw DecodingError.dataCorruptedError(forKey: key(.matchesSaturation), in: c, debugDescription: "unknown saturation '\(name)'")
-            }
-            self = .saturation(matches: s)
+            self = .saturation(matches: try decodeNamed(c, key(.matchesSaturation), "saturation") { SaturationMode(shortName: $0) })
         case .doubleRounding: self = .doubleRounding(through: try c.decode(IntermediateType.self, forKey: key(.via)))
         case .tieBreak: self = .tieBreak(matches: try rounding())
         case .subnormalFlush: self = .subnormalFlush

@@ -318,18 +318,19 @@ struct AnyKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-private func decodeRounding<K>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> RoundingMode {
+/// A mode decoded from its short name.
+func decodeNamed<K, T>(_ c: KeyedDecodingContainer<K>, _ key: K, _ what: String, _ parse: (String) -> T?) throws -> T {
     let name = try c.decode(String.self, forKey: key)
-    guard let m = RoundingMode(shortName: name) else {
-        throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown rounding '\(name)'")
+    guard let value = parse(name) else {
+        throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown \(what) '\(name)'")
     }
-    return m
+    return value
+}
+
+private func decodeRounding<K>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> RoundingMode {
+    try decodeNamed(c, key, "rounding") { RoundingMode(shortName: $0) }
 }
 
 private func decodeSaturation<K>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> SaturationMode {
-    let name = try c.decode(String.self, forKey: key)
-    guard let s = SaturationMode(shortName: name) else {
-        throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown saturation '\(name)'")
-    }
-    return s
+    try decodeNamed(c, key, "saturation") { SaturationMode(shortName: $0) }
 }

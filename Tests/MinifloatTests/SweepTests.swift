@@ -1,5 +1,6 @@
 import Minifloat
 import MinifloatOracle
+import MinifloatVerify
 import Testing
 
 /// The sweep: the oracle's code intervals are right (checked input by input on 16-bit sources),

@@ -1,5 +1,6 @@
 import Dispatch
 import Minifloat
+import MinifloatOracle
 import Synchronization
 
 /// Checks the fast array path on every input of a source type against the oracle.
