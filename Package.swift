@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "minifloat", targets: ["MinifloatCLI"]),
         // The C library: include/minifloat.h (in Sources/MinifloatC/include), libMinifloatC.so.
         .library(name: "MinifloatC", type: .dynamic, targets: ["MinifloatC"]),
+        // Verification from C: include/minifloat_verify.h, libMinifloatVerifyC.so (links GMP).
+        .library(name: "MinifloatVerifyC", type: .dynamic, targets: ["MinifloatVerifyC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,7 +35,13 @@ let package = Package(
         // Verification: the checker and its typed causes, named behaviours, test vectors.
         .target(name: "MinifloatVerify", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO"], exclude: ["README.md"]),
         // The C interface: @_cdecl wrappers over the core, declared in include/minifloat.h.
-        .target(name: "MinifloatC", dependencies: ["Minifloat"], exclude: ["include", "README.md"]),
+        .target(name: "MinifloatC", dependencies: ["Minifloat", "MinifloatCSupport"], exclude: ["include", "README.md"]),
+        // What the C libraries share: the per-thread last error.
+        .target(name: "MinifloatCSupport"),
+        // The C interface to verification: minifloat_verify over MinifloatVerify.
+        .target(name: "MinifloatVerifyC", dependencies: ["MinifloatVerify", "MinifloatCSupport", "CMinifloatVerify"]),
+        // minifloat_verify.h (in Sources/CMinifloatVerify/include), so that Swift sees its C types.
+        .target(name: "CMinifloatVerify"),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
         .target(name: "MinifloatIO", dependencies: ["Minifloat"], exclude: ["README.md"]),
         // The command line: argument parsing, files and printing over the libraries. Product `minifloat`.

@@ -1,6 +1,7 @@
 // The C interface (include/minifloat.h): thin wrappers over the Swift API that check every
 // argument and return a status instead of trapping.
 import Minifloat
+import MinifloatCSupport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -26,17 +27,9 @@ enum Status: Int32 {
     case ok = 0, null, unknownFormat, rounding, saturation, codeRange, codeWidth, notFP4, threads
 }
 
-/// The last error message of each thread (minifloat_last_error).
-let lastErrorKey: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key) { free($0) }
-    return key
-}()
-
+/// Records `message` as this thread's last error (minifloat_last_error) and returns `status`.
 func fail(_ status: Status, _ message: String) -> Int32 {
-    let old = pthread_getspecific(lastErrorKey)
-    pthread_setspecific(lastErrorKey, strdup(message))
-    free(old)
+    recordLastError(message)
     return status.rawValue
 }
 
@@ -259,7 +252,6 @@ nonisolated(unsafe) let statusStrings: [UnsafeMutablePointer<CChar>] = [
     "packed arrays need a 4-bit format", "threads must not be negative",
 ].map { (text: String) in strdup(text)! }
 nonisolated(unsafe) let unknownStatus = strdup("unknown status")!
-nonisolated(unsafe) let noError = strdup("")!
 
 @_cdecl("minifloat_status_string")
 public func minifloat_status_string(_ status: Int32) -> UnsafePointer<CChar> {
@@ -268,5 +260,5 @@ public func minifloat_status_string(_ status: Int32) -> UnsafePointer<CChar> {
 
 @_cdecl("minifloat_last_error")
 public func minifloat_last_error() -> UnsafePointer<CChar> {
-    pthread_getspecific(lastErrorKey).map { UnsafePointer($0.assumingMemoryBound(to: CChar.self)) } ?? UnsafePointer(noError)
+    lastErrorMessage()
 }

@@ -53,6 +53,9 @@ struct GenCommand: ParsableCommand {
             throw CLIError("stochastic expected codes depend on R_i: give --random-output R.npy as well")
         }
         if !stochastic && randomOutput != nil { throw CLIError("--random-output applies only to stochastic rounding") }
+        guard level == 1 || level == 2 else { throw CLIError("--level must be 1 or 2 (got \(level))") }
+        if let count, !(0...100_000_000).contains(count) { throw CLIError("--count must be 0 to 100000000 (got \(count))") }
+        guard f.bitWidth <= 16 else { throw CLIError("\(f.name) has \(f.bitWidth) bits; gen handles formats of at most 16 bits") }
         guard let source = ElementType(rawValue: from), source.isFloatingPoint else {
             throw CLIError("unknown --from '\(from)': use f32, f64, f16 or bf16")
         }

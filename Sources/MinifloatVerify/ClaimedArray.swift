@@ -82,7 +82,7 @@ public struct ClaimedArray {
         case .codes, .packedFP4:
             guard !type.isFloatingPoint, type.byteCount <= 2 else {
                 throw VerifyError("\(label) holds \(type.numpyName); \(kind.rawValue) are read from uint8, "
-                                  + "int8 or uint16 (for values give --claimed-as values)")
+                                  + "int8 or uint16 (read them as values)")
             }
             guard type.byteCount * 8 >= format.bitWidth else {
                 throw VerifyError("\(label) holds \(type.numpyName), too narrow for \(format.bitWidth)-bit codes")
@@ -93,7 +93,7 @@ public struct ClaimedArray {
         case .values:
             guard type.isFloatingPoint else {
                 throw VerifyError("\(label) holds \(type.numpyName) integers; values must be float16, "
-                                  + "float32, float64 or bfloat16 (for codes give --claimed-as codes)")
+                                  + "float32, float64 or bfloat16 (read them as codes)")
             }
         }
         try ClaimedArray.checkCount(source.count, kind, inputCount, label)
@@ -122,7 +122,7 @@ public struct ClaimedArray {
 
     private static func check(_ kind: Kind, _ format: Format) throws {
         if kind == .packedFP4 && format.bitWidth != 4 {
-            throw VerifyError("--claimed-as packed-fp4 needs a 4-bit format; \(format.name) has \(format.bitWidth) bits")
+            throw VerifyError("packed-fp4 claims need a 4-bit format; \(format.name) has \(format.bitWidth) bits")
         }
     }
 

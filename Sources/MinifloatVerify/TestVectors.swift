@@ -37,11 +37,11 @@ public struct TestVectors: Sendable {
     /// (default 10,000 at level 1, 100,000 at level 2). Throws a ``VerifyError`` for a format wider
     /// than 16 bits, an integer source type, a level other than 1 or 2, or more than 10^8 random cases.
     public init(format: Format, source: ElementType = .float32, level: Int = 1, randomCount: Int? = nil, seed: UInt64 = 1) throws {
-        guard level == 1 || level == 2 else { throw VerifyError("--level must be 1 or 2 (got \(level))") }
+        guard level == 1 || level == 2 else { throw VerifyError("the level must be 1 or 2 (got \(level))") }
         let count = randomCount ?? (level == 1 ? 10_000 : 100_000)
-        guard (0...100_000_000).contains(count) else { throw VerifyError("--count must be 0 to 100000000 (got \(count))") }
+        guard (0...100_000_000).contains(count) else { throw VerifyError("the number of random cases must be 0 to 100000000 (got \(count))") }
         guard format.bitWidth <= 16 else {
-            throw VerifyError("\(format.name) has \(format.bitWidth) bits; gen handles formats of at most 16 bits")
+            throw VerifyError("\(format.name) has \(format.bitWidth) bits; test vectors are made for formats of at most 16 bits")
         }
         guard source.isFloatingPoint else { throw VerifyError("test vectors are floats, not \(source.numpyName)") }
         self.format = format

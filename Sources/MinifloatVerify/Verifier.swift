@@ -39,14 +39,14 @@ public struct Verifier {
         guard format.bitWidth <= 16 else {
             throw VerifyError("\(format.name) has \(format.bitWidth) bits; verify handles formats of at most 16 bits")
         }
-        guard maxMismatches >= 0 else { throw VerifyError("--max-report must be at least 0 (got \(maxMismatches))") }
+        guard maxMismatches >= 0 else { throw VerifyError("the number of mismatches to keep must be at least 0 (got \(maxMismatches))") }
         if rounding.isStochastic {
             guard random != nil else { throw VerifyError("stochastic rounding needs random values: a seed or an array of R_i") }
             guard (1...RoundingMode.maxRandomBits).contains(rounding.randomBits) else {
-                throw VerifyError("--random-bits must be 1 to \(RoundingMode.maxRandomBits) (got \(rounding.randomBits))")
+                throw VerifyError("stochastic rounding needs 1 to \(RoundingMode.maxRandomBits) random bits (got \(rounding.randomBits))")
             }
         } else if random != nil {
-            throw VerifyError("--seed and --random-values apply only to stochastic rounding (sra, srb, src)")
+            throw VerifyError("random values apply only to stochastic rounding (sra, srb, src)")
         }
         self.format = format
         self.rounding = rounding
@@ -64,11 +64,11 @@ public struct Verifier {
                 maxMismatches: Int = 10, threads: Int? = nil) throws {
         guard behaviour.applies(to: format) else {
             throw VerifyError("profile \(behaviour.name) is defined for \((behaviour.formats ?? []).joined(separator: ", ")), "
-                              + "not \(format.name); use a p3109-* profile or --rounding and --saturation")
+                              + "not \(format.name); use a p3109-* profile or a rounding and saturation mode")
         }
         if behaviour.roundingFixed, let rounding, rounding != behaviour.rounding {
-            throw VerifyError("profile \(behaviour.name) fixes the rounding mode (\(behaviour.rounding.shortName)); "
-                              + "drop --rounding \(rounding.shortName)")
+            throw VerifyError("profile \(behaviour.name) fixes the rounding mode (\(behaviour.rounding.shortName)), not "
+                              + "\(rounding.shortName)")
         }
         try self.init(format: format, rounding: rounding ?? behaviour.rounding, saturation: behaviour.saturation,
                       nanAny: behaviour.nanAny, random: random, maxMismatches: maxMismatches, threads: threads)

@@ -51,4 +51,37 @@ struct CLibraryTests {
         }
         #expect(checked == 540 + 16 + 14 + 7 + 7)
     }
+
+    /// Builds Examples/c/verify_example.c against libMinifloatVerifyC.so, runs it, and checks its
+    /// counts against the oracle: its quantizer rounds ties away from zero, so the mismatches are
+    /// exactly the inputs where the oracle's RNA and RNE codes differ.
+    @Test func verifyExampleProgram() throws {
+        let libraryDirectory = try builtProduct("libMinifloatVerifyC.so").deletingLastPathComponent()
+        let binary = NSTemporaryDirectory() + "minifloat-verify-example-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: binary) }
+        let root = Self.packageRoot.path
+        let (status, _, compileErrors) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
+            "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/verify_example.c", "-I", root + "/Sources/CMinifloatVerify/include",
+            "-L", libraryDirectory.path, "-lMinifloatVerifyC", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
+        ])
+        #expect(status == 0, "\(compileErrors)")
+        let (exitStatus, output, errors) = try runProcess(URL(fileURLWithPath: binary), [])
+        #expect(exitStatus == 0, "\(errors)")
+        let f = Format.e4m3fn
+        let xs = (0..<256).map { Double($0 - 128) / 16 }
+        let differing = xs.filter { oracleCode($0, f, .nearestTiesToAway, .satNone) != oracleCode($0, f, .nearestTiesToEven, .satNone) }.count
+        #expect(differing > 0)
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "status 1")
+        #expect(lines.contains("summary 256 \(256 - differing) \(differing)"), "\(output)")
+        #expect(lines.contains("  tie-break (matches rna): \(differing)"), "\(output)")
+        #expect(lines.contains { $0.hasPrefix("the claims are exactly what e4m3fn rna satnone gives") }, "\(output)")
+        #expect(lines.contains("default 1 \(differing)"))
+        let json = try #require(lines.first { $0.hasPrefix("json ") }?.dropFirst(5))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(report["mismatching"] as? Int == differing && (report["mismatches"] as? [Any])?.count == 2)
+        let errorLines = lines.filter { $0.hasPrefix("error ") }.map { $0.split(separator: " ", maxSplits: 3).map(String.init) }
+        #expect(errorLines.map { $0[1] } == ["unknown-format", "null-input", "input-dtype", "claimed-as", "profile", "random-bits"])
+        for e in errorLines { #expect(e[2] == "2" && e.count == 4 && !e[3].isEmpty, "\(e)") }
+    }
 }

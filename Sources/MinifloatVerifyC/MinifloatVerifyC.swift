@@ -1,0 +1,138 @@
+// The C interface to verification (include/minifloat_verify.h): one call over MinifloatVerify that
+// checks every argument and returns a status instead of trapping.
+import Minifloat
+import CMinifloatVerify
+import MinifloatCSupport
+import MinifloatIO
+import MinifloatVerify
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@_cdecl("minifloat_verify_default_options")
+public func minifloat_verify_default_options() -> minifloat_verify_options {
+    minifloat_verify_options(rounding: nil, saturation: nil, profile: nil, nan_any: 0, random_bits: 0, seed: 0,
+                             max_mismatches: 10, threads: 0)
+}
+
+/// A bad argument: its one-line message.
+struct ArgumentError: Error { let message: String }
+
+@_cdecl("minifloat_verify")
+public func minifloat_verify(
+    _ format: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ inputDtype: UnsafePointer<CChar>?, _ n: Int,
+    _ claimed: UnsafeRawPointer?, _ claimedDtype: UnsafePointer<CChar>?, _ claimedAs: UnsafePointer<CChar>?,
+    _ options: UnsafePointer<minifloat_verify_options>?, _ summary: UnsafeMutablePointer<minifloat_verify_summary>?,
+    _ reportJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ reportText: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> minifloat_verify_status {
+    do {
+        let report = try verify(format, input, inputDtype, n, claimed, claimedDtype, claimedAs,
+                                options?.pointee ?? minifloat_verify_default_options())
+        let json = try JSON.encode(report).text
+        summary?.pointee = minifloat_verify_summary(checked: UInt64(report.checked), matching: UInt64(report.matching),
+                                                    mismatching: UInt64(report.mismatching))
+        reportJSON?.pointee = strdup(json)
+        reportText?.pointee = strdup(report.text)
+        return report.mismatching > 0 ? MINIFLOAT_VERIFY_MISMATCH : MINIFLOAT_VERIFY_MATCH
+    } catch let e as ArgumentError {
+        recordLastError(e.message)
+    } catch let e as VerifyError {
+        recordLastError(e.description)
+    } catch {
+        recordLastError("\(error)")
+    }
+    return MINIFLOAT_VERIFY_ERROR
+}
+
+@_cdecl("minifloat_verify_free")
+public func minifloat_verify_free(_ report: UnsafeMutablePointer<CChar>?) { free(report) }
+
+@_cdecl("minifloat_verify_last_error")
+public func minifloat_verify_last_error() -> UnsafePointer<CChar> { lastErrorMessage() }
+
+/// The checks and the call, throwing a one-line message for any bad argument.
+func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ inputDtype: UnsafePointer<CChar>?, _ n: Int,
+            _ claimed: UnsafeRawPointer?, _ claimedDtype: UnsafePointer<CChar>?, _ claimedAs: UnsafePointer<CChar>?,
+            _ options: minifloat_verify_options) throws -> VerifyReport {
+    func string(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
+        guard let p else { throw ArgumentError(message: "\(what) is NULL") }
+        return String(cString: p)
+    }
+    let name = try string(formatName, "format")
+    let format: Format
+    do { format = try Format.named(name) } catch { throw ArgumentError(message: "\(error)") }
+    guard n >= 0, n <= Int.max / 8 else { throw ArgumentError(message: "n = \(n) is too large") }
+    let inputType = try elementType(try string(inputDtype, "input_dtype"), "input_dtype")
+    guard inputType.isFloatingPoint else {
+        throw ArgumentError(message: "input_dtype \(inputType.rawValue) is not a float type: use f32, f64, f16 or bf16")
+    }
+    let claimedType = try elementType(try string(claimedDtype, "claimed_dtype"), "claimed_dtype")
+    let kind: ClaimedArray.Kind
+    if let claimedAs {
+        let text = String(cString: claimedAs)
+        guard let k = ClaimedArray.Kind(rawValue: text) else {
+            throw ArgumentError(message: "unknown claimed_as '\(text)': use codes, values or packed-fp4")
+        }
+        kind = k
+    } else {
+        kind = claimedType.isFloatingPoint ? .values : .codes
+    }
+    let claimedCount = kind == .packedFP4 ? (n + 1) / 2 : n
+    guard n == 0 || input != nil else { throw ArgumentError(message: "input is NULL") }
+    guard claimedCount == 0 || claimed != nil else { throw ArgumentError(message: "claimed is NULL") }
+    let inputs = ElementArray(copying: UnsafeRawBufferPointer(start: input, count: n * inputType.byteCount), type: inputType, count: n)
+    let claims = ElementArray(copying: UnsafeRawBufferPointer(start: claimed, count: claimedCount * claimedType.byteCount),
+                              type: claimedType, count: claimedCount)
+    let claimedArray = try ClaimedArray(claims, as: kind, format: format, inputCount: n, label: "claimed")
+    var rounding: RoundingMode? = nil
+    if let r = options.rounding {
+        let text = String(cString: r)
+        guard let m = RoundingMode(shortName: text, randomBits: Int(options.random_bits), random: 0) else {
+            throw ArgumentError(message: "unknown rounding '\(text)': use rne, rna, rtz, rtp, rtn, rto, sra, srb or src")
+        }
+        rounding = m
+    }
+    let stochastic = rounding?.isStochastic ?? false
+    if !stochastic && (options.random_bits != 0 || options.seed != 0) {
+        throw ArgumentError(message: "random_bits and seed apply only to stochastic rounding (sra, srb, src); set them to 0")
+    }
+    let random: VerifyRandomValues? = stochastic ? .seed(options.seed) : nil
+    let threads = options.threads == 0 ? nil : Int(options.threads)
+    if let threads, threads < 1 { throw ArgumentError(message: "threads must be 0 (all) or positive (got \(threads))") }
+    var verifier: Verifier
+    if let p = options.profile {
+        let text = String(cString: p)
+        guard let b = Behaviour.named(text) else {
+            throw ArgumentError(message: "unknown profile '\(text)': use \(Behaviour.all.map(\.name).joined(separator: ", "))")
+        }
+        if let s = options.saturation, SaturationMode(shortName: String(cString: s)) != b.saturation {
+            throw ArgumentError(message: "profile \(b.name) fixes the saturation mode (\(b.saturation.shortName))")
+        }
+        verifier = try Verifier(format: format, behaviour: b, rounding: rounding, random: random,
+                                maxMismatches: options.max_mismatches, threads: threads)
+        if options.nan_any != 0 { verifier.nanAny = true }
+    } else {
+        var saturation = SaturationMode.satNone
+        if let s = options.saturation {
+            let text = String(cString: s)
+            guard let m = SaturationMode(shortName: text) else {
+                throw ArgumentError(message: "unknown saturation '\(text)': use satfinite, satpropagate or satnone")
+            }
+            saturation = m
+        }
+        verifier = try Verifier(format: format, rounding: rounding ?? .nearestTiesToEven, saturation: saturation,
+                                nanAny: options.nan_any != 0, random: random, maxMismatches: options.max_mismatches, threads: threads)
+    }
+    return try verifier.verify(.binary(inputs), against: claimedArray)
+}
+
+func elementType(_ name: String, _ what: String) throws -> ElementType {
+    guard let t = ElementType(name: name) else {
+        throw ArgumentError(message: "unknown \(what) '\(name)': use \(ElementType.namesForHelp)")
+    }
+    return t
+}
