@@ -1,6 +1,7 @@
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -28,10 +29,10 @@ extension QuantizeCommand {
         let encoding = try block.encoding(f, rounding: mode, saturation: sat)
         let tensorScale = try block.givenTensorScale(f)
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
-        let data: BlockInput
+        let data: BlockArray
         if let input {
             guard values.isEmpty else { throw CLIError("give values on the command line or --input, not both") }
-            data = try BlockInput.load(input, rawType: rawDtype, inputType: inputDtype)
+            data = try BlockArray.load(input, rawType: rawDtype, inputType: inputDtype)
         } else {
             guard !values.isEmpty else { throw CLIError("give values or --input FILE, e.g. 'minifloat quantize \(f.name) 1 2.5 -6'") }
             guard rawDtype == nil && inputDtype == nil else {
@@ -42,7 +43,7 @@ extension QuantizeCommand {
                 do { exact.append(try ExactValue(parsing: text)) } catch { throw CLIError(error.description) }
                 negative.append(text.drop { $0 == " " }.hasPrefix("-"))
             }
-            data = BlockInput(values: .exact(exact, negative), shape: [exact.count], fortranOrder: false, typeName: "text")
+            data = BlockArray(values: .exact(exact, negative), shape: [exact.count], fortranOrder: false, typeName: "text")
         }
         let axis = try block.axisIndex(rank: data.shape.count)
         let layout = data.layout(axis: axis, blockSize: f.blockSize)
@@ -54,7 +55,7 @@ extension QuantizeCommand {
         }
     }
 
-    func writeBlockDirectory(_ dir: String, _ f: BlockFormat, data: BlockInput, axis: Int, encoding: BlockEncoding,
+    func writeBlockDirectory(_ dir: String, _ f: BlockFormat, data: BlockArray, axis: Int, encoding: BlockEncoding,
                              codes: BlockCodes) throws {
         if mkdir(dir, 0o755) != 0 && errno != EEXIST {
             throw CLIError("cannot create '\(dir)': \(String(cString: strerror(errno))); choose a writable directory")
@@ -95,7 +96,7 @@ extension QuantizeCommand {
               + (pack ? " (packed)" : "") + (codes.tensorScale != nil ? ", tensor_scale.npy" : "") + ", block.json")
     }
 
-    func printBlocks(_ f: BlockFormat, data: BlockInput, layout: BlockLayout, codes: BlockCodes) {
+    func printBlocks(_ f: BlockFormat, data: BlockArray, layout: BlockLayout, codes: BlockCodes) {
         var rows: [[(String, JSON)]] = []
         let t = codes.tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
         for b in 0..<layout.scaleCount {
@@ -116,19 +117,4 @@ extension QuantizeCommand {
         if let ts = codes.tensorScale, !json { print("tensor_scale=\(hexFloat(ts)) (\(ExactValue(ts)))") }
         printRows(rows, json: json)
     }
-}
-
-/// A Float as a C99 hex float (`0x1.8p-3`), exact and readable by the number parser.
-func hexFloat(_ x: Float) -> String {
-    guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
-    if x == 0 { return x.sign == .minus ? "-0x0p+0" : "0x0p+0" }
-    let d = Double(x)
-    let e = d.exponent
-    var m = d.significandBitPattern
-    var digits = ""
-    while m != 0 {
-        digits.append(String((m >> 48) & 0xF, radix: 16))
-        m = (m << 4) & 0x000F_FFFF_FFFF_FFFF
-    }
-    return (x < 0 ? "-" : "") + "0x1" + (digits.isEmpty ? "" : "." + digits) + "p" + (e >= 0 ? "+" : "") + String(e)
 }

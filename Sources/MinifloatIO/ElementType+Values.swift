@@ -63,3 +63,18 @@ extension Format {
         }
     }
 }
+
+/// A Float as a C99 hex float (`0x1.8p-3`), exact and readable by the number parser.
+public func hexFloat(_ x: Float) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }
+    if x == 0 { return x.sign == .minus ? "-0x0p+0" : "0x0p+0" }
+    let d = Double(x)
+    let e = d.exponent
+    var m = d.significandBitPattern
+    var digits = ""
+    while m != 0 {
+        digits.append(String((m >> 48) & 0xF, radix: 16))
+        m = (m << 4) & 0x000F_FFFF_FFFF_FFFF
+    }
+    return (x < 0 ? "-" : "") + "0x1" + (digits.isEmpty ? "" : "." + digits) + "p" + (e >= 0 ? "+" : "") + String(e)
+}

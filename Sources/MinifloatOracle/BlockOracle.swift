@@ -12,6 +12,27 @@ public enum BlockOracle {
         public let elements: [UInt32]
     }
 
+    /// Encodes a whole array of exact values (storage order) block by block along `layout`: the
+    /// exact path of every block command. `random(i)` is `R_i` of element `i` (stochastic element
+    /// rounding); `givenScales`, when present, are used instead of the rule's (see
+    /// ``encodeBlock(_:format:encoding:tensorScale:random:nanNegative:givenScale:)``).
+    public static func encode(_ xs: [ExactValue], nanNegative: [Bool], layout: BlockLayout, format: BlockFormat,
+                              encoding: BlockEncoding, tensorScale: Rational, random: ((Int) -> UInt64)?,
+                              givenScales: [UInt8]? = nil) -> (scales: [UInt8], elements: [UInt8]) {
+        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
+        var elements = [UInt8](repeating: 0, count: xs.count)
+        for b in 0..<layout.scaleCount {
+            let (first, n, stride) = layout.block(b)
+            let members = (0..<n).map { first + $0 * stride }
+            let block = encodeBlock(members.map { xs[$0] }, format: format, encoding: encoding, tensorScale: tensorScale,
+                                    random: random.map { r in members.map(r) }, nanNegative: members.map { nanNegative[$0] },
+                                    givenScale: givenScales.map { UInt32($0[b]) })
+            scales[b] = UInt8(block.scale)
+            for (k, i) in members.enumerated() { elements[i] = UInt8(block.elements[k]) }
+        }
+        return (scales, elements)
+    }
+
     /// Encodes one block.
     /// - Parameters:
     ///   - xs: the block's values (1 to blockSize of them).

@@ -1,0 +1,81 @@
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+
+/// The values of a block input, whole, in storage order.
+public enum BlockValues: Sendable {
+    case float([Float])
+    case double([Double])
+    /// Text: exact values (and whether each NaN is negative), rounded by the oracle.
+    case exact([ExactValue], [Bool])
+}
+
+/// An input array of a block format, whole, with its shape and order.
+public struct BlockArray: Sendable {
+    public let values: BlockValues
+    /// The logical shape (as NumPy reports it).
+    public let shape: [Int]
+    public let fortranOrder: Bool
+    /// The element type's name (`float32`, `text`).
+    public let typeName: String
+
+    public init(values: BlockValues, shape: [Int], fortranOrder: Bool = false, typeName: String) {
+        self.values = values
+        self.shape = shape
+        self.fortranOrder = fortranOrder
+        self.typeName = typeName
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The storage shape: a Fortran-order array is a C-order array of the reversed shape.
+    public var storageShape: [Int] { fortranOrder ? shape.reversed() : (shape.isEmpty ? [1] : shape) }
+
+    /// The storage axis of logical axis `a`.
+    public func storageAxis(_ a: Int) -> Int { fortranOrder ? shape.count - 1 - a : a }
+
+    /// The blocks of `blockSize` along logical axis `a`, in storage order.
+    public func layout(axis a: Int, blockSize: Int) -> BlockLayout {
+        BlockLayout(shape: storageShape, axis: storageAxis(a), blockSize: blockSize)
+    }
+
+    /// The exact value of element `i` (storage order) and whether it is a negative NaN.
+    public func exact(_ i: Int) -> (ExactValue, Bool) {
+        switch values {
+        case .float(let v): return (ExactValue(v[i]), v[i].isNaN && v[i].sign == .minus)
+        case .double(let v): return (ExactValue(v[i]), v[i].isNaN && v[i].sign == .minus)
+        case .exact(let v, let n): return (v[i], n[i])
+        }
+    }
+
+    /// The largest finite magnitude (for NVFP4's default tensor scale), exactly.
+    public var exactAmax: Rational {
+        var m = Rational(0)
+        for i in 0..<count { if case .finite(_, let a) = exact(i).0, m < a { m = a } }
+        return m
+    }
+
+    /// Encodes with the fast path (binary input) or the oracle (text input).
+    /// R_i of a stochastic element rounding is from `seed` (``RandomSource/seed(_:)``).
+    public func encode(_ f: BlockFormat, layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float?,
+                       seed: UInt64?, threads: Int?) -> BlockCodes {
+        let random: RandomSource? = encoding.rounding.isStochastic ? .seed(seed ?? 0) : nil
+        switch values {
+        case .float(let v):
+            return f.encode(v, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random, threads: threads)
+        case .double(let v):
+            return f.encode(v, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random, threads: threads)
+        case .exact(let v, let negative):
+            var t = Rational(1)
+            var used: Float? = nil
+            if f.hasTensorScale {
+                t = tensorScale.map { Rational(exactly: Double($0)) } ?? BlockOracle.defaultTensorScale(amax: exactAmax, format: f)
+                used = Float(Oracle.nearestDouble(ExactValue(t)))
+            }
+            let bits = encoding.rounding.randomBits
+            let (scales, elements) = BlockOracle.encode(v, nanNegative: negative, layout: layout, format: f, encoding: encoding,
+                                                        tensorScale: t, random: random == nil ? nil : { RandomSource.seed(seed ?? 0).value(at: $0, bits: bits) })
+            return BlockCodes(scales: scales, elements: elements, tensorScale: used)
+        }
+    }
+}

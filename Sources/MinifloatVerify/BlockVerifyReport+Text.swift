@@ -1,0 +1,67 @@
+import Minifloat
+import MinifloatIO
+
+extension BlockVerifyReport {
+    /// The report as `minifloat verify mxfp4` prints it.
+    public var text: String { textLines.joined(separator: "\n") + "\n" }
+
+    /// ``text``, line by line.
+    public var textLines: [String] {
+        let name = BlockFormat.named(format)?.blockSize == blockSize ? format : "\(format)/\(blockSize)"
+        var lines = ["verify \(name) blocks along axis \(axis), scale rule \(scaleRule), \(specials), "
+                     + "elements \(rounding.shortName) \(saturation.shortName)" + (tensorScale.map { ", tensor scale \($0)" } ?? "")]
+        if let input {
+            lines.append("input \(input.path) \(input.type) \(NpyHeader.shapeText(input.shape)); "
+                         + "claimed scales \(claimedScales ?? ""), elements \(claimedElements ?? "")\(packed ? " (packed)" : "")")
+        }
+        lines.append("scales: \(scales.checked) checked, \(scales.matching) match, \(scales.mismatching) differ")
+        if scales.mismatching > 0 {
+            if let first = scales.matchesRules.first {
+                let others = scales.matchesRules.dropFirst()
+                lines.append("  the claimed scales are exactly what scale rule \(first) gives"
+                             + (others.isEmpty ? "" : " (on these inputs, so do \(others.joined(separator: ", ")))"))
+            } else if !scales.byRule.isEmpty {
+                lines.append("  other rules matching some: " + scales.byRule.prefix(4).map { "\($0.name) \($0.count)" }.joined(separator: ", "))
+            }
+        }
+        lines.append("elements (under the claimed scales): \(elements.checked) checked, \(elements.matching) match, "
+                     + "\(elements.mismatching) differ"
+                     + (elements.notCheckedNaNScale > 0
+                        ? "; \(elements.notCheckedNaNScale) not checked (blocks with a NaN scale decode to NaN)" : ""))
+        for e in elements.explanations { lines.append("  \(e.cause.label): \(e.count)") }
+        if let first = elements.matchesBehaviours.first {
+            let others = elements.matchesBehaviours.dropFirst()
+            lines.append("  the claimed elements are exactly what \(first) gives"
+                         + (others.isEmpty ? "" : " (on these inputs, so do \(others.joined(separator: ", ")))"))
+        } else if let best = elements.otherBehaviours.min(by: { $0.count < $1.count }), best.count < elements.mismatching {
+            lines.append("  closest other behaviour: \(best.name) (\(best.count) disagreements)")
+        }
+        var scaleNumber = 0, elementNumber = 0
+        for m in mismatches {
+            lines.append("")
+            switch m {
+            case .scale(let s):
+                scaleNumber += 1
+                lines += ["scale mismatch \(scaleNumber): scale \(s.block) [\(s.multiIndex.map(String.init).joined(separator: ", "))], "
+                          + "elements \(s.elementCount)",
+                          "  amax       \(s.amax)" + (s.hasSpecials ? " (the block also has NaN or Inf)" : ""),
+                          "  claimed    \(s.claimedText)", "  expected   \(s.expectedText)   [\(scaleRule), \(specials)]",
+                          "  diagnosis  \(s.cause.key): \(s.detail)"]
+            case .element(let e):
+                elementNumber += 1
+                lines += ["element mismatch \(elementNumber) of \(elements.mismatching): element \(e.index) "
+                          + "[\(e.multiIndex.map(String.init).joined(separator: ", "))] in block \(e.block)",
+                          "  input      \(e.input)", "  scale      \(e.scaleText)" + (tensorScale.map { " x tensor scale \($0)" } ?? ""),
+                          "  x / scale  \(e.quotient)",
+                          "  claimed    \(e.claimedText)", "  expected   \(e.expectedText)   [\(e.rounding.shortName)]"]
+                if let n = e.neighbours { lines.append("  neighbours \(n.lo) and \(n.hi), midpoint \(n.midpoint)") }
+                lines.append("  diagnosis  \(e.diagnosis.cause.kind.rawValue): \(e.diagnosis.detail)")
+            }
+        }
+        if omittedMismatches > 0 {
+            lines.append("")
+            lines.append("(\(omittedMismatches) more; --max-report N shows more, --report FILE writes them as JSON)")
+        }
+        return lines
+    }
+}
