@@ -12,7 +12,9 @@ import MinifloatOracle
 /// mode of the core works; the paper uses `nearestTiesToEven` (`torch.round`). All arithmetic is on
 /// GMP rationals, transcribing the paper's formula (it shares no rounding code with the oracle).
 public struct ExactFPQuantizer {
+    /// Exponent field width E.
     public let exponentBits: Int
+    /// Mantissa (trailing significand) field width M.
     public let mantissaBits: Int
     /// The integer part B of the bias.
     public let integerBias: Int

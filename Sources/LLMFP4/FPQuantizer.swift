@@ -23,7 +23,9 @@ import Minifloat
 /// (tested). For a non-integer `b`, `log2`, `exp2` and the division each round, as in the paper's
 /// code; `ExactFPQuantizer` is the same quantizer in exact arithmetic.
 public struct FPQuantizer: Hashable, Sendable {
+    /// Exponent field width E.
     public let exponentBits: Int
+    /// Mantissa (trailing significand) field width M.
     public let mantissaBits: Int
     /// The paper's real exponent bias b (Eq. 7's b-tilde).
     public let bias: Double

@@ -7,11 +7,13 @@ public struct FoldCheck {
     public let layer: FoldedLinear
     /// Qmax of the per-tensor activation quantizer (bias rho) and of each weight column.
     public let activationQmax: Double
+    /// Qmax of each weight column's quantizer.
     public let weightQmax: [Double]
     /// The activation codes (n x c): `x_ij * 2^k_j` quantized with rho.
     public let activationCodes: [[UInt32]]
     /// Whether the folded layer's output equals the unfolded one on X, exactly, and how many outputs.
     public let lossless: Bool
+    /// How many outputs were compared.
     public let outputsCompared: Int
 
     /// Builds exact quantizers with the same Qmax as the result's (float) quantizers, so their

@@ -1,9 +1,13 @@
 /// A dense row-major matrix of Doubles: the calibration activations X (n x c) and weights W (c x o).
 public struct Matrix: Sendable, Equatable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let columns: Int
+    /// The entries, row-major.
     public var values: [Double]
 
+    /// A matrix of `rows` x `columns` entries, row-major. - Precondition: `values.count == rows * columns`.
     public init(rows: Int, columns: Int, values: [Double]) {
         precondition(values.count == rows * columns, "values must hold rows * columns elements")
         self.rows = rows
@@ -11,6 +15,7 @@ public struct Matrix: Sendable, Equatable {
         self.values = values
     }
 
+    /// Entry (i, j).
     public subscript(i: Int, j: Int) -> Double {
         get { values[i * columns + j] }
         set { values[i * columns + j] = newValue }

@@ -13,6 +13,7 @@ public enum FPQSearch {
         /// do worse than MinMax on the calibration data.
         case corrected
 
+        /// The factors gamma the search tries (candidates gamma * b_init): the code's 100 points (`paper`), or those plus 1.2 and 1 (`corrected`).
         public var gammas: [Double] {
             let step = (1.2 - 0.01) / 100
             switch self {
@@ -24,10 +25,13 @@ public enum FPQSearch {
 
     /// A format EeMm of the search space.
     public struct FormatChoice: Hashable, Sendable, CustomStringConvertible {
+        /// Exponent field width E.
         public let exponentBits: Int
+        /// Mantissa (trailing significand) field width M.
         public let mantissaBits: Int
         public var description: String { "E\(exponentBits)M\(mantissaBits)" }
 
+        /// The format EeMm.
         public init(exponentBits: Int, mantissaBits: Int) {
             self.exponentBits = exponentBits
             self.mantissaBits = mantissaBits
@@ -56,9 +60,11 @@ public enum FPQSearch {
 
     /// The search result: formats, biases and the output MSE.
     public struct Result: Sendable {
+        /// The weights' format.
         public var weightFormat: FormatChoice
         /// The real bias of each output column of W.
         public var weightBiases: [Double]
+        /// The activations' format.
         public var activationFormat: FormatChoice
         /// Per-tensor: the activation bias. Per-channel: rho, the shared part.
         public var activationBias: Double

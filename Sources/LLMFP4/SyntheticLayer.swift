@@ -11,7 +11,9 @@ import Minifloat
 /// variance between channels, low variance within a channel, and a few outlier channels.
 /// Reproducible from a seed (SplitMix64 and Box-Muller; no platform random generator).
 public struct SyntheticLayer: Sendable {
+    /// The activations X (tokens x channels).
     public let activations: Matrix
+    /// The weights W (channels x outputs).
     public let weights: Matrix
 
     /// - Parameters: `tokens` n, `channels` c, `outputs` o; `outlierChannels` of the c channels get a

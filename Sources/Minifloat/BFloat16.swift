@@ -2,7 +2,9 @@
 /// 7 mantissa bits). Only storage and exact widening are provided; to round to bfloat16, encode
 /// with ``Format/bfloat16``.
 public struct BFloat16: Hashable, Sendable {
+    /// The 16 bits: sign, 8 exponent bits, 7 mantissa bits (the top half of a binary32).
     public var bitPattern: UInt16
+    /// The bfloat16 with these bits.
     public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
 }
 

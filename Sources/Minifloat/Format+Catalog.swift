@@ -1,5 +1,6 @@
 /// A named format with the spec it comes from and the names other libraries give it.
 public struct CatalogEntry: Sendable {
+    /// The format.
     public let format: Format
     /// Names used by ml_dtypes, PyTorch, gfloat, microxcaling, LLVM, OCP and P3109, lowercased.
     public let aliases: [String]

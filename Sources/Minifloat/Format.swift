@@ -32,14 +32,21 @@ public struct Format: Sendable {
 
     /// The parameters that define the value set and the conversion rules (everything but the name).
     public struct Parameters: Hashable, Sendable {
+        /// Whether codes have a sign bit.
         public let signedness: Signedness
+        /// Exponent field width E.
         public let exponentBits: Int
+        /// Mantissa (trailing significand) field width M.
         public let mantissaBits: Int
+        /// Exponent bias.
         public let bias: Int
+        /// Which codes are NaN and infinity.
         public let specialValues: SpecialValues
+        /// Whether exponent field 0 holds zero and subnormals (false only for E8M0-like formats).
         public let hasZero: Bool
     }
 
+    /// The defining parameters (everything but the name): formats with equal parameters have the same values and rules.
     public var parameters: Parameters {
         Parameters(signedness: signedness, exponentBits: exponentBits, mantissaBits: mantissaBits,
                    bias: bias, specialValues: specialValues, hasZero: hasZero)

@@ -10,6 +10,7 @@ import Darwin
 /// temporary file in the same directory, renamed over the path by `commit()`. If the output is
 /// dropped without `commit()`, or an error is thrown, the temporary file is removed.
 public final class ArrayOutput {
+    /// How the data is framed: a `.npy` header first, or raw bytes.
     public enum Layout: Sendable {
         /// A `.npy` file with this header (its element type, shape and order).
         case npy(NpyHeader)
@@ -17,6 +18,7 @@ public final class ArrayOutput {
         case raw
     }
 
+    /// The final path.
     public let path: String
     let temporary: String
     var fd: Int32
@@ -49,6 +51,7 @@ public final class ArrayOutput {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Appends `bytes`.
     public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     /// Appends text (UTF-8).

@@ -31,7 +31,9 @@ extension ArrayInput: ElementSource {}
 
 /// Elements held in memory, for calling the streaming APIs on arrays without files.
 public final class ElementArray: ElementSource {
+    /// The type of every element.
     public let elementType: ElementType
+    /// The number of elements.
     public let count: Int
     private let storage: UnsafeMutableRawBufferPointer
 
@@ -52,11 +54,15 @@ public final class ElementArray: ElementSource {
         values.withUnsafeBytes { storage.copyMemory(from: $0) }
     }
 
+    /// A copy of float32 values.
     public convenience init(_ values: [Float]) { self.init(values, .float32) }
+    /// A copy of float64 values.
     public convenience init(_ values: [Double]) { self.init(values, .float64) }
     #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+    /// A copy of float16 values.
     public convenience init(_ values: [Float16]) { self.init(values, .float16) }
     #endif
+    /// A copy of bfloat16 values.
     public convenience init(_ values: [BFloat16]) { self.init(values, .bfloat16) }
     /// Codes or bytes (`uint8`).
     public convenience init(_ values: [UInt8]) { self.init(values, .uint8) }

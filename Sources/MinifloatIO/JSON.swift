@@ -82,9 +82,13 @@ extension JSON {
         return fields.first { $0.0 == key }?.1
     }
 
+    /// The string, if this is one.
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    /// The integer, if this is one.
     public var intValue: Int? { if case .int(let i) = self { return i }; return nil }
+    /// The Boolean, if this is one.
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    /// The elements, if this is an array.
     public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
 }
 

@@ -10,6 +10,7 @@
 /// bfloat16 (ml_dtypes saves `bfloat16` arrays as two-byte voids) and `V1` as uint8 (ml_dtypes
 /// saves its FP8 and FP4 types as one-byte voids, which hold codes); `bfloat16` is accepted too.
 public struct NpyHeader: Equatable, Sendable {
+    /// The element type (`descr`).
     public var elementType: ElementType
     /// Whether multi-byte elements are stored big-endian (descriptor `>`).
     public var bigEndian: Bool
@@ -31,6 +32,7 @@ public struct NpyHeader: Equatable, Sendable {
     /// unless told otherwise; this allows more but stops a corrupt length from reading gigabytes.
     public static let maximumHeaderLength = 1 << 20
 
+    /// A header for `shape` elements of `elementType`.
     public init(elementType: ElementType, shape: [Int], fortranOrder: Bool = false, bigEndian: Bool = false) {
         self.elementType = elementType
         self.shape = shape

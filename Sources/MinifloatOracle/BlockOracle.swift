@@ -8,7 +8,9 @@ import Minifloat
 public enum BlockOracle {
     /// The scale code and stored element codes of one block.
     public struct Block: Equatable, Sendable {
+        /// The block's scale code.
         public let scale: UInt32
+        /// The block's stored element codes.
         public let elements: [UInt32]
     }
 

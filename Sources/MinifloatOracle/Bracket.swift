@@ -9,6 +9,7 @@ extension Oracle {
     /// smallest normal exponent when the format has subnormals, the representable magnitudes are
     /// the multiples of `2^(t - M)`.
     public struct Bracket {
+        /// The format whose grid the value is placed on.
         public let format: Format
         let kind: Kind
 
@@ -38,6 +39,7 @@ extension Oracle {
             var exact: Bool { nu.sign == 0 }
         }
 
+        /// Places `x` on the grid of `f`.
         public init(_ x: ExactValue, _ f: Format) {
             format = f
             switch x {

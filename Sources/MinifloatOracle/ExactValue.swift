@@ -60,6 +60,7 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
 
 /// Why a number's text could not be read.
 public struct NumberSyntaxError: Error, CustomStringConvertible, Equatable {
+    /// The text that could not be read.
     public let text: String
     public var description: String {
         "malformed number '\(text.quotedForMessage())': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"

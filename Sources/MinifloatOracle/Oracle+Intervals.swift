@@ -3,8 +3,11 @@ import Minifloat
 extension Oracle {
     /// A run of consecutive source bit patterns, `first...last`, that all encode to `code`.
     public struct CodeInterval: Hashable, Sendable {
+        /// The first bit pattern of the run.
         public let first: UInt32
+        /// The last bit pattern of the run (inclusive).
         public let last: UInt32
+        /// The code every pattern of the run encodes to.
         public let code: UInt32
     }
 

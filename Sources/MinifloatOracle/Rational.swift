@@ -71,9 +71,13 @@ public final class Rational: @unchecked Sendable {
         return r
     }
 
+    /// The exact sum.
     public static func + (a: Rational, b: Rational) -> Rational { make { __gmpq_add($0, a.value, b.value) } }
+    /// The exact difference.
     public static func - (a: Rational, b: Rational) -> Rational { make { __gmpq_sub($0, a.value, b.value) } }
+    /// The exact product.
     public static func * (a: Rational, b: Rational) -> Rational { make { __gmpq_mul($0, a.value, b.value) } }
+    /// The exact quotient. - Precondition: `b` is not zero.
     public static func / (a: Rational, b: Rational) -> Rational {
         precondition(b.sign != 0, "division by zero")
         return make { __gmpq_div($0, a.value, b.value) }
@@ -91,6 +95,7 @@ public final class Rational: @unchecked Sendable {
     /// -1, 0 or 1.
     public var sign: Int { Int(cgmp_mpq_sgn(value)) }
 
+    /// The absolute value.
     public var magnitude: Rational { Rational.make { __gmpq_abs($0, value) } }
 
     /// Whether the denominator is 1.
@@ -173,6 +178,7 @@ public final class Rational: @unchecked Sendable {
 
 extension Rational: Comparable, Hashable, CustomStringConvertible {
     public static func == (a: Rational, b: Rational) -> Bool { __gmpq_equal(a.value, b.value) != 0 }
+    /// Exact comparison.
     public static func < (a: Rational, b: Rational) -> Bool { __gmpq_cmp(a.value, b.value) < 0 }
     public func hash(into h: inout Hasher) { h.combine(fractionString) }
     public var description: String { exactDecimalString ?? fractionString }

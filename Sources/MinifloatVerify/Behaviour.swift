@@ -9,6 +9,7 @@ public struct Behaviour: Hashable, Sendable {
     public let name: String
     /// What it is, with the spec section it follows.
     public let summary: String
+    /// The saturation mode (fixed by every behaviour).
     public let saturation: SaturationMode
     /// The rounding mode, or the default one when ``roundingFixed`` is false.
     public let rounding: RoundingMode

@@ -12,13 +12,16 @@ public enum BlockValues: Sendable {
 
 /// An input array of a block format, whole, with its shape and order.
 public struct BlockArray: Sendable {
+    /// The values, in storage order.
     public let values: BlockValues
     /// The logical shape (as NumPy reports it).
     public let shape: [Int]
+    /// Whether the values are stored in Fortran (column-major) order.
     public let fortranOrder: Bool
     /// The element type's name (`float32`, `text`).
     public let typeName: String
 
+    /// An array of `values` (storage order) of logical `shape`.
     public init(values: BlockValues, shape: [Int], fortranOrder: Bool = false, typeName: String) {
         self.values = values
         self.shape = shape
@@ -26,6 +29,7 @@ public struct BlockArray: Sendable {
         self.typeName = typeName
     }
 
+    /// The number of elements.
     public var count: Int { shape.reduce(1, *) }
 
     /// The storage shape: a Fortran-order array is a C-order array of the reversed shape.

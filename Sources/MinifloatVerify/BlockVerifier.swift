@@ -11,18 +11,24 @@ import MinifloatOracle
 /// multiplication. Elements of blocks whose claimed scale is NaN are not checked (they decode to
 /// NaN).
 public struct BlockVerifier {
+    /// The block format (element format, scale format, block size).
     public let format: BlockFormat
+    /// The reference encoding: scale rule, NaN policy, element rounding and saturation.
     public let encoding: BlockEncoding
+    /// The values that were quantized.
     public let data: BlockArray
     /// The logical axis the blocks run along.
     public let axis: Int
+    /// The blocks, in storage order.
     public let layout: BlockLayout
     /// NVFP4's per-tensor scale (nil for MX).
     public let tensorScale: Float?
     /// The seed of R_i for a stochastic element rounding.
     public let seed: UInt64?
+    /// Threads for the fast paths (nil: all processors).
     public let threads: Int?
 
+    /// A verifier of `data` in blocks of `format` along logical `axis`, against `encoding`.
     public init(format: BlockFormat, encoding: BlockEncoding, data: BlockArray, axis: Int, tensorScale: Float?,
                 seed: UInt64?, threads: Int?) {
         self.format = format

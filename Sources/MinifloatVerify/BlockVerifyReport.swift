@@ -4,23 +4,33 @@ import Minifloat
 /// scale rule (and every other rule), the elements under the claimed scales with their causes, and
 /// the first mismatches in detail. `Codable`; `minifloat verify mxfp4 --json` prints this value.
 public struct BlockVerifyReport: Codable, Sendable {
+    /// The block format's name (`mxfp4`).
     public var format: String
+    /// Elements per block.
     public var blockSize: Int
     /// The logical axis the blocks run along.
     public var axis: Int
+    /// The reference's scale rule (`floor`, `ceil`, ...).
     public var scaleRule: String
+    /// The reference's policy for blocks with NaN or Inf (`nan-scale`, `finite-amax`).
     public var specials: String
+    /// The reference's element rounding.
     public var rounding: RoundingMode
+    /// The reference's element saturation.
     public var saturation: SaturationMode
     /// NVFP4's per-tensor scale as a hex float (`0x1.8p-3`), or nil.
     public var tensorScale: String?
     /// The files, when they came from files.
     public var input: BlockInputDescription?
+    /// The claimed scales' path, when they came from a file.
     public var claimedScales: String?
+    /// The claimed elements' path, when they came from a file.
     public var claimedElements: String?
     /// Whether the claimed FP4 elements were packed two per byte.
     public var packed: Bool
+    /// The scales' summary.
     public var scales: ScaleSummary
+    /// The elements' summary.
     public var elements: ElementSummary
     /// Scale mismatches first (block order), then element mismatches (element order), as many of
     /// each as asked for.
@@ -33,10 +43,14 @@ public struct BlockVerifyReport: Codable, Sendable {
 
     /// The input file of a report.
     public struct BlockInputDescription: Codable, Sendable, Equatable {
+        /// The path, as given.
         public var path: String
+        /// The element type's name (`float32`, `text`).
         public var type: String
+        /// The logical shape.
         public var shape: [Int]
 
+        /// A description of an input file.
         public init(path: String, type: String, shape: [Int]) {
             self.path = path
             self.type = type
@@ -46,9 +60,12 @@ public struct BlockVerifyReport: Codable, Sendable {
 
     /// A name with a count.
     public struct NamedCount: Sendable, Equatable {
+        /// What is counted.
         public var name: String
+        /// How many.
         public var count: Int
 
+        /// `count` of `name`.
         public init(name: String, count: Int) {
             self.name = name
             self.count = count
@@ -57,7 +74,9 @@ public struct BlockVerifyReport: Codable, Sendable {
 
     /// The scales: how many differ, and which other rules the claimed scales follow.
     public struct ScaleSummary: Codable, Sendable {
+        /// How many were checked.
         public var checked: Int
+        /// How many differ from the reference.
         public var mismatching: Int
         /// Rules (with `with finite-amax` / `with nan-scale` where the NaN policy differs) that give
         /// every claimed scale.
@@ -66,12 +85,14 @@ public struct BlockVerifyReport: Codable, Sendable {
         /// give none are left out).
         public var byRule: [NamedCount]
 
+        /// How many match.
         public var matching: Int { checked - mismatching }
 
         private enum CodingKeys: String, CodingKey {
             case checked, matching, mismatching, matchesRules = "matches_rules", byRule = "by_rule"
         }
 
+        /// A summary of the scales.
         public init(checked: Int, mismatching: Int, matchesRules: [String], byRule: [NamedCount]) {
             self.checked = checked
             self.mismatching = mismatching
@@ -99,7 +120,9 @@ public struct BlockVerifyReport: Codable, Sendable {
 
     /// The elements, checked under the claimed scales.
     public struct ElementSummary: Codable, Sendable {
+        /// How many were checked.
         public var checked: Int
+        /// How many differ from the reference.
         public var mismatching: Int
         /// Elements of blocks whose claimed scale is NaN (they decode to NaN whatever they hold).
         public var notCheckedNaNScale: Int
@@ -110,6 +133,7 @@ public struct BlockVerifyReport: Codable, Sendable {
         /// Every whole-array behaviour tried, with its disagreements, in the order tried.
         public var otherBehaviours: [NamedCount]
 
+        /// How many match.
         public var matching: Int { checked - mismatching }
 
         private enum CodingKeys: String, CodingKey {
@@ -117,6 +141,7 @@ public struct BlockVerifyReport: Codable, Sendable {
             case matchesBehaviours = "matches_behaviours", otherBehaviours = "other_behaviours"
         }
 
+        /// A summary of the elements.
         public init(checked: Int, mismatching: Int, notCheckedNaNScale: Int, explanations: [VerifyReport.Explanation],
                     matchesBehaviours: [String], otherBehaviours: [NamedCount]) {
             self.checked = checked
@@ -201,6 +226,7 @@ public struct BlockVerifyReport: Codable, Sendable {
         mismatches = try c.decode([BlockMismatch].self, forKey: .mismatches)
     }
 
+    /// A report; the file fields (``input``, ``claimedScales``, ``claimedElements``) are set by the caller.
     public init(format: String, blockSize: Int, axis: Int, scaleRule: String, specials: String, rounding: RoundingMode,
                 saturation: SaturationMode, tensorScale: String?, packed: Bool, scales: ScaleSummary, elements: ElementSummary,
                 mismatches: [BlockMismatch]) {
@@ -264,20 +290,28 @@ public enum BlockMismatch: Codable, Sendable, Equatable {
 public struct ScaleMismatch: Codable, Sendable, Equatable {
     /// The block's index (scale storage order) and its multi-dimensional index in the scales array.
     public var block: Int
+    /// The multi-dimensional index (scales array for a scale, input for an element).
     public var multiIndex: [Int]
     /// The number of elements in the block.
     public var elementCount: Int
     /// The largest finite magnitude in the block, exactly, and whether it also has NaN or Inf.
     public var amax: String
+    /// Whether the block also has NaN or Inf elements.
     public var hasSpecials: Bool
     /// Scale codes in hex, and as printed (`0x82 = 2^3`).
     public var claimed: String
+    /// The reference's code in hex.
     public var expected: String
+    /// The claimed code as printed (`0x82 = 2^3`, `0x09 = -0.5`).
     public var claimedText: String
+    /// The reference's code as printed.
     public var expectedText: String
+    /// Why the claimed scale differs.
     public var cause: ScaleCause
+    /// One line for people.
     public var detail: String
 
+    /// A scale mismatch.
     public init(block: Int, multiIndex: [Int], elementCount: Int, amax: String, hasSpecials: Bool, claimed: String, expected: String,
                 claimedText: String, expectedText: String, cause: ScaleCause, detail: String) {
         self.block = block
@@ -339,23 +373,34 @@ public struct ScaleMismatch: Codable, Sendable, Equatable {
 public struct ElementMismatch: Codable, Sendable, Equatable {
     /// Storage position, multi-dimensional index, and block.
     public var index: Int
+    /// The multi-dimensional index (scales array for a scale, input for an element).
     public var multiIndex: [Int]
+    /// The element's block.
     public var block: Int
     /// The input's exact value, the claimed scale (hex, and as printed), the exact quotient `x / scale`.
     public var input: String
+    /// The claimed scale code in hex.
     public var scale: String
+    /// The claimed scale as printed (`0x7c = 2^-3`).
     public var scaleText: String
+    /// The exact quotient `x / scale` (times the tensor scale for NVFP4).
     public var quotient: String
     /// The stored element bytes (`0x09`), and as printed (`0x09 = -0.5`).
     public var claimed: String
+    /// The reference's code in hex.
     public var expected: String
+    /// The claimed code as printed (`0x82 = 2^3`, `0x09 = -0.5`).
     public var claimedText: String
+    /// The reference's code as printed.
     public var expectedText: String
     /// The element's rounding mode (stochastic modes: the mode, R per element).
     public var rounding: RoundingMode
+    /// The quotient's neighbours in the element format and their midpoint (nil for NaN).
     public var neighbours: Neighbours?
+    /// The cause chosen for this element, and its wording.
     public var diagnosis: Diagnosis
 
+    /// An element mismatch.
     public init(index: Int, multiIndex: [Int], block: Int, input: String, scale: String, scaleText: String, quotient: String,
                 claimed: String, expected: String, claimedText: String, expectedText: String, rounding: RoundingMode,
                 neighbours: Neighbours?, diagnosis: Diagnosis) {

@@ -79,6 +79,7 @@ public enum Cause: Hashable, Sendable {
         }
     }
 
+    /// The kind of this cause.
     public var kind: Kind {
         switch self {
         case .notRepresentable: return .notRepresentable
@@ -149,13 +150,19 @@ public enum Cause: Hashable, Sendable {
 
 /// A set of candidate causes (bit i: ``Cause/candidates``[i]), small enough to count by set.
 public struct CauseSet: Hashable, Sendable {
+    /// Bit i: whether ``Cause/candidates``[i] is in the set.
     public var bits: UInt32
 
+    /// The empty set.
     public init() { bits = 0 }
+    /// The set of one candidate cause.
     public init(_ cause: Cause) { bits = 1 << UInt32(cause.candidateIndex) }
 
+    /// Whether no cause is in the set.
     public var isEmpty: Bool { bits == 0 }
+    /// Adds a candidate cause.
     public mutating func insert(_ cause: Cause) { bits |= 1 << UInt32(cause.candidateIndex) }
+    /// Whether a candidate cause is in the set.
     public func contains(_ cause: Cause) -> Bool { bits & 1 << UInt32(cause.candidateIndex) != 0 }
     func contains(index: Int) -> Bool { bits & 1 << UInt32(index) != 0 }
 

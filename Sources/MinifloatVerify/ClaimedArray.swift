@@ -63,6 +63,7 @@ public struct ClaimedArray {
         case parsed([Claim])
     }
 
+    /// How the claimed elements are read.
     public let kind: Kind
     let storage: Storage
     let format: Format
@@ -224,6 +225,8 @@ public struct ClaimedArray {
 /// A one-line error in the verifier's input (a claimed array of the wrong type or size, an
 /// unknown behaviour, a format it cannot check), with what to do about it.
 public struct VerifyError: Error, CustomStringConvertible, Sendable {
+    /// The message: what is wrong and what to do.
     public let description: String
+    /// An error with this message.
     public init(_ description: String) { self.description = description }
 }

@@ -3,9 +3,12 @@ import MinifloatOracle
 
 /// A mismatch's cause with one line for people.
 public struct Diagnosis: Hashable, Sendable {
+    /// The cause.
     public let cause: Cause
+    /// One line for people: the claim, the reference, and why they differ.
     public let detail: String
 
+    /// A diagnosis.
     public init(cause: Cause, detail: String) {
         self.cause = cause
         self.detail = detail
@@ -33,12 +36,14 @@ extension Diagnosis: Codable {
 /// Finds every candidate cause true of a claimed code, and words the chosen one: the element-level
 /// engine that element-wise and block verification share.
 public struct Diagnoser: Sendable {
+    /// The format the claims are codes of.
     public let format: Format
     /// The reference's saturation mode.
     public let saturation: SaturationMode
     /// Whether any NaN code matches a NaN.
     public let nanAny: Bool
 
+    /// A diagnoser for claims of `format` against a reference with `saturation`.
     public init(format: Format, saturation: SaturationMode, nanAny: Bool) {
         self.format = format
         self.saturation = saturation

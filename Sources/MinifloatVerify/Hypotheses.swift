@@ -5,11 +5,14 @@ import MinifloatIO
 /// saturation s gives", or "what the reference gives after a cast to float32 (float16, bfloat16)
 /// first".
 public struct Hypothesis: Hashable, Sendable {
+    /// The rounding mode of the behaviour.
     public let rounding: RoundingMode
+    /// The saturation mode of the behaviour.
     public let saturation: SaturationMode
     /// The narrower type the input is cast to first (to nearest, ties to even), or nil.
     public let through: IntermediateType?
 
+    /// A behaviour: `rounding` and `saturation`, after a cast to `through` if given.
     public init(rounding: RoundingMode, saturation: SaturationMode, through: IntermediateType? = nil) {
         self.rounding = rounding
         self.saturation = saturation

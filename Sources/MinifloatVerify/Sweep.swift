@@ -27,15 +27,21 @@ public enum Sweep {
         public var inputCount: UInt64 { 1 << UInt64(format.bitWidth) }
     }
 
+    /// An input whose fast-path code differs from the oracle's.
     public struct Mismatch: Hashable, Sendable {
         /// The input's bit pattern in the source type.
         public let input: UInt32
+        /// The fast path's code.
         public let got: UInt32
+        /// The oracle's code.
         public let expected: UInt32
     }
 
+    /// The outcome of a sweep.
     public struct Result: Sendable {
+        /// Inputs checked.
         public var checked: UInt64 = 0
+        /// Inputs whose code differs.
         public var mismatchCount: UInt64 = 0
         /// The first mismatches, in increasing input order within each block (at most the limit asked).
         public var mismatches: [Mismatch] = []
@@ -43,6 +49,7 @@ public enum Sweep {
         public var intervals = 0
     }
 
+    /// Why a sweep cannot run.
     public enum Failure: Error, CustomStringConvertible {
         case stochastic
         case intervalPremise

@@ -24,6 +24,7 @@ import Darwin
 /// either side and the quarter points between neighbours. Duplicates are dropped; the same
 /// arguments give the same cases.
 public struct TestVectors: Sendable {
+    /// The format the cases probe.
     public let format: Format
     /// The source type: float32, float64, float16 or bfloat16.
     public let source: ElementType

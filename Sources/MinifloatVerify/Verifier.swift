@@ -14,9 +14,11 @@ import MinifloatOracle
 /// contradicts; those counts penalise the causes that stand for them, and the report names any
 /// behaviour the claims match exactly.
 public struct Verifier {
+    /// The format the claims are codes of.
     public var format: Format
     /// The reference's rounding mode; for a stochastic mode, its N (R_i comes from ``random``).
     public var rounding: RoundingMode
+    /// The reference's saturation mode.
     public var saturation: SaturationMode
     /// Whether any NaN code matches where the reference gives a NaN.
     public var nanAny: Bool

@@ -21,13 +21,16 @@ public enum VerifyInput {
 
 /// One exact input value, with where it came from (for the report).
 public struct ExactInput: Sendable {
+    /// The exact value.
     public var value: ExactValue
     /// For a NaN: whether it is negative (formats whose NaN is signed keep the sign).
     public var nanNegative: Bool
     /// The text it was read from, and its line, if any.
     public var text: String?
+    /// The line it was read from, if any.
     public var line: Int?
 
+    /// An exact input.
     public init(_ value: ExactValue, nanNegative: Bool = false, text: String? = nil, line: Int? = nil) {
         self.value = value
         self.nanNegative = nanNegative
@@ -55,7 +58,9 @@ public enum VerifyRandomValues {
 
 /// An element of the input as the reference sees it.
 public struct ReferenceInput {
+    /// The input's exact value.
     public let exact: ExactValue
+    /// For a NaN input: whether its sign bit is set.
     public let nanNegative: Bool
     /// The input as a Double when it came from a binary array (every float16, bfloat16, float32
     /// and float64 value is one); nil for exact inputs, which the oracle handles.

@@ -8,6 +8,7 @@ public struct VerifyReport: Codable, Sendable {
     public var format: String
     /// The reference's rounding mode (a stochastic mode's N and R are per element, not here).
     public var rounding: RoundingMode
+    /// The reference's saturation mode.
     public var saturation: SaturationMode
     /// The named behaviour checked against, if any (``Behaviour/name``).
     public var profile: String?
@@ -15,10 +16,13 @@ public struct VerifyReport: Codable, Sendable {
     public var nanAny: Bool
     /// The arrays, when they came from files.
     public var input: ArrayDescription?
+    /// The claimed array, when it came from a file.
     public var claimed: ArrayDescription?
+    /// How the claimed elements were read.
     public var claimedAs: ClaimedArray.Kind
     /// Elements checked, and how many differ.
     public var checked: Int
+    /// Elements whose claim differs from the reference.
     public var mismatching: Int
     /// The explanations chosen, most mismatches first, with how many each explains; unexplained
     /// mismatches come last as ``Cause/wrongCode(distance:)`` (distance nil).
@@ -29,6 +33,7 @@ public struct VerifyReport: Codable, Sendable {
     /// The first mismatches (as many as asked for), in element order.
     public var mismatches: [Mismatch]
 
+    /// Elements whose claim matches.
     public var matching: Int { checked - mismatching }
 
     /// Mismatches by kind of cause, in ``Cause/Kind`` order.
@@ -50,9 +55,12 @@ public struct VerifyReport: Codable, Sendable {
 
     /// One explanation and how many mismatches it explains.
     public struct Explanation: Codable, Sendable, Equatable {
+        /// The cause.
         public var cause: Cause
+        /// How many mismatches it explains.
         public var count: Int
 
+        /// `count` mismatches explained by `cause`.
         public init(cause: Cause, count: Int) {
             self.cause = cause
             self.count = count
@@ -77,11 +85,14 @@ public struct VerifyReport: Codable, Sendable {
 
     /// A whole-array behaviour and how many elements' claims it contradicts.
     public struct OtherBehaviour: Codable, Sendable, Equatable {
+        /// The behaviour.
         public var hypothesis: Hypothesis
+        /// Elements whose claim it contradicts (matching or not).
         public var disagreements: Int
 
         private enum CodingKeys: String, CodingKey { case rounding, saturation, through, disagreements }
 
+        /// A behaviour and its disagreements.
         public init(hypothesis: Hypothesis, disagreements: Int) {
             self.hypothesis = hypothesis
             self.disagreements = disagreements
@@ -112,6 +123,7 @@ public struct VerifyReport: Codable, Sendable {
         case otherBehaviours = "other_behaviours", mismatches
     }
 
+    /// A report; ``input`` and ``claimed`` are set by the caller when the arrays came from files.
     public init(format: String, rounding: RoundingMode, saturation: SaturationMode, profile: String?, nanAny: Bool,
                 input: ArrayDescription?, claimed: ArrayDescription?, claimedAs: ClaimedArray.Kind, checked: Int,
                 mismatching: Int, explanations: [Explanation], otherBehaviours: [OtherBehaviour], mismatches: [Mismatch]) {
@@ -170,12 +182,16 @@ public struct VerifyReport: Codable, Sendable {
 
 /// An array a report speaks about: its path, `float32 (2, 3)`, shape and order.
 public struct ArrayDescription: Codable, Sendable, Equatable {
+    /// The path, as given.
     public var path: String
     /// Element type and shape as printed: `float32 (2, 3)`, `text (5,)`.
     public var type: String
+    /// The logical shape.
     public var shape: [Int]
+    /// Whether the array is stored in Fortran order.
     public var fortranOrder: Bool
 
+    /// A description of an array file.
     public init(path: String, type: String, shape: [Int], fortranOrder: Bool) {
         self.path = path
         self.type = type
@@ -190,20 +206,28 @@ public struct ArrayDescription: Codable, Sendable, Equatable {
 public struct Mismatch: Codable, Sendable, Equatable {
     /// Storage position in the input, and the logical (multi-dimensional) index.
     public var index: Int
+    /// The logical (multi-dimensional) index.
     public var multiIndex: [Int]
     /// The input: its bits in hex (binary inputs) or its text and line (text inputs), and its exact
     /// value.
     public var inputBits: String?
+    /// A text input's line as written.
     public var inputText: String?
+    /// A text input's line number.
     public var inputLine: Int?
+    /// The input's exact value (`nan`, `-inf`, an exact decimal).
     public var input: String
+    /// What was claimed.
     public var claimed: ClaimedElement
+    /// What the reference gives.
     public var expected: CodeDescription
     /// The input's two neighbours in the format and their midpoint (nil for NaN, and beyond the
     /// largest value).
     public var neighbours: Neighbours?
+    /// The cause chosen for this element, and its wording.
     public var diagnosis: Diagnosis
 
+    /// A mismatch.
     public init(index: Int, multiIndex: [Int], inputBits: String?, inputText: String?, inputLine: Int?, input: String,
                 claimed: ClaimedElement, expected: CodeDescription, neighbours: Neighbours?, diagnosis: Diagnosis) {
         self.index = index
@@ -254,10 +278,14 @@ public struct Mismatch: Codable, Sendable, Equatable {
 
 /// A code with its exact value and class: `{"code": "0x7e", "value": "448", "class": "normal"}`.
 public struct CodeDescription: Codable, Sendable, Equatable {
+    /// The code in hex, zero-padded to the format's width (`0x7e`).
     public var code: String
+    /// Its exact value.
     public var value: String
+    /// Its class: `zero`, `subnormal`, `normal`, `inf`, `nan`.
     public var codeClass: String
 
+    /// A code's description.
     public init(code: String, value: String, codeClass: String) {
         self.code = code
         self.value = value
@@ -298,10 +326,14 @@ public enum ClaimedElement: Codable, Sendable, Equatable {
 
 /// The two values of the format around an input, and their exact midpoint.
 public struct Neighbours: Codable, Sendable, Equatable {
+    /// The neighbour nearer zero (exact).
     public var lo: String
+    /// The neighbour farther from zero (exact; beyond the largest value, the next grid point).
     public var hi: String
+    /// Their exact midpoint.
     public var midpoint: String
 
+    /// Two neighbours and their midpoint.
     public init(lo: String, hi: String, midpoint: String) {
         self.lo = lo
         self.hi = hi

@@ -14,6 +14,7 @@ import Darwin
 #endif
 
 @_cdecl("minifloat_verify_default_options")
+/// minifloat_verify_default_options (minifloat_verify.h).
 public func minifloat_verify_default_options() -> minifloat_verify_options {
     minifloat_verify_options(rounding: nil, saturation: nil, profile: nil, nan_any: 0, random_bits: 0, seed: 0,
                              max_mismatches: 10, threads: 0)
@@ -23,6 +24,7 @@ public func minifloat_verify_default_options() -> minifloat_verify_options {
 struct ArgumentError: Error { let message: String }
 
 @_cdecl("minifloat_verify")
+/// minifloat_verify (minifloat_verify.h): the checks, the call, the outputs; status 2 and the last error on bad arguments.
 public func minifloat_verify(
     _ format: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ inputDtype: UnsafePointer<CChar>?, _ n: Int,
     _ claimed: UnsafeRawPointer?, _ claimedDtype: UnsafePointer<CChar>?, _ claimedAs: UnsafePointer<CChar>?,
@@ -49,9 +51,11 @@ public func minifloat_verify(
 }
 
 @_cdecl("minifloat_verify_free")
+/// minifloat_verify_free (minifloat_verify.h).
 public func minifloat_verify_free(_ report: UnsafeMutablePointer<CChar>?) { free(report) }
 
 @_cdecl("minifloat_verify_last_error")
+/// minifloat_verify_last_error (minifloat_verify.h).
 public func minifloat_verify_last_error() -> UnsafePointer<CChar> { lastErrorMessage() }
 
 /// The checks and the call, throwing a one-line message for any bad argument.

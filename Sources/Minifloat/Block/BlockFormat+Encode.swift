@@ -197,6 +197,7 @@ public struct BlockCodes: Sendable, Hashable {
     /// The per-tensor scale used (NVFP4), or nil.
     public var tensorScale: Float?
 
+    /// Codes of a block-encoded array.
     public init(scales: [UInt8], elements: [UInt8], tensorScale: Float?) {
         self.scales = scales
         self.elements = elements

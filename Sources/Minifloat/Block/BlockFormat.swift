@@ -45,12 +45,19 @@ public struct BlockFormat: Sendable, Hashable {
     /// code finite, so its values are exactly `k/64` for `k` in -127...127.
     public static let int8Grid = Format("int8_grid", .signed, e: 1, m: 6, bias: 1, .none)
 
+    /// MXFP8 E4M3 (OCP MX v1.0 section 5.3.1): E4M3 elements, 32 per E8M0 scale.
     public static let mxfp8e4m3 = BlockFormat("mxfp8_e4m3", element: .e4m3fn)
+    /// MXFP8 E5M2 (OCP MX v1.0 section 5.3.1): E5M2 elements, 32 per E8M0 scale.
     public static let mxfp8e5m2 = BlockFormat("mxfp8_e5m2", element: .e5m2)
+    /// MXFP6 E2M3 (OCP MX v1.0 section 5.3.2): E2M3 elements, 32 per E8M0 scale.
     public static let mxfp6e2m3 = BlockFormat("mxfp6_e2m3", element: .e2m3fn)
+    /// MXFP6 E3M2 (OCP MX v1.0 section 5.3.2): E3M2 elements, 32 per E8M0 scale.
     public static let mxfp6e3m2 = BlockFormat("mxfp6_e3m2", element: .e3m2fn)
+    /// MXFP4 (OCP MX v1.0 section 5.3.3): E2M1 elements, 32 per E8M0 scale.
     public static let mxfp4 = BlockFormat("mxfp4", element: .e2m1fn)
+    /// MXINT8 (OCP MX v1.0 section 5.3.4): 8-bit two's complement elements k/64, 32 per E8M0 scale.
     public static let mxint8 = BlockFormat("mxint8", element: int8Grid, storage: .twosComplement)
+    /// NVFP4: E2M1 elements, 16 per UE4M3 scale, and an FP32 per-tensor scale.
     public static let nvfp4 = BlockFormat("nvfp4", element: .e2m1fn, blockSize: 16, scale: .ue4m3, tensorScale: true)
 
     /// Every block format of the catalog.
