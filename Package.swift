@@ -39,7 +39,7 @@ let package = Package(
         // What the C libraries share: the per-thread last error.
         .target(name: "MinifloatCSupport"),
         // The C interface to verification: minifloat_verify over MinifloatVerify.
-        .target(name: "MinifloatVerifyC", dependencies: ["MinifloatVerify", "MinifloatCSupport", "CMinifloatVerify"]),
+        .target(name: "MinifloatVerifyC", dependencies: ["MinifloatVerify", "MinifloatCSupport", "CMinifloatVerify"], exclude: ["README.md"]),
         // minifloat_verify.h (in Sources/CMinifloatVerify/include), so that Swift sees its C types.
         .target(name: "CMinifloatVerify"),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
