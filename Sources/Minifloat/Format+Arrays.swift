@@ -15,41 +15,34 @@
 ///   last odd element leaves the high nibble 0.
 /// - Decoding a code above ``Format/maxCode`` gives NaN.
 extension Format {
-    /// Encodes every element of `source` into `codes[0..<source.count]`.
+    /// Encodes every element of `source` (Float, Double, Float16 or bfloat16) into
+    /// `codes[0..<source.count]`.
     /// - Precondition: `codes.count >= source.count`; `Code` has at least ``bitWidth`` bits; a
     ///   stochastic `rounding` has 1...32 bits and `random` is given (with enough values).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ source: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<Code>,
+    public func encode<Source: MinifloatSource, Code: FixedWidthInteger & UnsignedInteger>(
+        _ source: UnsafeBufferPointer<Source>, into codes: UnsafeMutableBufferPointer<Code>,
         rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
         random: RandomSource? = nil, threads: Int? = nil
     ) {
-        guard let base = source.baseAddress else { return }
-        precondition(codes.count >= source.count, "the code buffer is shorter than the source")
-        base.withMemoryRebound(to: UInt32.self, capacity: source.count) { bits in
-            encodeArray(.float32(bits), count: source.count, into: codes.baseAddress!, rounding: rounding,
-                        saturation: saturation, random: random, threads: threads)
-        }
+        encode(raw: UnsafeRawBufferPointer(source), as: Source.floatSource, count: source.count, into: codes,
+               rounding: rounding, saturation: saturation, random: random, threads: threads)
     }
 
     /// Encodes every element of `source` to a 4-bit code and packs two codes per byte into
-    /// `bytes[0..<(source.count + 1) / 2]`.
+    /// `bytes[0..<(source.count + 1) / 2]` (``PackedFP4``).
     /// - Precondition: ``bitWidth`` is 4; `bytes.count >= (source.count + 1) / 2`.
-    public func encodePacked(
-        _ source: UnsafeBufferPointer<Float>, into bytes: UnsafeMutableBufferPointer<UInt8>,
+    public func encodePacked<Source: MinifloatSource>(
+        _ source: UnsafeBufferPointer<Source>, into bytes: UnsafeMutableBufferPointer<UInt8>,
         rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
         random: RandomSource? = nil, threads: Int? = nil
     ) {
-        guard let base = source.baseAddress else { return }
-        precondition(bytes.count >= (source.count + 1) / 2, "the byte buffer is shorter than (count + 1) / 2")
-        base.withMemoryRebound(to: UInt32.self, capacity: source.count) { bits in
-            encodePackedArray(.float32(bits), count: source.count, into: bytes.baseAddress!, rounding: rounding,
-                              saturation: saturation, random: random, threads: threads)
-        }
+        encodePacked(raw: UnsafeRawBufferPointer(source), as: Source.floatSource, count: source.count, into: bytes,
+                     rounding: rounding, saturation: saturation, random: random, threads: threads)
     }
 
     /// Encodes every element of `xs` (the array form of the buffer function above).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ xs: [Float], as _: Code.Type, rounding: RoundingMode = .nearestTiesToEven,
+    public func encode<Source: MinifloatSource, Code: FixedWidthInteger & UnsignedInteger>(
+        _ xs: [Source], as _: Code.Type, rounding: RoundingMode = .nearestTiesToEven,
         saturation: SaturationMode = .satNone, random: RandomSource? = nil, threads: Int? = nil
     ) -> [Code] {
         [Code](unsafeUninitializedCapacity: xs.count) { codes, count in
@@ -61,8 +54,8 @@ extension Format {
     }
 
     /// Encodes every element of `xs` to packed FP4 bytes (`(xs.count + 1) / 2` of them).
-    public func encodePacked(
-        _ xs: [Float], rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
+    public func encodePacked<Source: MinifloatSource>(
+        _ xs: [Source], rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
         random: RandomSource? = nil, threads: Int? = nil
     ) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: (xs.count + 1) / 2) { bytes, count in
@@ -73,180 +66,34 @@ extension Format {
         }
     }
 
-    /// Encodes every element of `source` into `codes[0..<source.count]`.
-    /// - Precondition: `codes.count >= source.count`; `Code` has at least ``bitWidth`` bits; a
-    ///   stochastic `rounding` has 1...32 bits and `random` is given (with enough values).
+    /// Encodes `count` elements of type `source` stored at `raw` (native byte order, aligned for
+    /// the type) into `codes[0..<count]`: the same as the typed function, for a type known only at
+    /// run time (an array file's dtype).
+    /// - Precondition: `raw` holds at least `count` elements; as the typed function otherwise.
     public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ source: UnsafeBufferPointer<Double>, into codes: UnsafeMutableBufferPointer<Code>,
+        raw: UnsafeRawBufferPointer, as source: FloatSource, count: Int, into codes: UnsafeMutableBufferPointer<Code>,
         rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
         random: RandomSource? = nil, threads: Int? = nil
     ) {
-        guard let base = source.baseAddress else { return }
-        precondition(codes.count >= source.count, "the code buffer is shorter than the source")
-        base.withMemoryRebound(to: UInt64.self, capacity: source.count) { bits in
-            encodeArray(.float64(bits), count: source.count, into: codes.baseAddress!, rounding: rounding,
-                        saturation: saturation, random: random, threads: threads)
-        }
+        guard count > 0, let base = raw.baseAddress else { return }
+        precondition(raw.count >= count * source.byteCount, "the source buffer holds fewer than \(count) elements")
+        precondition(codes.count >= count, "the code buffer is shorter than the source")
+        encodeArray(SourceBits(source, base), count: count, into: codes.baseAddress!, rounding: rounding,
+                    saturation: saturation, random: random, threads: threads)
     }
 
-    /// Encodes every element of `source` to a 4-bit code and packs two codes per byte into
-    /// `bytes[0..<(source.count + 1) / 2]`.
-    /// - Precondition: ``bitWidth`` is 4; `bytes.count >= (source.count + 1) / 2`.
+    /// The packed-FP4 form of ``encode(raw:as:count:into:rounding:saturation:random:threads:)``.
+    /// - Precondition: ``bitWidth`` is 4; `bytes.count >= (count + 1) / 2`.
     public func encodePacked(
-        _ source: UnsafeBufferPointer<Double>, into bytes: UnsafeMutableBufferPointer<UInt8>,
+        raw: UnsafeRawBufferPointer, as source: FloatSource, count: Int, into bytes: UnsafeMutableBufferPointer<UInt8>,
         rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
         random: RandomSource? = nil, threads: Int? = nil
     ) {
-        guard let base = source.baseAddress else { return }
-        precondition(bytes.count >= (source.count + 1) / 2, "the byte buffer is shorter than (count + 1) / 2")
-        base.withMemoryRebound(to: UInt64.self, capacity: source.count) { bits in
-            encodePackedArray(.float64(bits), count: source.count, into: bytes.baseAddress!, rounding: rounding,
-                              saturation: saturation, random: random, threads: threads)
-        }
-    }
-
-    /// Encodes every element of `xs` (the array form of the buffer function above).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ xs: [Double], as _: Code.Type, rounding: RoundingMode = .nearestTiesToEven,
-        saturation: SaturationMode = .satNone, random: RandomSource? = nil, threads: Int? = nil
-    ) -> [Code] {
-        [Code](unsafeUninitializedCapacity: xs.count) { codes, count in
-            xs.withUnsafeBufferPointer {
-                encode($0, into: codes, rounding: rounding, saturation: saturation, random: random, threads: threads)
-            }
-            count = xs.count
-        }
-    }
-
-    /// Encodes every element of `xs` to packed FP4 bytes (`(xs.count + 1) / 2` of them).
-    public func encodePacked(
-        _ xs: [Double], rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: (xs.count + 1) / 2) { bytes, count in
-            xs.withUnsafeBufferPointer {
-                encodePacked($0, into: bytes, rounding: rounding, saturation: saturation, random: random, threads: threads)
-            }
-            count = (xs.count + 1) / 2
-        }
-    }
-
-    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-    /// Encodes every element of `source` into `codes[0..<source.count]`.
-    /// - Precondition: `codes.count >= source.count`; `Code` has at least ``bitWidth`` bits; a
-    ///   stochastic `rounding` has 1...32 bits and `random` is given (with enough values).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ source: UnsafeBufferPointer<Float16>, into codes: UnsafeMutableBufferPointer<Code>,
-        rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) {
-        guard let base = source.baseAddress else { return }
-        precondition(codes.count >= source.count, "the code buffer is shorter than the source")
-        base.withMemoryRebound(to: UInt16.self, capacity: source.count) { bits in
-            encodeArray(.float16(bits), count: source.count, into: codes.baseAddress!, rounding: rounding,
-                        saturation: saturation, random: random, threads: threads)
-        }
-    }
-
-    /// Encodes every element of `source` to a 4-bit code and packs two codes per byte into
-    /// `bytes[0..<(source.count + 1) / 2]`.
-    /// - Precondition: ``bitWidth`` is 4; `bytes.count >= (source.count + 1) / 2`.
-    public func encodePacked(
-        _ source: UnsafeBufferPointer<Float16>, into bytes: UnsafeMutableBufferPointer<UInt8>,
-        rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) {
-        guard let base = source.baseAddress else { return }
-        precondition(bytes.count >= (source.count + 1) / 2, "the byte buffer is shorter than (count + 1) / 2")
-        base.withMemoryRebound(to: UInt16.self, capacity: source.count) { bits in
-            encodePackedArray(.float16(bits), count: source.count, into: bytes.baseAddress!, rounding: rounding,
-                              saturation: saturation, random: random, threads: threads)
-        }
-    }
-
-    /// Encodes every element of `xs` (the array form of the buffer function above).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ xs: [Float16], as _: Code.Type, rounding: RoundingMode = .nearestTiesToEven,
-        saturation: SaturationMode = .satNone, random: RandomSource? = nil, threads: Int? = nil
-    ) -> [Code] {
-        [Code](unsafeUninitializedCapacity: xs.count) { codes, count in
-            xs.withUnsafeBufferPointer {
-                encode($0, into: codes, rounding: rounding, saturation: saturation, random: random, threads: threads)
-            }
-            count = xs.count
-        }
-    }
-
-    /// Encodes every element of `xs` to packed FP4 bytes (`(xs.count + 1) / 2` of them).
-    public func encodePacked(
-        _ xs: [Float16], rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: (xs.count + 1) / 2) { bytes, count in
-            xs.withUnsafeBufferPointer {
-                encodePacked($0, into: bytes, rounding: rounding, saturation: saturation, random: random, threads: threads)
-            }
-            count = (xs.count + 1) / 2
-        }
-    }
-    #endif
-
-    /// Encodes every element of `source` into `codes[0..<source.count]`.
-    /// - Precondition: `codes.count >= source.count`; `Code` has at least ``bitWidth`` bits; a
-    ///   stochastic `rounding` has 1...32 bits and `random` is given (with enough values).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ source: UnsafeBufferPointer<BFloat16>, into codes: UnsafeMutableBufferPointer<Code>,
-        rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) {
-        guard let base = source.baseAddress else { return }
-        precondition(codes.count >= source.count, "the code buffer is shorter than the source")
-        base.withMemoryRebound(to: UInt16.self, capacity: source.count) { bits in
-            encodeArray(.bfloat16(bits), count: source.count, into: codes.baseAddress!, rounding: rounding,
-                        saturation: saturation, random: random, threads: threads)
-        }
-    }
-
-    /// Encodes every element of `source` to a 4-bit code and packs two codes per byte into
-    /// `bytes[0..<(source.count + 1) / 2]`.
-    /// - Precondition: ``bitWidth`` is 4; `bytes.count >= (source.count + 1) / 2`.
-    public func encodePacked(
-        _ source: UnsafeBufferPointer<BFloat16>, into bytes: UnsafeMutableBufferPointer<UInt8>,
-        rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) {
-        guard let base = source.baseAddress else { return }
-        precondition(bytes.count >= (source.count + 1) / 2, "the byte buffer is shorter than (count + 1) / 2")
-        base.withMemoryRebound(to: UInt16.self, capacity: source.count) { bits in
-            encodePackedArray(.bfloat16(bits), count: source.count, into: bytes.baseAddress!, rounding: rounding,
-                              saturation: saturation, random: random, threads: threads)
-        }
-    }
-
-    /// Encodes every element of `xs` (the array form of the buffer function above).
-    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
-        _ xs: [BFloat16], as _: Code.Type, rounding: RoundingMode = .nearestTiesToEven,
-        saturation: SaturationMode = .satNone, random: RandomSource? = nil, threads: Int? = nil
-    ) -> [Code] {
-        [Code](unsafeUninitializedCapacity: xs.count) { codes, count in
-            xs.withUnsafeBufferPointer {
-                encode($0, into: codes, rounding: rounding, saturation: saturation, random: random, threads: threads)
-            }
-            count = xs.count
-        }
-    }
-
-    /// Encodes every element of `xs` to packed FP4 bytes (`(xs.count + 1) / 2` of them).
-    public func encodePacked(
-        _ xs: [BFloat16], rounding: RoundingMode = .nearestTiesToEven, saturation: SaturationMode = .satNone,
-        random: RandomSource? = nil, threads: Int? = nil
-    ) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: (xs.count + 1) / 2) { bytes, count in
-            xs.withUnsafeBufferPointer {
-                encodePacked($0, into: bytes, rounding: rounding, saturation: saturation, random: random, threads: threads)
-            }
-            count = (xs.count + 1) / 2
-        }
+        guard count > 0, let base = raw.baseAddress else { return }
+        precondition(raw.count >= count * source.byteCount, "the source buffer holds fewer than \(count) elements")
+        precondition(bytes.count >= (count + 1) / 2, "the byte buffer is shorter than (count + 1) / 2")
+        encodePackedArray(SourceBits(source, base), count: count, into: bytes.baseAddress!, rounding: rounding,
+                          saturation: saturation, random: random, threads: threads)
     }
 
     /// Decodes `codes` into `values[0..<codes.count]`; a code above ``maxCode`` gives NaN.

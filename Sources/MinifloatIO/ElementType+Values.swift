@@ -26,24 +26,29 @@ extension ElementType {
     }
 }
 
+extension ElementType {
+    /// The core's source type for a floating-point element type; nil for integer types.
+    public var floatSource: FloatSource? {
+        switch self {
+        case .float32: return .float32
+        case .float64: return .float64
+        case .float16: return .float16
+        case .bfloat16: return .bfloat16
+        case .uint8, .uint16, .uint32, .int8: return nil
+        }
+    }
+}
+
 extension Format {
-    /// Encodes `n` float elements of `type` at `raw` (native byte order) into `out` with the array
-    /// API (``Format/encode(_:into:rounding:saturation:random:threads:)``): the one place that turns
-    /// an element type read from a file into a typed buffer.
+    /// Encodes `n` float elements of `type` at `raw` (native byte order) into `out`
+    /// (``Format/encode(raw:as:count:into:rounding:saturation:random:threads:)``).
     /// - Precondition: `type` is a floating-point type; `raw` holds at least `n` elements.
     public func encode<Code: FixedWidthInteger & UnsignedInteger>(
         elementsOf type: ElementType, _ raw: UnsafeRawBufferPointer, count n: Int, into out: UnsafeMutableBufferPointer<Code>,
         rounding m: RoundingMode, saturation s: SaturationMode, random: RandomSource? = nil, threads: Int?
     ) {
-        guard n > 0, let base = raw.baseAddress else { return }
-        func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
-        switch type {
-        case .float32: encode(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .float64: encode(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .float16: encode(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .bfloat16: encode(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
-        }
+        guard let source = type.floatSource else { preconditionFailure("integer elements reached the encoder") }
+        encode(raw: raw, as: source, count: n, into: out, rounding: m, saturation: s, random: random, threads: threads)
     }
 
     /// The packed-FP4 form of ``encode(elementsOf:_:count:into:rounding:saturation:random:threads:)``:
@@ -52,15 +57,8 @@ extension Format {
         elementsOf type: ElementType, _ raw: UnsafeRawBufferPointer, count n: Int, into out: UnsafeMutableBufferPointer<UInt8>,
         rounding m: RoundingMode, saturation s: SaturationMode, random: RandomSource? = nil, threads: Int?
     ) {
-        guard n > 0, let base = raw.baseAddress else { return }
-        func buffer<T>(_: T.Type) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n) }
-        switch type {
-        case .float32: encodePacked(buffer(Float.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .float64: encodePacked(buffer(Double.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .float16: encodePacked(buffer(Float16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .bfloat16: encodePacked(buffer(BFloat16.self), into: out, rounding: m, saturation: s, random: random, threads: threads)
-        case .uint8, .uint16, .uint32, .int8: preconditionFailure("integer elements reached the encoder")
-        }
+        guard let source = type.floatSource else { preconditionFailure("integer elements reached the encoder") }
+        encodePacked(raw: raw, as: source, count: n, into: out, rounding: m, saturation: s, random: random, threads: threads)
     }
 }
 

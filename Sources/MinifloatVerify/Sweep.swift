@@ -6,7 +6,7 @@ import Synchronization
 /// Checks the fast array path on every input of a source type against the oracle.
 ///
 /// The oracle gives each output code's exact run of inputs (``Oracle/codeIntervals(_:source:rounding:saturation:)``);
-/// the fast path (``Format/encode(_:into:rounding:saturation:random:threads:)-(Float,_,_,_,_,_)``)
+/// the fast path (``Format/encode(raw:as:count:into:rounding:saturation:random:threads:)``)
 /// is then run on every input, all 2^32 float32 bit patterns or all 2^16 of a 16-bit type, and
 /// each output is compared with the code of its run. Nothing is sampled.
 public enum Sweep {
@@ -112,20 +112,16 @@ public enum Sweep {
         _ f: Format, _ source: Source, _ inputs: inout [UInt32], _ codes: inout [Code],
                             _ rounding: RoundingMode, _ saturation: SaturationMode) {
         codes.withUnsafeMutableBufferPointer { out in
-            inputs.withUnsafeBytes { raw in
-                switch source {
-                case .float32:
-                    f.encode(raw.bindMemory(to: Float.self), into: out, rounding: rounding, saturation: saturation, threads: 1)
-                case .bfloat16:
-                    let halves = raw.bindMemory(to: UInt32.self).map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: $0)) }
-                    halves.withUnsafeBufferPointer {
-                        f.encode($0, into: out, rounding: rounding, saturation: saturation, threads: 1)
-                    }
-                case .float16:
-                    let halves = raw.bindMemory(to: UInt32.self).map { Float16(bitPattern: UInt16(truncatingIfNeeded: $0)) }
-                    halves.withUnsafeBufferPointer {
-                        f.encode($0, into: out, rounding: rounding, saturation: saturation, threads: 1)
-                    }
+            switch source {
+            case .float32:
+                inputs.withUnsafeBytes {
+                    f.encode(raw: $0, as: .float32, count: inputs.count, into: out, rounding: rounding, saturation: saturation, threads: 1)
+                }
+            case .bfloat16, .float16:
+                let halves = inputs.map { UInt16(truncatingIfNeeded: $0) }
+                halves.withUnsafeBytes {
+                    f.encode(raw: $0, as: source == .float16 ? .float16 : .bfloat16, count: halves.count, into: out,
+                             rounding: rounding, saturation: saturation, threads: 1)
                 }
             }
         }

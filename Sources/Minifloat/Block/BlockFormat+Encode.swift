@@ -13,65 +13,34 @@
 /// - `tensorScale` (NVFP4 only): nil computes ``defaultTensorScale(amax:)`` from the source. It is
 ///   ignored by MX formats. The function returns the tensor scale used (nil for MX).
 extension BlockFormat {
-    /// Encodes a Float array. - Precondition: buffers are large enough; `tensorScale`, when given, is
-    /// finite and positive; a stochastic mode has 1...32 bits and `random` is given.
+    /// Encodes an array of Float, Double, Float16 or bfloat16 (each element rounded once, never
+    /// through another type). - Precondition: buffers are large enough; `tensorScale`, when given,
+    /// is finite and positive; a stochastic mode has 1...32 bits and `random` is given.
     @discardableResult
-    public func encode(_ source: UnsafeBufferPointer<Float>, layout: BlockLayout, encoding: BlockEncoding,
-                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
-                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
-                       threads: Int? = nil) -> Float? {
-        encodeBuffer(source, as: UInt32.self, { .float32($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                     scales: scales, elements: elements, random: random, threads: threads)
+    public func encode<Source: MinifloatSource>(_ source: UnsafeBufferPointer<Source>, layout: BlockLayout, encoding: BlockEncoding,
+                                                tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
+                                                elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
+                                                threads: Int? = nil) -> Float? {
+        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
+        return encodeBlocks(SourceBits(Source.floatSource, UnsafeRawPointer(base)), count: source.count, layout: layout,
+                            encoding: encoding, tensorScale: tensorScale, scales: scales, elements: elements, random: random,
+                            threads: threads)
     }
 
-    /// Encodes a Double array (each element rounded once, never through Float). Same rules.
-    @discardableResult
-    public func encode(_ source: UnsafeBufferPointer<Double>, layout: BlockLayout, encoding: BlockEncoding,
-                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
-                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
-                       threads: Int? = nil) -> Float? {
-        encodeBuffer(source, as: UInt64.self, { .float64($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                     scales: scales, elements: elements, random: random, threads: threads)
-    }
-
-    /// Encodes a bfloat16 array. Same rules.
-    @discardableResult
-    public func encode(_ source: UnsafeBufferPointer<BFloat16>, layout: BlockLayout, encoding: BlockEncoding,
-                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
-                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
-                       threads: Int? = nil) -> Float? {
-        encodeBuffer(source, as: UInt16.self, { .bfloat16($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                     scales: scales, elements: elements, random: random, threads: threads)
-    }
-
-    #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-    /// Encodes a Float16 array. Same rules.
-    @discardableResult
-    public func encode(_ source: UnsafeBufferPointer<Float16>, layout: BlockLayout, encoding: BlockEncoding,
-                       tensorScale: Float? = nil, scales: UnsafeMutableBufferPointer<UInt8>,
-                       elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource? = nil,
-                       threads: Int? = nil) -> Float? {
-        encodeBuffer(source, as: UInt16.self, { .float16($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                     scales: scales, elements: elements, random: random, threads: threads)
-    }
-    #endif
-
-    /// The codes of a Float array, as arrays (the buffer function above).
-    public func encode(_ xs: [Float], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
-                       random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
-        codes(xs, layout: layout) { x, s, e in
-            encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
-                   random: random, threads: threads)
+    /// The codes of an array, as arrays (the buffer function above).
+    public func encode<Source: MinifloatSource>(_ xs: [Source], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
+                                                random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
+        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
+        var elements = [UInt8](repeating: 0, count: xs.count)
+        let used = xs.withUnsafeBufferPointer { x in
+            scales.withUnsafeMutableBufferPointer { s in
+                elements.withUnsafeMutableBufferPointer { e in
+                    encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
+                           random: random, threads: threads)
+                }
+            }
         }
-    }
-
-    /// The codes of a Double array, as arrays.
-    public func encode(_ xs: [Double], layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float? = nil,
-                       random: RandomSource? = nil, threads: Int? = nil) -> BlockCodes {
-        codes(xs, layout: layout) { x, s, e in
-            encode(x, layout: layout, encoding: encoding, tensorScale: tensorScale, scales: s, elements: e,
-                   random: random, threads: threads)
-        }
+        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
     }
 
     /// Encodes the elements of an array (as Doubles: every Float, Float16 and bfloat16 is one) with given scale codes (``BlockCodes/scales``
@@ -99,30 +68,6 @@ extension BlockFormat {
             }
         }
         return elements
-    }
-
-    /// A typed buffer as the raw bits `encodeBlocks` reads.
-    private func encodeBuffer<T, Bits>(_ source: UnsafeBufferPointer<T>, as _: Bits.Type, _ kind: (UnsafePointer<Bits>) -> SourceBits,
-                                       layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float?,
-                                       scales: UnsafeMutableBufferPointer<UInt8>, elements: UnsafeMutableBufferPointer<UInt8>,
-                                       random: RandomSource?, threads: Int?) -> Float? {
-        guard let base = source.baseAddress, source.count > 0 else { return hasTensorScale ? tensorScale ?? 1 : nil }
-        return base.withMemoryRebound(to: Bits.self, capacity: source.count) {
-            encodeBlocks(kind($0), count: source.count, layout: layout, encoding: encoding, tensorScale: tensorScale,
-                         scales: scales, elements: elements, random: random, threads: threads)
-        }
-    }
-
-    /// Output arrays for `xs`, filled by `body` (a buffer encode), as ``BlockCodes``.
-    private func codes<T>(_ xs: [T], layout: BlockLayout,
-                          _ body: (UnsafeBufferPointer<T>, UnsafeMutableBufferPointer<UInt8>, UnsafeMutableBufferPointer<UInt8>) -> Float?)
-        -> BlockCodes {
-        var scales = [UInt8](repeating: 0, count: layout.scaleCount)
-        var elements = [UInt8](repeating: 0, count: xs.count)
-        let used = xs.withUnsafeBufferPointer { x in
-            scales.withUnsafeMutableBufferPointer { s in elements.withUnsafeMutableBufferPointer { e in body(x, s, e) } }
-        }
-        return BlockCodes(scales: scales, elements: elements, tensorScale: used)
     }
 
     private func encodeBlocks(_ source: SourceBits, count: Int, layout: BlockLayout, encoding: BlockEncoding,
