@@ -49,7 +49,7 @@ public struct ExactFPQuantizer {
     public func code(_ x: ExactValue, rounding: RoundingMode = .nearestTiesToEven) -> UInt32 {
         guard let r = x.rational else {
             if case .infinity(let negative) = x { return code(ExactValue(negative ? -qmax : qmax), rounding: rounding) }
-            return Oracle.Bracket(.nan, format).code(rounding: rounding, saturation: .satFinite)
+            return Oracle.Bracket(x, format).code(rounding: rounding, saturation: .satFinite)
         }
         let q = callAsFunction(r, rounding: rounding)
         // Q(x) / alpha is a grid value: its code, read exactly.

@@ -1,6 +1,7 @@
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -116,14 +117,11 @@ extension StringProtocol {
     }
 }
 
-/// The exact value of a source element's bits.
-func exactValue(bits: UInt64, type: ElementType) -> ExactValue { ExactValue(type.doubleValue(bits: bits)) }
-
 /// A text line as an exact value: a number (`0.1`, `1/3`, `0x1.8p3`, `inf`, `nan`), or, when it is
-/// `0x` hex without `p` and `bitsType` is given, the bits of an element of that type.
-func parseTextValue(_ line: String, bitsType: ElementType?, where place: String) throws -> (ExactValue, Bool) {
+/// `0x` hex without `p` and `bitsType` is given, the bits of an element of that type. A NaN keeps
+/// its sign (`-nan`, or the sign bit of hex bits).
+func parseTextValue(_ line: String, bitsType: ElementType?, where place: String) throws -> ExactValue {
     let lower = line.lowercased()
-    let negative = lower.hasPrefix("-")
     if lower.hasPrefix("0x") && !lower.contains("p") {
         guard let bitsType, bitsType.isFloatingPoint else {
             throw CLIError("\(place): '\(line)' looks like hex bits; say their type with --input-dtype f32|f64|f16|bf16 "
@@ -132,10 +130,10 @@ func parseTextValue(_ line: String, bitsType: ElementType?, where place: String)
         guard let bits = UInt64(lower.dropFirst(2), radix: 16), bits >> UInt64(bitsType.byteCount * 8) == 0 else {
             throw CLIError("\(place): '\(line)' is not \(bitsType.byteCount * 8)-bit hex bits of \(bitsType.numpyName)")
         }
-        return (exactValue(bits: bits, type: bitsType), bitsType.signBit(bits: bits))
+        return bitsType.exactValue(bits: bits)
     }
     do {
-        return (try ExactValue(parsing: line), negative)
+        return try ExactValue(parsing: line)
     } catch {
         throw CLIError("\(place): \(error.description)")
     }

@@ -11,13 +11,10 @@ extension BlockArray {
         switch data {
         case .text(let lines, let numbers):
             let bitsType = try inputType.map { try parseElementType($0, option: "--input-dtype") }
-            var values: [ExactValue] = [], negative: [Bool] = []
-            for i in lines.indices {
-                let (x, n) = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
-                values.append(x)
-                negative.append(n)
+            let values = try lines.indices.map { i in
+                try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
             }
-            return BlockArray(values: .exact(values, negative), shape: [lines.count], fortranOrder: false, typeName: "text")
+            return BlockArray(values: .exact(values), shape: [lines.count], fortranOrder: false, typeName: "text")
         case .binary(let input):
             guard input.elementType.isFloatingPoint else {
                 throw CLIError("\(role) '\(path)' holds \(input.elementType.numpyName) integers; block formats need float16, float32, "

@@ -1,6 +1,7 @@
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 
 extension QuantizeCommand {
     /// `quantize FORMAT --input X [--output Y]`: every element rounded once, by the fast codec for
@@ -32,9 +33,9 @@ extension QuantizeCommand {
         case .text(let lines, let numbers):
             let bitsType = try inputDtype.map { try parseElementType($0, option: "--input-dtype") }
             codes = try lines.indices.map { i in
-                let (x, negative) = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
+                let x = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
                 let m = stochastic ? mode.withRandom(randomValue(i, mode)) : mode
-                return UInt16(Oracle.Bracket(x, f).code(rounding: m, saturation: sat, nanNegative: negative))
+                return UInt16(Oracle.Bracket(x, f).code(rounding: m, saturation: sat))
             }
             if output == nil {
                 let rows = codes.indices.map { codeRow(input: .string(lines[$0]), code: UInt32(codes[$0]), f) }
@@ -53,7 +54,7 @@ extension QuantizeCommand {
             codes = try encodeAll(f, input: input, mode: mode, saturation: sat)
             let rows = codes.indices.map { i -> [(String, JSON)] in
                 let bits = input.bits(at: i)
-                let x = exactValue(bits: bits, type: input.elementType)
+                let x = input.elementType.exactValue(bits: bits)
                 return codeRow(input: .string(x.description), code: UInt32(codes[i]), f,
                                extra: [("input_bits", .string(input.elementType.hexBits(bits)))])
             }

@@ -38,12 +38,11 @@ extension QuantizeCommand {
             guard rawDtype == nil && inputDtype == nil else {
                 throw CLIError("--raw-dtype and --input-dtype apply to --input FILE")
             }
-            var exact: [ExactValue] = [], negative: [Bool] = []
+            var exact: [ExactValue] = []
             for text in values {
                 do { exact.append(try ExactValue(parsing: text)) } catch { throw CLIError(error.description) }
-                negative.append(text.drop { $0 == " " }.hasPrefix("-"))
             }
-            data = BlockArray(values: .exact(exact, negative), shape: [exact.count], fortranOrder: false, typeName: "text")
+            data = BlockArray(values: .exact(exact), shape: [exact.count], fortranOrder: false, typeName: "text")
         }
         let axis = try block.axisIndex(rank: data.shape.count)
         let layout = data.layout(axis: axis, blockSize: f.blockSize)
@@ -106,7 +105,7 @@ extension QuantizeCommand {
                 let i = first + k * stride
                 let e = UInt32(codes.elements[i])
                 let value = BlockOracle.decode(element: e, scale: s, format: f, tensorScale: t)
-                rows.append([("input", .string(data.exact(i).0.description)), ("block", .int(b)),
+                rows.append([("input", .string(data.exact(i).description)), ("block", .int(b)),
                              ("scale", .string(hexCode(s, f.scale))), ("scale_value", .string(Oracle.decode(s, in: f.scale).description)),
                              ("element", .string("0x" + hexByte(UInt8(e)))),
                              ("element_value", .string(ExactValue(f.elementValue(UInt8(e))).description)),

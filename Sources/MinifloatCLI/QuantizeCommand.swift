@@ -72,9 +72,8 @@ struct QuantizeCommand: ParsableCommand {
         for text in values {
             let exact: ExactValue
             do { exact = try ExactValue(parsing: text) } catch { throw CLIError(error.description) }
-            let nanNegative = text.drop { $0 == " " }.hasPrefix("-")
-            let source = try sourceValue(exact, nanNegative: nanNegative)
-            let code = Oracle.Bracket(source, f).code(rounding: mode, saturation: sat, nanNegative: nanNegative)
+            let source = try sourceValue(exact)
+            let code = Oracle.Bracket(source, f).code(rounding: mode, saturation: sat)
             rows.append(codeRow(input: .string(text), code: code, f,
                                 extra: from == "exact" ? [] : [("source_value", .string(source.description))]))
         }
@@ -82,13 +81,13 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     /// The value the input holds in the `--from` type.
-    func sourceValue(_ x: ExactValue, nanNegative: Bool) throws -> ExactValue {
+    func sourceValue(_ x: ExactValue) throws -> ExactValue {
         switch from {
         case "exact": return x
         case "f64": return ExactValue(Oracle.nearestDouble(x))
-        case "f32": return Oracle.nearest(x, in: .binary32, nanNegative: nanNegative)
-        case "f16": return Oracle.nearest(x, in: .binary16, nanNegative: nanNegative)
-        case "bf16": return Oracle.nearest(x, in: .bfloat16, nanNegative: nanNegative)
+        case "f32": return Oracle.nearest(x, in: .binary32)
+        case "f16": return Oracle.nearest(x, in: .binary16)
+        case "bf16": return Oracle.nearest(x, in: .bfloat16)
         default: throw CLIError("unknown --from '\(from)': use exact, f64, f32, f16 or bf16")
         }
     }

@@ -43,7 +43,7 @@ func claimedArray(_ data: ArrayData, path: String, kind: ClaimedArray.Kind, _ f:
                 }
                 return .code(UInt32(b))
             case .values:
-                let (x, _) = try parseTextValue(lines[i], bitsType: nil, where: place)
+                let x = try parseTextValue(lines[i], bitsType: nil, where: place)
                 return Claim(exactValue: x, in: f)
             }
         }
@@ -63,8 +63,8 @@ func verifyInput(_ data: ArrayData, path: String, inputDtype: String?) throws ->
     case .text(let lines, let numbers):
         let bitsType = try inputDtype.map { try parseElementType($0, option: "--input-dtype") }
         return .exact(try lines.indices.map { i in
-            let (x, negative) = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
-            return ExactInput(x, nanNegative: negative, text: lines[i], line: numbers[i])
+            let x = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
+            return ExactInput(x, text: lines[i], line: numbers[i])
         })
     }
 }

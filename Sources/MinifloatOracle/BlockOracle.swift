@@ -17,8 +17,8 @@ public enum BlockOracle {
     /// Encodes a whole array of exact values (storage order) block by block along `layout`: the
     /// exact path of every block command. `random(i)` is `R_i` of element `i` (stochastic element
     /// rounding); `givenScales`, when present, are used instead of the rule's (see
-    /// ``encodeBlock(_:format:encoding:tensorScale:random:nanNegative:givenScale:)``).
-    public static func encode(_ xs: [ExactValue], nanNegative: [Bool], layout: BlockLayout, format: BlockFormat,
+    /// ``encodeBlock(_:format:encoding:tensorScale:random:givenScale:)``).
+    public static func encode(_ xs: [ExactValue], layout: BlockLayout, format: BlockFormat,
                               encoding: BlockEncoding, tensorScale: Rational, random: ((Int) -> UInt64)?,
                               givenScales: [UInt8]? = nil) -> (scales: [UInt8], elements: [UInt8]) {
         var scales = [UInt8](repeating: 0, count: layout.scaleCount)
@@ -27,7 +27,7 @@ public enum BlockOracle {
             let (first, n, stride) = layout.block(b)
             let members = (0..<n).map { first + $0 * stride }
             let block = encodeBlock(members.map { xs[$0] }, format: format, encoding: encoding, tensorScale: tensorScale,
-                                    random: random.map { r in members.map(r) }, nanNegative: members.map { nanNegative[$0] },
+                                    random: random.map { r in members.map(r) },
                                     givenScale: givenScales.map { UInt32($0[b]) })
             scales[b] = UInt8(block.scale)
             for (k, i) in members.enumerated() { elements[i] = UInt8(block.elements[k]) }
@@ -40,13 +40,11 @@ public enum BlockOracle {
     ///   - xs: the block's values (1 to blockSize of them).
     ///   - tensorScale: NVFP4's per-tensor scale (ignored for MX, where it is 1).
     ///   - random: `R_i` for each element when the element rounding is stochastic.
-    ///   - nanNegative: for each element, whether it is a NaN with the sign bit set (a format with
-    ///     signed NaN codes keeps the sign); nil means none is.
     ///   - givenScale: a scale code to use instead of the rule's (ignored when it is NaN or not a
     ///     code of the scale format); the returned scale is then the given one.
     public static func encodeBlock(_ xs: [ExactValue], format: BlockFormat, encoding: BlockEncoding,
                                    tensorScale: Rational = Rational(1), random: [UInt64]? = nil,
-                                   nanNegative: [Bool]? = nil, givenScale: UInt32? = nil) -> Block {
+                                   givenScale: UInt32? = nil) -> Block {
         let t = format.hasTensorScale ? tensorScale : Rational(1)
         // amax: the largest magnitude among the finite elements (0 when there is none).
         var amax = Rational(0)
@@ -77,8 +75,7 @@ public enum BlockOracle {
             default:
                 quotient = x
             }
-            let code = Oracle.Bracket(quotient, format.element).code(rounding: mode, saturation: encoding.saturation,
-                                                                       nanNegative: nanNegative?[i] ?? false)
+            let code = Oracle.Bracket(quotient, format.element).code(rounding: mode, saturation: encoding.saturation)
             elements.append(storedElement(code, format: format))
         }
         return Block(scale: stored, elements: elements)
@@ -111,7 +108,7 @@ public enum BlockOracle {
     public static func decode(element: UInt32, scale: UInt32, format: BlockFormat,
                               tensorScale: Rational = Rational(1)) -> ExactValue {
         let s = Oracle.decode(scale, in: format.scale)
-        guard let sv = s.rational else { return .nan }
+        guard let sv = s.rational else { return .nan(negative: false) }
         let e: ExactValue
         if format.elementStorage == .twosComplement {
             e = ExactValue(Rational(Int(Int8(bitPattern: UInt8(element))), 64))
@@ -120,8 +117,8 @@ public enum BlockOracle {
         }
         let factor = sv * (format.hasTensorScale ? tensorScale : Rational(1))
         switch e {
-        case .nan: return .nan
-        case .infinity(let negative): return factor.sign == 0 ? .nan : .infinity(negative: negative)
+        case .nan: return e
+        case .infinity(let negative): return factor.sign == 0 ? .nan(negative: false) : .infinity(negative: negative)
         case .finite(let negative, let m): return .finite(negative: negative, magnitude: m * factor)
         }
     }

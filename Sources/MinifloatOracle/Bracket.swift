@@ -14,7 +14,7 @@ extension Oracle {
         let kind: Kind
 
         enum Kind {
-            case nan
+            case nan(negative: Bool)
             case infinity(negative: Bool)
             case zero(negative: Bool)
             /// A nonzero magnitude below the least value of a format without zero.
@@ -43,7 +43,7 @@ extension Oracle {
         public init(_ x: ExactValue, _ f: Format) {
             format = f
             switch x {
-            case .nan: kind = .nan
+            case .nan(let negative): kind = .nan(negative: negative)
             case .infinity(let negative): kind = .infinity(negative: negative)
             case .finite(let negative, let a):
                 if a.sign == 0 { kind = .zero(negative: negative); return }
@@ -85,13 +85,13 @@ extension Oracle {
             return !n.exact && n.versusMidpoint == 0
         }
 
-        /// The code for this rounding and saturation mode. `ExactValue.nan` carries no sign: give the
-        /// sign of a NaN input (a Double's sign bit) as `nanNegative`.
-        public func code(rounding: RoundingMode, saturation: SaturationMode, nanNegative: Bool = false) -> UInt32 {
+        /// The code for this rounding and saturation mode. A NaN gives the format's NaN code with the
+        /// NaN's sign where the format has NaN codes of both signs.
+        public func code(rounding: RoundingMode, saturation: SaturationMode) -> UInt32 {
             let f = format
             switch kind {
-            case .nan:
-                return Oracle.nanCode(f, negative: nanNegative)
+            case .nan(let negative):
+                return Oracle.nanCode(f, negative: negative)
             case .infinity(let negative):
                 if negative && f.signedness == .unsigned { return belowRange(saturation) }
                 switch saturation {

@@ -1,9 +1,11 @@
 import Minifloat
 
 /// A number as the specs see it: NaN, a signed infinity, or a sign and an exact magnitude
-/// (so that -0 is kept apart from +0).
+/// (so that -0 is kept apart from +0). A NaN carries its sign bit, which formats with NaN codes of
+/// both signs keep (IEEE 754 section 6.3 leaves it unspecified; OCP E4M3 and E5M2 have both).
 public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
-    case nan
+    /// A NaN; `negative` is its sign bit.
+    case nan(negative: Bool)
     case infinity(negative: Bool)
     /// `(-1)^negative * magnitude`, magnitude >= 0.
     case finite(negative: Bool, magnitude: Rational)
@@ -17,12 +19,15 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
     /// Whether this is NaN.
     public var isNaN: Bool { if case .nan = self { return true }; return false }
 
+    /// Whether this is a NaN with its sign bit set.
+    public var isNegativeNaN: Bool { if case .nan(true) = self { return true }; return false }
+
     /// A finite value from a signed rational (+0 for zero).
     public init(_ r: Rational) { self = .finite(negative: r.sign < 0, magnitude: r.magnitude) }
 
     /// The exact value of a Double.
     public init(_ x: Double) {
-        if x.isNaN { self = .nan }
+        if x.isNaN { self = .nan(negative: x.sign == .minus) }
         else if x.isInfinite { self = .infinity(negative: x < 0) }
         else { self = .finite(negative: x.sign == .minus, magnitude: Rational(exactly: Swift.abs(x))) }
     }
@@ -38,11 +43,11 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
     /// The exact value of a bfloat16.
     public init(_ x: BFloat16) { self.init(Double(Float(x))) }
 
-    /// `nan`, `inf`, `-inf`, `-0`, or the exact decimal expansion (`0.1`, `-448`, `1/3` when the
-    /// value has no finite decimal expansion).
+    /// `nan`, `-nan`, `inf`, `-inf`, `-0`, or the exact decimal expansion (`0.1`, `-448`, `1/3` when
+    /// the value has no finite decimal expansion).
     public var description: String {
         switch self {
-        case .nan: return "nan"
+        case .nan(let negative): return negative ? "-nan" : "nan"
         case .infinity(let negative): return negative ? "-inf" : "inf"
         case .finite(let negative, let magnitude):
             if magnitude.sign == 0 { return negative ? "-0" : "0" }
@@ -78,7 +83,7 @@ extension ExactValue {
         var negative = false
         if s.first == "-" || s.first == "+" { negative = s.first == "-"; s.removeFirst() }
         let lower = s.lowercased()
-        if lower == "nan" { self = .nan; return }
+        if lower == "nan" { self = .nan(negative: negative); return }
         if lower == "inf" || lower == "infinity" { self = .infinity(negative: negative); return }
         guard let magnitude = ExactValue.parseMagnitude(lower) else { throw NumberSyntaxError(text: text) }
         self = .finite(negative: negative, magnitude: magnitude)

@@ -5,7 +5,7 @@ extension Oracle {
     /// 4.3.1 roundTiesToEven). NaN gives NaN; the sign of zero is kept.
     public static func nearestDouble(_ x: ExactValue) -> Double {
         switch x {
-        case .nan: return .nan
+        case .nan(let negative): return negative ? -.nan : .nan
         case .infinity(let negative): return negative ? -.infinity : .infinity
         case .finite(let negative, let a):
             let signed: (Double) -> Double = { negative ? -$0 : $0 }
@@ -23,8 +23,8 @@ extension Oracle {
 
     /// An exact value rounded to nearest-even in `f` (an IEEE-style format such as binary32,
     /// binary16 or bfloat16), as that format's exact value: what a user's array of that type holds.
-    public static func nearest(_ x: ExactValue, in f: Format, nanNegative: Bool = false) -> ExactValue {
-        let code = Bracket(x, f).code(rounding: .nearestTiesToEven, saturation: .satNone, nanNegative: nanNegative)
+    public static func nearest(_ x: ExactValue, in f: Format) -> ExactValue {
+        let code = Bracket(x, f).code(rounding: .nearestTiesToEven, saturation: .satNone)
         return decode(code, in: f)
     }
 }

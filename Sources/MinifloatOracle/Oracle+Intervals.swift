@@ -57,8 +57,7 @@ extension Oracle {
                 let end = k + 1 < starts.count ? starts[k + 1] - 1 : top
                 func oracleCode(_ magnitude: UInt32) -> UInt32 {
                     let bits = sign | magnitude
-                    return Bracket(decode(bits, in: source), f)
-                        .code(rounding: rounding, saturation: saturation, nanNegative: sign != 0)
+                    return Bracket(decode(bits, in: source), f).code(rounding: rounding, saturation: saturation)
                 }
                 let code = oracleCode(start)
                 guard oracleCode(end) == code else { return nil }

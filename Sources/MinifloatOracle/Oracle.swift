@@ -32,19 +32,19 @@ public enum Oracle {
             return nil
         case .ieee:
             // IEEE 754 section 3.4: the all-ones exponent holds infinities (trailing significand 0) and NaNs.
-            if allOnesExponent { return mantissa == 0 ? .infinity(negative: sign) : .nan }
+            if allOnesExponent { return mantissa == 0 ? .infinity(negative: sign) : .nan(negative: sign) }
         case .nanAtAllOnes:
-            if allOnesExponent && allOnesMantissa { return .nan }
+            if allOnesExponent && allOnesMantissa { return .nan(negative: sign) }
         case .nanAtNegativeZero:
-            if sign && exponent == 0 && mantissa == 0 { return .nan }
+            if sign && exponent == 0 && mantissa == 0 { return .nan(negative: false) }  // the only NaN: no sign
         case .p3109Finite, .p3109Extended:
             let extended = f.specialValues == .p3109Extended
             if f.signedness == .signed {
-                if code == 1 << (k - 1) { return .nan }
+                if code == 1 << (k - 1) { return .nan(negative: false) }  // the only NaN: no sign
                 if extended && code == (1 << (k - 1)) - 1 { return .infinity(negative: false) }
                 if extended && code == (1 << k) - 1 { return .infinity(negative: true) }
             } else {
-                if code == (1 << k) - 1 { return .nan }
+                if code == (1 << k) - 1 { return .nan(negative: false) }
                 if extended && code == (1 << k) - 2 { return .infinity(negative: false) }
             }
         }

@@ -6,8 +6,8 @@ import MinifloatOracle
 public enum BlockValues: Sendable {
     case float([Float])
     case double([Double])
-    /// Text: exact values (and whether each NaN is negative), rounded by the oracle.
-    case exact([ExactValue], [Bool])
+    /// Text: exact values, rounded by the oracle.
+    case exact([ExactValue])
 }
 
 /// An input array of a block format, whole, with its shape and order.
@@ -43,19 +43,19 @@ public struct BlockArray: Sendable {
         BlockLayout(shape: storageShape, axis: storageAxis(a), blockSize: blockSize)
     }
 
-    /// The exact value of element `i` (storage order) and whether it is a negative NaN.
-    public func exact(_ i: Int) -> (ExactValue, Bool) {
+    /// The exact value of element `i` (storage order; a NaN with its sign).
+    public func exact(_ i: Int) -> ExactValue {
         switch values {
-        case .float(let v): return (ExactValue(v[i]), v[i].isNaN && v[i].sign == .minus)
-        case .double(let v): return (ExactValue(v[i]), v[i].isNaN && v[i].sign == .minus)
-        case .exact(let v, let n): return (v[i], n[i])
+        case .float(let v): return ExactValue(v[i])
+        case .double(let v): return ExactValue(v[i])
+        case .exact(let v): return v[i]
         }
     }
 
     /// The largest finite magnitude (for NVFP4's default tensor scale), exactly.
     public var exactAmax: Rational {
         var m = Rational(0)
-        for i in 0..<count { if case .finite(_, let a) = exact(i).0, m < a { m = a } }
+        for i in 0..<count { if case .finite(_, let a) = exact(i), m < a { m = a } }
         return m
     }
 
@@ -69,7 +69,7 @@ public struct BlockArray: Sendable {
             return f.encode(v, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random, threads: threads)
         case .double(let v):
             return f.encode(v, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random, threads: threads)
-        case .exact(let v, let negative):
+        case .exact(let v):
             var t = Rational(1)
             var used: Float? = nil
             if f.hasTensorScale {
@@ -77,7 +77,7 @@ public struct BlockArray: Sendable {
                 used = Float(Oracle.nearestDouble(ExactValue(t)))
             }
             let bits = encoding.rounding.randomBits
-            let (scales, elements) = BlockOracle.encode(v, nanNegative: negative, layout: layout, format: f, encoding: encoding,
+            let (scales, elements) = BlockOracle.encode(v, layout: layout, format: f, encoding: encoding,
                                                         tensorScale: t, random: random == nil ? nil : { RandomSource.seed(seed ?? 0).value(at: $0, bits: bits) })
             return BlockCodes(scales: scales, elements: elements, tensorScale: used)
         }

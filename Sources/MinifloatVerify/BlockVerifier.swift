@@ -55,10 +55,10 @@ public struct BlockVerifier {
             return format.encodeElements(v.map { Double($0) }, layout: layout, encoding: e, given: given, random: random, threads: threads)
         case .double(let v):
             return format.encodeElements(v, layout: layout, encoding: e, given: given, random: random, threads: threads)
-        case .exact(let v, let negative):
+        case .exact(let v):
             let t = tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
             let bits = e.rounding.randomBits
-            return BlockOracle.encode(v, nanNegative: negative, layout: layout, format: format, encoding: e, tensorScale: t,
+            return BlockOracle.encode(v, layout: layout, format: format, encoding: e, tensorScale: t,
                                       random: random == nil ? nil : { RandomSource.seed(seed ?? 0).value(at: $0, bits: bits) },
                                       givenScales: scales).elements
         }
@@ -179,7 +179,7 @@ public struct BlockVerifier {
 
     /// x / scale of element `p` under scale code `s`, as the element rounding sees it.
     func quotient(_ p: Int, _ s: UInt8) -> ReferenceInput {
-        let (x, negative) = data.exact(p)
+        let x = data.exact(p)
         let t = tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
         let scale = Oracle.decode(UInt32(s), in: format.scale).rational! * t
         let q: ExactValue
@@ -187,7 +187,7 @@ public struct BlockVerifier {
         case .finite(let n, let m): q = .finite(negative: n, magnitude: scale.sign == 0 ? Rational(0) : m / scale)
         default: q = x
         }
-        return ReferenceInput(exact: q, nanNegative: negative)
+        return ReferenceInput(exact: q)
     }
 
     func elementMode(_ p: Int) -> RoundingMode {
@@ -204,7 +204,7 @@ public struct BlockVerifier {
                        _ b: Int) -> ElementMismatch {
         let index = ArrayInput.multiIndex(p, shape: data.shape.isEmpty ? [1] : data.shape, fortranOrder: data.fortranOrder)
         let q = quotient(p, s)
-        let (x, _) = data.exact(p)
+        let x = data.exact(p)
         let d: Diagnosis
         if let c = elementCode(claimed), let want = elementCode(expected) {
             d = diagnoser.diagnosis(choice, q, claim: c, expected: want, mode: elementMode(p))
@@ -226,7 +226,7 @@ public struct BlockVerifier {
         var amax = Rational(0)
         var special = false
         for k in 0..<n {
-            switch data.exact(first + k * stride).0 {
+            switch data.exact(first + k * stride) {
             case .finite(_, let m): if amax < m { amax = m }
             default: special = true
             }

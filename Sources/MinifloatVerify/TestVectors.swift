@@ -55,7 +55,7 @@ public struct TestVectors: Sendable {
     public var count: Int { bits.count }
 
     /// Case `i`'s exact value.
-    public func value(_ i: Int) -> ExactValue { ExactValue(source.doubleValue(bits: bits[i])) }
+    public func value(_ i: Int) -> ExactValue { source.exactValue(bits: bits[i]) }
 
     /// R_i for stochastic rounding with `randomBits` bits: the top bits of SplitMix64 from
     /// `seed ^ 0x5EED` (``RandomSource/value(at:bits:)``).
@@ -71,7 +71,7 @@ public struct TestVectors: Sendable {
         bits.indices.map { i in
             if i % 65536 == 0 { progress?(i) }
             let m = rounding.isStochastic ? rounding.withRandom(randomValue(i, randomBits: rounding.randomBits)) : rounding
-            return Oracle.Bracket(value(i), format).code(rounding: m, saturation: saturation, nanNegative: source.signBit(bits: bits[i]))
+            return Oracle.Bracket(value(i), format).code(rounding: m, saturation: saturation)
         }
     }
 }

@@ -184,7 +184,7 @@ public struct Verifier {
             for p in range {
                 let x = values[p]
                 out[p - range.lowerBound] = UInt16(Oracle.Bracket(x.value, format).code(
-                    rounding: elementMode(p), saturation: saturation, nanNegative: x.nanNegative))
+                    rounding: elementMode(p), saturation: saturation))
             }
         }
     }
@@ -197,7 +197,7 @@ public struct Verifier {
             // A NaN value stands for any NaN code of the format.
             guard format.hasNaN else { return CauseSet(.nanMapping(.nanProducedOrLost)) }
             return Diagnoser(format: format, saturation: saturation, nanAny: true)
-                .candidates(x, claim: format.nanCode(negative: x.nanNegative), expected: expected, mode: mode)
+                .candidates(x, claim: format.nanCode(negative: x.exact.isNegativeNaN), expected: expected, mode: mode)
         case .notRepresentable: return CauseSet(.notRepresentable)
         }
     }
@@ -217,7 +217,7 @@ public struct Verifier {
         case .nanValue:
             diagnosis = f.hasNaN
                 ? Diagnoser(format: f, saturation: saturation, nanAny: true)
-                    .diagnosis(choice, x, claim: f.nanCode(negative: x.nanNegative), expected: expected, mode: mode)
+                    .diagnosis(choice, x, claim: f.nanCode(negative: x.exact.isNegativeNaN), expected: expected, mode: mode)
                 : Diagnosis(cause: .nanMapping(.nanProducedOrLost), detail: "the claimed value is NaN, which \(f.name) cannot "
                             + "hold; the reference gives \(diagnoser.describe(expected))")
             claimed = .nanValue

@@ -23,17 +23,14 @@ public enum VerifyInput {
 public struct ExactInput: Sendable {
     /// The exact value.
     public var value: ExactValue
-    /// For a NaN: whether it is negative (formats whose NaN is signed keep the sign).
-    public var nanNegative: Bool
     /// The text it was read from, and its line, if any.
     public var text: String?
     /// The line it was read from, if any.
     public var line: Int?
 
     /// An exact input.
-    public init(_ value: ExactValue, nanNegative: Bool = false, text: String? = nil, line: Int? = nil) {
+    public init(_ value: ExactValue, text: String? = nil, line: Int? = nil) {
         self.value = value
-        self.nanNegative = nanNegative
         self.text = text
         self.line = line
     }
@@ -58,26 +55,23 @@ public enum VerifyRandomValues {
 
 /// An element of the input as the reference sees it.
 public struct ReferenceInput {
-    /// The input's exact value.
+    /// The input's exact value (a NaN with its sign).
     public let exact: ExactValue
-    /// For a NaN input: whether its sign bit is set.
-    public let nanNegative: Bool
     /// The input as a Double when it came from a binary array (every float16, bfloat16, float32
     /// and float64 value is one); nil for exact inputs, which the oracle handles.
     let double: Double?
     /// The input's type; nil for exact inputs.
     let type: ElementType?
 
-    init(exact: ExactValue, nanNegative: Bool, double: Double?, type: ElementType?) {
+    init(exact: ExactValue, double: Double?, type: ElementType?) {
         self.exact = exact
-        self.nanNegative = nanNegative
         self.double = double
         self.type = type
     }
 
     /// An exact input (rounded by the oracle): for block formats, the quotient `x / scale`.
-    public init(exact: ExactValue, nanNegative: Bool) {
-        self.init(exact: exact, nanNegative: nanNegative, double: nil, type: nil)
+    public init(exact: ExactValue) {
+        self.init(exact: exact, double: nil, type: nil)
     }
 
     /// Element `p` of `input`.
@@ -85,10 +79,9 @@ public struct ReferenceInput {
         switch input {
         case .binary(let source):
             let bits = source.elementBits(at: p), type = source.elementType
-            let d = type.doubleValue(bits: bits)
-            self.init(exact: ExactValue(d), nanNegative: type.signBit(bits: bits), double: d, type: type)
+            self.init(exact: type.exactValue(bits: bits), double: type.doubleValue(bits: bits), type: type)
         case .exact(let values):
-            self.init(exact: values[p].value, nanNegative: values[p].nanNegative, double: nil, type: nil)
+            self.init(exact: values[p].value, double: nil, type: nil)
         }
     }
 
@@ -96,7 +89,7 @@ public struct ReferenceInput {
     /// against the oracle by the test suite and the sweeps); exact inputs use the oracle.
     func code(_ f: Format, _ mode: RoundingMode, _ sat: SaturationMode) -> UInt32 {
         if let double { return f.encode(double, rounding: mode, saturation: sat) }
-        return Oracle.Bracket(exact, f).code(rounding: mode, saturation: sat, nanNegative: nanNegative)
+        return Oracle.Bracket(exact, f).code(rounding: mode, saturation: sat)
     }
 
     /// The code when the input is first rounded (to nearest, ties to even: what a cast does) to
@@ -114,8 +107,7 @@ public struct ReferenceInput {
             let r = via.format.decode(via.format.encode(double, rounding: .nearestTiesToEven, saturation: .satNone))
             return f.encode(r, rounding: mode, saturation: sat)
         }
-        let rounded = Oracle.nearest(exact, in: via.format, nanNegative: nanNegative)
-        return Oracle.Bracket(rounded, f).code(rounding: mode, saturation: sat, nanNegative: nanNegative)
+        return Oracle.Bracket(Oracle.nearest(exact, in: via.format), f).code(rounding: mode, saturation: sat)
     }
 
     /// Whether the input is a subnormal number of its own type.
@@ -127,5 +119,13 @@ public struct ReferenceInput {
         case .float64?: return double.isSubnormal
         default: return false
         }
+    }
+}
+
+extension ElementType {
+    /// The exact value of an element's bits (a NaN with the sign bit of the bits).
+    public func exactValue(bits: UInt64) -> ExactValue {
+        let d = doubleValue(bits: bits)
+        return d.isNaN ? .nan(negative: signBit(bits: bits)) : ExactValue(d)
     }
 }

@@ -35,13 +35,12 @@ struct BlockTests {
 
     /// Encodes `xs` (a C-order array of `shape`) with the oracle, block by block.
     static func oracleEncode(_ xs: [ExactValue], shape: [Int], axis: Int, format: BlockFormat, encoding: BlockEncoding,
-                             tensorScale: Rational, random: [UInt64]?, nanNegative: [Bool]) -> (scales: [UInt32], elements: [UInt32]) {
+                             tensorScale: Rational, random: [UInt64]?) -> (scales: [UInt32], elements: [UInt32]) {
         var scales: [UInt32] = []
         var elements = [UInt32](repeating: 0, count: xs.count)
         for members in blocks(shape: shape, axis: axis, blockSize: format.blockSize) {
             let block = BlockOracle.encodeBlock(members.map { xs[$0] }, format: format, encoding: encoding,
-                                                tensorScale: tensorScale, random: random.map { r in members.map { r[$0] } },
-                                                nanNegative: members.map { nanNegative[$0] })
+                                                tensorScale: tensorScale, random: random.map { r in members.map { r[$0] } })
             scales.append(block.scale)
             for (k, i) in members.enumerated() { elements[i] = block.elements[k] }
         }
@@ -78,7 +77,7 @@ struct BlockTests {
         let rs: [UInt64]? = random == nil ? nil
             : (0..<values.count).map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
         let expected = oracleEncode(exact, shape: shape, axis: axis, format: format, encoding: encoding, tensorScale: t,
-                                    random: rs, nanNegative: values.map { $0.isNaN && $0.sign == .minus })
+                                    random: rs)
         var mismatches = 0
         for (b, s) in expected.scales.enumerated() where UInt32(codes.scales[b]) != s {
             mismatches += 1
@@ -249,7 +248,7 @@ struct BlockTests {
             let q: ExactValue
             if let r = ExactValue(x).rational { q = ExactValue.finite(negative: x.sign == .minus, magnitude: r.magnitude / Rational(exactly: d)) }
             else { q = ExactValue(x) }
-            let want = Oracle.Bracket(q, f).code(rounding: mode, saturation: s, nanNegative: x.sign == .minus)
+            let want = Oracle.Bracket(q, f).code(rounding: mode, saturation: s)
             #expect(got == want, "\(f) \(x) / \(d) \(mode) \(s): fast \(got) oracle \(want)")
         }
     }

@@ -17,7 +17,7 @@ struct BlockVerifierTests {
 
     /// The oracle's codes for `values` under `encoding`.
     static func oracleCodes(_ f: BlockFormat, _ encoding: BlockEncoding, layout: BlockLayout) -> (scales: [UInt8], elements: [UInt8]) {
-        BlockOracle.encode(values.map { ExactValue($0) }, nanNegative: values.map { _ in false }, layout: layout, format: f,
+        BlockOracle.encode(values.map { ExactValue($0) }, layout: layout, format: f,
                            encoding: encoding, tensorScale: Rational(1), random: nil)
     }
 

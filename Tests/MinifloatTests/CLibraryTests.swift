@@ -37,8 +37,9 @@ struct CLibraryTests {
             case "decode":
                 let f = try Format.named(w[1])
                 let value = Oracle.decode(UInt32(w[2])!, in: f)
-                let printed = w[3] == "nan" || w[3] == "-nan" ? ExactValue.nan : ExactValue(Double(w[3])!)
-                #expect(value == printed, "\(line)")
+                // NaN-ness only: which sign the C library's double carries is its own convention.
+                let printedNaN = w[3] == "nan" || w[3] == "-nan"
+                #expect(printedNaN ? value.isNaN : value == ExactValue(Double(w[3])!), "\(line)")
             case "error":
                 let expectedStatus = ["unknown-format": "2", "code-range": "5", "random": "3", "rounding": "3",
                                       "null": "1", "not-fp4": "7", "array-code-range": "5"][w[1]]

@@ -44,7 +44,8 @@ struct NameAndParsingTests {
         #expect(try ExactValue(parsing: "-0") == ExactValue(-0.0))
         #expect(try ExactValue(parsing: "1.5e-3") == .finite(negative: false, magnitude: Rational(3, 2000)))
         #expect(try ExactValue(parsing: "-inf") == .infinity(negative: true))
-        #expect(try ExactValue(parsing: "NaN") == .nan)
+        #expect(try ExactValue(parsing: "NaN") == .nan(negative: false))
+        #expect(try ExactValue(parsing: "-nan") == .nan(negative: true) && ExactValue(-Double.nan).description == "-nan")
         for bad in ["", "1..2", "abc", "1/0", "0x", "1e", "--1", "1e9999999"] {
             #expect(throws: NumberSyntaxError.self, "\(bad)") { try ExactValue(parsing: bad) }
         }

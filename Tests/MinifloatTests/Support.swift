@@ -19,7 +19,7 @@ let smallFormats: [Format] = catalogFormats(upToBits: 8) + llmfp4Variants
 
 /// What the oracle says a Double encodes to.
 func oracleCode(_ x: Double, _ f: Format, _ r: RoundingMode, _ s: SaturationMode) -> UInt32 {
-    Oracle.Bracket(ExactValue(x), f).code(rounding: r, saturation: s, nanNegative: x.sign == .minus)
+    Oracle.Bracket(ExactValue(x), f).code(rounding: r, saturation: s)
 }
 
 func hex(_ c: UInt32) -> String { "0x" + String(c, radix: 16) }
