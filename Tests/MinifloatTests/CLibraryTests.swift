@@ -10,18 +10,25 @@ struct CLibraryTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test func exampleProgram() throws {
-        let libraryDirectory = try builtProduct("libMinifloatC.so").deletingLastPathComponent()
-        let binary = NSTemporaryDirectory() + "minifloat-example-\(UUID().uuidString)"
+    /// Compiles Examples/c/`file` with `cc -Wall -Werror` against lib`library`.so (built next to
+    /// the test bundle) and the headers in Sources/`include`/include, runs it, and returns its output.
+    static func compileAndRun(_ file: String, library: String, include: String) throws -> String {
+        let libraryDirectory = try builtProduct("lib\(library).so").deletingLastPathComponent()
+        let binary = NSTemporaryDirectory() + "minifloat-\(file)-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: binary) }
-        let root = Self.packageRoot.path
+        let root = packageRoot.path
         let (status, _, compileErrors) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
-            "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/example.c", "-I", root + "/Sources/MinifloatC/include",
-            "-L", libraryDirectory.path, "-lMinifloatC", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
+            "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/" + file, "-I", root + "/Sources/\(include)/include",
+            "-L", libraryDirectory.path, "-l\(library)", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
         ])
         #expect(status == 0, "\(compileErrors)")
         let (exitStatus, output, errors) = try runProcess(URL(fileURLWithPath: binary), [])
         #expect(exitStatus == 0, "\(errors)")
+        return output
+    }
+
+    @Test func exampleProgram() throws {
+        let output = try Self.compileAndRun("example.c", library: "MinifloatC", include: "MinifloatC")
         let modes = Dictionary(uniqueKeysWithValues: RoundingMode.deterministic.map { ($0.shortName, $0) })
         let sats: [String: SaturationMode] = ["satnone": .satNone, "satfinite": .satFinite, "satpropagate": .satPropagate]
         var checked = 0
@@ -57,17 +64,7 @@ struct CLibraryTests {
     /// counts against the oracle: its quantizer rounds ties away from zero, so the mismatches are
     /// exactly the inputs where the oracle's RNA and RNE codes differ.
     @Test func verifyExampleProgram() throws {
-        let libraryDirectory = try builtProduct("libMinifloatVerifyC.so").deletingLastPathComponent()
-        let binary = NSTemporaryDirectory() + "minifloat-verify-example-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: binary) }
-        let root = Self.packageRoot.path
-        let (status, _, compileErrors) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
-            "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/verify_example.c", "-I", root + "/Sources/CMinifloatVerify/include",
-            "-L", libraryDirectory.path, "-lMinifloatVerifyC", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
-        ])
-        #expect(status == 0, "\(compileErrors)")
-        let (exitStatus, output, errors) = try runProcess(URL(fileURLWithPath: binary), [])
-        #expect(exitStatus == 0, "\(errors)")
+        let output = try Self.compileAndRun("verify_example.c", library: "MinifloatVerifyC", include: "CMinifloatVerify")
         let f = Format.e4m3fn
         let xs = (0..<256).map { Double($0 - 128) / 16 }
         let differing = xs.filter { oracleCode($0, f, .nearestTiesToAway, .satNone) != oracleCode($0, f, .nearestTiesToEven, .satNone) }.count
