@@ -2,6 +2,7 @@ import Foundation
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 import Testing
 
 /// `quantize`/`decode` for block formats: the files the commands write hold what the exact oracle
@@ -168,13 +169,16 @@ struct BlockCommandTests {
 
     // MARK: verify
 
-    /// Runs `verify` on a float32 input and claimed codes (unpacked unless `packed`).
-    static func verify(_ format: String, _ xs: [Float], shape: [Int], scales: [UInt8], elements: [UInt8],
-                       extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
-        let input = try writeNpy(xs, .float32, shape: shape)
-        let s = try writeNpy(scales, .uint8)
-        let e = try writeNpy(elements, .uint8)
-        return try runMinifloat(["verify", format, "--input", input, "--claimed-scales", s, "--claimed-elements", e] + extra)
+    /// Verifies claimed codes for a float32 input with the library (`BlockVerifier`, what
+    /// `minifloat verify FORMAT --claimed-scales ... --claimed-elements ...` prints): the reference
+    /// is `f`'s default encoding; `packed` claims are FP4 bytes along the last axis.
+    static func verify(_ f: BlockFormat, _ xs: [Float], shape: [Int], scales: [UInt8], elements: [UInt8],
+                       packed: Bool = false, tensorScale: Float? = nil) -> BlockVerifyReport {
+        let data = BlockArray(values: .float(xs), shape: shape, typeName: "float32")
+        let verifier = BlockVerifier(format: f, encoding: BlockEncoding(for: f), data: data, axis: shape.count - 1,
+                                     tensorScale: tensorScale, seed: nil, threads: 1)
+        let unpacked = packed ? PackedFP4.unpack(elements, rowLength: shape.last!) : elements
+        return verifier.verify(claimedScales: scales, claimedElements: unpacked, packed: packed, maxMismatches: 10)
     }
 
     /// Midpoints of E2M1 times 4: exact ties under a scale of 4. The second row's amax, 28, gets
@@ -187,34 +191,31 @@ struct BlockCommandTests {
         let shape = [2, 8]
         let xs = Self.ties
         let exact = Self.oracle(xs, shape: shape, axis: 1, f, BlockEncoding(for: f), tensorScale: Rational(1))
-        let ok = try Self.verify("mxfp4", xs, shape: shape, scales: exact.scales.map { UInt8($0) },
-                                 elements: exact.elements.map { UInt8($0) }, extra: ["--block-size", "8"])
-        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        #expect(ok.stdout.contains("scales: 2 checked, 2 match, 0 differ"))
+        let ok = Self.verify(f, xs, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: exact.elements.map { UInt8($0) })
+        #expect(ok.mismatching == 0, "\(ok.text)")
+        #expect(ok.text.contains("scales: 2 checked, 2 match, 0 differ"))
         // Ties away from zero in the elements.
         let rna = Self.oracle(xs, shape: shape, axis: 1, f, BlockEncoding(for: f, rounding: .nearestTiesToAway), tensorScale: Rational(1))
         #expect(rna.scales == exact.scales)
-        let tie = try Self.verify("mxfp4", xs, shape: shape, scales: rna.scales.map { UInt8($0) },
-                                  elements: rna.elements.map { UInt8($0) }, extra: ["--block-size", "8"])
-        #expect(tie.status == 1)
+        let tie = Self.verify(f, xs, shape: shape, scales: rna.scales.map { UInt8($0) }, elements: rna.elements.map { UInt8($0) })
         let differing = zip(rna.elements, exact.elements).filter { $0 != $1 }.count
         #expect(differing > 0)
-        #expect(tie.stdout.contains("tie-break (matches rna): \(differing)"), "\(tie.stdout)")
-        #expect(tie.stdout.contains("the claimed elements are exactly what rna satfinite gives"))
+        #expect(tie.elements.mismatching == differing && tie.scales.mismatching == 0)
+        #expect(tie.elements.explanations == [.init(cause: .tieBreak(matches: .nearestTiesToAway), count: differing)], "\(tie.text)")
+        #expect(tie.text.contains("the claimed elements are exactly what rna satfinite gives"))
         // Scales by the ceil rule, elements rounded under those scales: only the scales differ.
         let ceil = Self.oracle(xs, shape: shape, axis: 1, f, BlockEncoding(for: f, scaleRule: .ceil), tensorScale: Rational(1))
         #expect(ceil.scales != exact.scales)
-        let rule = try Self.verify("mxfp4", xs, shape: shape, scales: ceil.scales.map { UInt8($0) },
-                                   elements: ceil.elements.map { UInt8($0) }, extra: ["--block-size", "8", "--json"])
-        #expect(rule.status == 1)
-        #expect(rule.stdout.contains(#""matches_rules":["ceil""#), "\(rule.stdout)")
-        #expect(rule.stdout.contains(#""elements":{"checked":16,"matching":16,"mismatching":0"#))
+        let rule = Self.verify(f, xs, shape: shape, scales: ceil.scales.map { UInt8($0) }, elements: ceil.elements.map { UInt8($0) })
+        #expect(rule.scales.mismatching == zip(ceil.scales, exact.scales).filter { $0 != $1 }.count)
+        #expect(rule.scales.matchesRules.first == "ceil", "\(rule.text)")
+        #expect(rule.elements.checked == 16 && rule.elements.mismatching == 0)
         // Packed with the nibbles the other way round.
-        let swapped = BlockFormat.packNibbles(exact.elements.map { UInt8($0) }, rowLength: 8).map { $0 >> 4 | $0 << 4 }
-        let packed = try Self.verify("mxfp4", xs, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: swapped,
-                                     extra: ["--block-size", "8"])
-        #expect(packed.status == 1)
-        #expect(packed.stdout.contains("exactly what the reference with FP4 nibbles swapped"), "\(packed.stdout)")
+        let swapped = PackedFP4.pack(exact.elements.map { UInt8($0) }, rowLength: 8).map { $0 >> 4 | $0 << 4 }
+        let packed = Self.verify(f, xs, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: swapped, packed: true)
+        #expect(packed.elements.mismatching > 0)
+        #expect(packed.elements.matchesBehaviours == ["the reference with FP4 nibbles swapped (element 2k in the high nibble)"],
+                "\(packed.text)")
     }
 
     @Test("verify NVFP4: elements computed by float32 division are recognised")
@@ -260,18 +261,10 @@ struct BlockCommandTests {
         }
         let differing = zip(claimed, exact.elements).filter { UInt32($0) != $1 }.count
         #expect(differing >= 12)
-        let r = try Self.verify("nvfp4", values, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: claimed,
-                                extra: ["--tensor-scale", hexFloatText(t)])
-        #expect(r.status == 1)
-        #expect(r.stdout.contains("elements (under the claimed scales): \(values.count) checked, \(values.count - differing) match"),
-                "\(r.stdout)")
-        #expect(r.stdout.contains("exactly what float32 division x / scale, then rne gives"), "\(r.stdout)")
-        #expect(r.stdout.contains("double-rounding (via float32): \(differing)"), "\(r.stdout)")
-    }
-
-    /// A Float as a hex float the number parser reads exactly.
-    func hexFloatText(_ x: Float) -> String {
-        "0x" + String(Int(x.significandBitPattern | 1 << 23), radix: 16) + "p" + String(Int(x.exponent) - 23)
+        let r = Self.verify(f, values, shape: shape, scales: exact.scales.map { UInt8($0) }, elements: claimed, tensorScale: t)
+        #expect(r.elements.checked == values.count && r.elements.mismatching == differing, "\(r.text)")
+        #expect(r.elements.matchesBehaviours.first == "float32 division x / scale, then rne", "\(r.text)")
+        #expect(r.elements.explanations == [.init(cause: .doubleRounding(through: .float32), count: differing)], "\(r.text)")
     }
 
     @Test("verify: bad block input", arguments: [
