@@ -44,11 +44,13 @@ let package = Package(
         .target(name: "CMinifloatVerify"),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
         .target(name: "MinifloatIO", dependencies: ["Minifloat"], exclude: ["README.md"]),
+        // What `minifloat bench` times: the cases, their inputs and the streaming floor.
+        .target(name: "MinifloatBenchmarks", dependencies: ["Minifloat"], path: "Benchmarks/MinifloatBenchmarks"),
         // The command line: argument parsing, files and printing over the libraries. Product `minifloat`.
         .executableTarget(
             name: "MinifloatCLI",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4", "MinifloatBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(

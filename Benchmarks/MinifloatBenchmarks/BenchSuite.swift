@@ -1,0 +1,203 @@
+import Dispatch
+import Minifloat
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The cases `minifloat bench` times: every array path of the core (float32 to FP8 in every
+/// deterministic mode, stochastic rounding, FP4 packed and not, bfloat16, float16 and float64
+/// sources, MX and NVFP4 blocks, decoding) against a memory-streaming floor measured in the same
+/// run. Each case runs once to warm up (building its lookup table), then `repetitions` times for
+/// one thread and for `threads` threads; the best time of each is kept.
+public struct BenchSuite {
+    public let inputs: BenchInputs
+    /// Threads for the parallel column.
+    public let threads: Int
+    /// Timed runs per case.
+    public let repetitions: Int
+    /// Run only the cases whose name contains this text (the floor always runs).
+    public let only: String?
+
+    public init(inputs: BenchInputs, threads: Int, repetitions: Int, only: String? = nil) {
+        self.inputs = inputs
+        self.threads = threads
+        self.repetitions = repetitions
+        self.only = only
+    }
+
+    /// Runs the cases in order (the floor first); `progress` is called with each case's name when it is done.
+    public func run(progress: ((String) -> Void)? = nil) -> [BenchResult] {
+        var results: [BenchResult] = []
+        let n = inputs.standard.count, parallel = threads
+        func measure(_ name: String, _ body: (Int) -> Void) {
+            if let only, !results.isEmpty, !name.contains(only) { return }
+            body(1)  // warm-up, builds tables
+            var best = [Double]()
+            for t in [1, parallel] {
+                var b = Double.infinity
+                for _ in 0..<repetitions {
+                    let start = ContinuousClock.now
+                    body(t)
+                    let d = ContinuousClock.now - start
+                    b = min(b, Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+                }
+                best.append(b / Double(n))
+            }
+            results.append(BenchResult(name: name, oneThread: best[0], parallel: best[1]))
+            progress?(name)
+        }
+        var u8 = [UInt8](repeating: 0, count: n)
+        var packed = [UInt8](repeating: 0, count: (n + 1) / 2)
+        var f32out = [Float](repeating: 0, count: n)
+        let e4m3fn = Format.e4m3fn, e5m2 = Format.e5m2, e2m1fn = Format.e2m1fn
+        let sat = SaturationMode.satFinite
+        measure("floor: read f32, write 1 byte") { t in streamingFloor(inputs.f32, &u8, threads: t) }
+        for (label, mode) in zip(["rne", "rna", "rtz", "rtp", "rtn", "rto"], RoundingMode.deterministic) {
+            measure("f32 -> e4m3fn \(label) satfinite") { t in
+                inputs.f32.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                    e4m3fn.encode(s, into: d, rounding: mode, saturation: sat, threads: t) } }
+            }
+        }
+        measure("f32 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
+            inputs.f32.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
+                              random: .seed(42), threads: t) } }
+        }
+        let e5m2Inputs = inputs.standard.map { $0 * 8192 }
+        measure("f32 -> e5m2 rne satfinite") { t in
+            e5m2Inputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e5m2.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        measure("f32 -> e2m1fn packed rne satfinite") { t in
+            inputs.standard.withUnsafeBufferPointer { s in packed.withUnsafeMutableBufferPointer { d in
+                e2m1fn.encodePacked(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        measure("bf16 -> e4m3fn rne satfinite") { t in
+            inputs.bf16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        measure("f16 -> e4m3fn rne satfinite") { t in
+            inputs.f16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        measure("f64 -> e4m3fn rne satfinite") { t in
+            inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        measure("f32 -> e2m1fn rne satfinite (one code per byte)") { t in
+            inputs.standard.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e2m1fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
+        }
+        // Block formats: the inputs z times a log-normal scale per block of 32 (so that scales vary).
+        var blockScales = [UInt8](repeating: 0, count: (n + 15) / 16)
+        let blockInputs = inputs.blockScaled
+        for (label, format, rule) in [("mxfp4 (32, floor)", BlockFormat.mxfp4, ScaleRule.floor),
+                                      ("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
+                                      ("nvfp4 (16, ceil, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
+            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
+            let encoding = BlockEncoding(for: format, scaleRule: rule)
+            measure("f32 -> \(label) rne, codes") { t in
+                blockInputs.withUnsafeBufferPointer { s in
+                    blockScales.withUnsafeMutableBufferPointer { sc in
+                        u8.withUnsafeMutableBufferPointer { d in
+                            format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
+                                          scales: sc, elements: d, threads: t)
+                        }
+                    }
+                }
+            }
+        }
+        let codes = e4m3fn.encode(inputs.f32, as: UInt8.self, saturation: sat)
+        measure("e4m3fn -> f32") { t in
+            codes.withUnsafeBufferPointer { s in f32out.withUnsafeMutableBufferPointer { d in
+                e4m3fn.decode(s, into: d, threads: t) } }
+        }
+        // Keep the outputs alive so no loop is optimised away.
+        if u8.isEmpty || packed.isEmpty || f32out.isEmpty { print("") }
+        return results
+    }
+}
+
+/// One case's best times, in nanoseconds per element.
+public struct BenchResult: Sendable {
+    /// The case, e.g. `f32 -> e4m3fn rne satfinite`.
+    public let name: String
+    /// Best time on one thread.
+    public let oneThread: Double
+    /// Best time on the suite's thread count.
+    public let parallel: Double
+}
+
+/// The benchmark's inputs: standard normal values (Box-Muller over SplitMix64 from seed 1), and 64
+/// times them in each source type.
+public struct BenchInputs: Sendable {
+    /// `n` standard normal values.
+    public let standard: [Float]
+    /// 64 times them, as float32, float64, float16 (rounded to nearest) and bfloat16 (likewise).
+    public let f32: [Float]
+    public let f64: [Double]
+    public let f16: [Float16]
+    public let bf16: [BFloat16]
+    /// `standard` with each run of 32 elements multiplied by its own power of two 2^k, k in -8...8.
+    public let blockScaled: [Float]
+
+    /// The inputs for `n` elements.
+    public init(count n: Int) {
+        var values = [Float](repeating: 0, count: n)
+        var i: UInt64 = 0
+        var k = 0
+        while k < n {
+            let u1 = Double(RandomSource.splitMix64(seed: 1, index: i) >> 11 | 1) * 0x1p-53
+            let u2 = Double(RandomSource.splitMix64(seed: 1, index: i + 1) >> 11) * 0x1p-53
+            i += 2
+            let radius = (-2 * log(u1)).squareRoot()
+            values[k] = Float(radius * cos(2 * .pi * u2))
+            if k + 1 < n { values[k + 1] = Float(radius * sin(2 * .pi * u2)) }
+            k += 2
+        }
+        standard = values
+        let scaled = values.map { $0 * 64 }
+        f32 = scaled
+        f64 = scaled.map(Double.init)
+        f16 = scaled.map { Float16($0) }
+        bf16 = scaled.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+        blockScaled = values.indices.map { i in
+            values[i] * Float(sign: .plus, exponent: Int(RandomSource.splitMix64(seed: 2, index: UInt64(i / 32)) % 17) - 8, significand: 1)
+        }
+    }
+}
+
+/// Reads each float32 and writes one byte (its top byte): the memory traffic of f32 -> FP8 with no work.
+@inline(never)
+func streamingFloor(_ input: [Float], _ output: inout [UInt8], threads: Int) {
+    input.withUnsafeBufferPointer { s in
+        output.withUnsafeMutableBufferPointer { d in
+            let src = UncheckedPointers(s.baseAddress!, d.baseAddress!)
+            let n = s.count
+            let chunks = max(1, min(threads, n / (1 << 15)))
+            let per = (n + chunks - 1) / chunks
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                let lo = k * per, hi = min(n, lo + per)
+                if lo < hi { floorKernel(src.source + lo, src.destination + lo, hi - lo) }
+            }
+        }
+    }
+}
+
+@inline(never)
+func floorKernel(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<UInt8>, _ n: Int) {
+    s.withMemoryRebound(to: UInt32.self, capacity: n) { bits in
+        for i in 0..<n { d[i] = UInt8(truncatingIfNeeded: bits[i] &>> 24) }
+    }
+}
+
+struct UncheckedPointers: @unchecked Sendable {
+    let source: UnsafePointer<Float>
+    let destination: UnsafeMutablePointer<UInt8>
+    init(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<UInt8>) { source = s; destination = d }
+}
+
