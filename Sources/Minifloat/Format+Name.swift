@@ -78,7 +78,7 @@ extension Format {
     }
 
     /// The Levenshtein distance, or any value above `limit` once it must exceed it.
-    static func editDistance(_ a: [Character], _ b: [Character], limit: Int = .max) -> Int {
+    package static func editDistance(_ a: [Character], _ b: [Character], limit: Int = .max) -> Int {
         if a.isEmpty { return b.count }
         var previous = Array(0...b.count)
         var current = previous

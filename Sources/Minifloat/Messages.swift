@@ -22,3 +22,18 @@ extension String {
     /// The whole message on one line: every line break and control character escaped.
     package var singleLine: String { quotedForMessage(limit: Int.max) }
 }
+
+extension String {
+    /// The candidates within a small edit distance of this text (at most a third of its length,
+    /// and at least 2), closest first, at most `count` of them: for "did you mean" in messages.
+    package func closeMatches(among candidates: [String], count: Int = 3) -> [String] {
+        let target = Array(self)
+        guard target.count <= 48 else { return [] }
+        let limit = Swift.max(2, target.count / 3)
+        return candidates.compactMap { c -> (Int, String)? in
+            guard abs(c.count - target.count) <= limit else { return nil }
+            let d = Format.editDistance(target, Array(c), limit: limit)
+            return d <= limit ? (d, c) : nil
+        }.sorted { $0.0 < $1.0 }.prefix(count).map(\.1)
+    }
+}

@@ -26,9 +26,9 @@ struct BenchCommand: ParsableCommand {
             Build in release mode: 'swift run -c release minifloat bench'.
             """)
 
-    @Option(help: "Number of elements (at least 1).") var elements = 1 << 24
-    @Option(help: "Threads for the parallel column (default: all processors).") var threads: Int?
-    @Option(help: "Timed runs per case; the best is reported.") var `repeat` = 5
+    @Option(parsing: .unconditional, help: "Number of elements (at least 1).") var elements = 1 << 24
+    @Option(parsing: .unconditional, help: "Threads for the parallel column (default: all processors).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Timed runs per case; the best is reported.") var `repeat` = 5
     @Option(help: "Also write the float32 inputs z (before scaling) to this file, raw little-endian, for Benchmarks/ml_dtypes_bench.py.")
     var dumpInputs: String?
     @Option(help: "Run only the cases whose name contains this text (the floor always runs).") var only: String?

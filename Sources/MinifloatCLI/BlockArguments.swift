@@ -5,8 +5,8 @@ import MinifloatOracle
 
 /// The options every command shares for block formats (mxfp4, nvfp4, ...).
 struct BlockArguments: ParsableArguments {
-    @Option(help: "Block formats: elements per block (default 32 for MX, 16 for NVFP4).") var blockSize: Int?
-    @Option(help: "Block formats: the axis blocks run along (default -1, the last).") var axis: Int = -1
+    @Option(parsing: .unconditional, help: "Block formats: elements per block (default 32 for MX, 16 for NVFP4).") var blockSize: Int?
+    @Option(parsing: .unconditional, help: "Block formats: the axis blocks run along (default -1, the last).") var axis: Int = -1
     @Option(help: "Block formats: floor (OCP, MX default) | ceil (NVFP4 default) | ties-up | even | down.")
     var scaleRule: String?
     @Option(help: "Block formats: nan-scale (a block with NaN/Inf gets the NaN scale, default) | finite-amax.")

@@ -42,13 +42,14 @@ struct FPQQuantizeCommand: ParsableCommand {
             """)
 
     @Option(help: "The format, E<e>M<m> (e2m1, e3m0, e1m2, ...).") var format: String
-    @Option(help: "The real exponent bias b (a negative one as --bias=-1.5).") var bias: Double?
+    @Option(parsing: .unconditional, help: "The real exponent bias b (negative too: --bias -1.5).") var bias: Double?
     @Option(help: "The largest value Qmax (sets b by Eq. 7).") var maxval: String?
     @Option(help: "Rounding of the exact form: rne (the paper's) | rna | rtz | rtp | rtn | rto.") var rounding = "rne"
     @Argument(parsing: .allUnrecognized, help: "Values (decimal, p/q, hex float).") var values: [String] = []
     @Flag(help: "Print a JSON array.") var json = false
 
-    func run() throws {
+    mutating func run() throws {
+        values = try valueArguments(values, of: Self.self)
         let f = try parseFPQFormat(format)
         let mode = try parseRounding(rounding, bits: nil, random: nil)
         guard (bias == nil) != (maxval == nil) else { throw CLIError("give --bias B or --maxval M (one of them)") }
@@ -114,9 +115,9 @@ func loadMatrix(_ path: String, role: String) throws -> Matrix {
 struct FPQSearchOptions: ParsableArguments {
     @Option(help: "The weights W, c x o (.npy): output column k is X W[:, k].") var weights: String
     @Option(help: "The calibration activations X, n x c (.npy).") var activations: String
-    @Option(help: "Bits per value: 4 (E3M0, E2M1, E1M2) or 8 (E5M2 ... E1M6), or any width 3...8.") var bits = 4
+    @Option(parsing: .unconditional, help: "Bits per value: 4 (E3M0, E2M1, E1M2) or 8 (E5M2 ... E1M6), or any width 3...8.") var bits = 4
     @Option(help: "paper (the released code's 100 points) | corrected (adds gamma = 1 and 1.2).") var grid = "paper"
-    @Option(help: "Search rounds.") var rounds = 3
+    @Option(parsing: .unconditional, help: "Search rounds.") var rounds = 3
 
     func load() throws -> (Matrix, Matrix, FPQSearch.Grid) {
         guard (3...8).contains(bits) else { throw CLIError("--bits must be 3 to 8 (got \(bits))") }

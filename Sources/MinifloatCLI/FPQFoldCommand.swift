@@ -90,10 +90,10 @@ struct FPQDemoCommand: ParsableCommand {
             outputs. Reproducible from --seed.
             """)
 
-    @Option(help: "Seed of the synthetic data.") var seed: UInt64 = 2023
-    @Option(help: "Tokens n.") var tokens = 128
-    @Option(help: "Channels c.") var channels = 64
-    @Option(help: "Outputs o.") var outputs = 64
+    @Option(parsing: .unconditional, help: "Seed of the synthetic data.") var seed: UInt64 = 2023
+    @Option(parsing: .unconditional, help: "Tokens n.") var tokens = 128
+    @Option(parsing: .unconditional, help: "Channels c.") var channels = 64
+    @Option(parsing: .unconditional, help: "Outputs o.") var outputs = 64
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {

@@ -36,10 +36,10 @@ struct GenCommand: ParsableCommand {
     @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src.") var rounding = "rne"
     @Option(help: "satfinite | satpropagate | satnone.") var saturation = "satnone"
     @Option(help: "The source type of the cases: f32 | f64 | f16 | bf16.") var from = "f32"
-    @Option(help: "1 (default) or 2 (more cases near every boundary).") var level = 1
-    @Option(help: "How many seeded random cases (default 10000 at level 1, 100000 at level 2).") var count: Int?
-    @Option(help: "Seed of the random cases (and of R_i for stochastic rounding).") var seed: UInt64 = 1
-    @Option(help: "Stochastic rounding: the number of random bits N.") var randomBits: Int?
+    @Option(parsing: .unconditional, help: "1 (default) or 2 (more cases near every boundary).") var level = 1
+    @Option(parsing: .unconditional, help: "How many seeded random cases (default 10000 at level 1, 100000 at level 2).") var count: Int?
+    @Option(parsing: .unconditional, help: "Seed of the random cases (and of R_i for stochastic rounding).") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Stochastic rounding: the number of random bits N.") var randomBits: Int?
     @Option(help: "Where to write the cases (.npy, .txt or raw).") var output: String
     @Option(help: "Where to write the reference codes.") var expected: String?
     @Option(help: "Stochastic rounding: where to write the random integers R_i (uint32 .npy).") var randomOutput: String?

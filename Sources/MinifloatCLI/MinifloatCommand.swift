@@ -17,6 +17,7 @@ struct MinifloatCommand: ParsableCommand {
         commandName: "minifloat",
         abstract: "The exact reference for FP4, FP6, FP8 and custom low-precision floating point.",
         discussion: "Format names: run 'minifloat formats'; custom formats are written [u]e<E>m<M>[b<B>][fn|fnuz|ieee].",
+        version: minifloatVersion,
         subcommands: [FormatsCommand.self, TableCommand.self, QuantizeCommand.self, DecodeCommand.self,
                       VerifyCommand.self, GenCommand.self, BenchCommand.self, SweepCommand.self, FPQCommand.self])
 
@@ -36,9 +37,27 @@ struct MinifloatCommand: ParsableCommand {
             if code == .success || error is CleanExit {
                 exit(withError: error)
             }
+            if let unknown = unknownSubcommand() {
+                let matches = unknown.closeMatches(among: subcommandNames)
+                fail("unknown command '\(unknown.quotedForMessage())'"
+                     + (matches.isEmpty ? "" : "; did you mean \(matches.map { "'\($0)'" }.joined(separator: " or "))?")
+                     + " (see 'minifloat help')")
+            }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             fail("\(message) (see 'minifloat help')")
         }
+    }
+
+    /// The names of the subcommands.
+    static var subcommandNames: [String] {
+        configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+    }
+
+    /// The first argument when it is a word that names no subcommand (`quantise`).
+    static func unknownSubcommand() -> String? {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let first = arguments.first, !first.hasPrefix("-"), !subcommandNames.contains(first) else { return nil }
+        return first
     }
 
     static func fail(_ message: String) -> Never {
@@ -76,3 +95,58 @@ func terminate(_ status: Int32) -> Never { exit(status) }
 
 /// Writes a C string to file descriptor 2.
 func writeToStandardError(_ text: UnsafePointer<CChar>) -> Int { write(2, text, strlen(text)) }
+
+/// The version of Minifloat: `minifloat --version`; CITATION.cff states the same (a test checks).
+let minifloatVersion = "0.1.0-dev"
+
+/// The values of a command whose arguments are numbers (`quantize`, `fpq quantize`), which reach it
+/// unparsed so that negative numbers need no `--`: everything after a `--` is a value as written;
+/// before it, an argument that looks like an option (`--saturaton`, `-x`; not `-1.5`, `-inf`, `-nan`)
+/// is an unknown option, reported with the command's close option names.
+func valueArguments(_ raw: [String], of command: ParsableCommand.Type) throws -> [String] {
+    var values: [String] = []
+    var verbatim = false
+    for a in raw {
+        if verbatim { values.append(a); continue }
+        if a == "--" { verbatim = true; continue }
+        if looksLikeOption(a) {
+            let name = String(a.prefix { $0 != "=" })
+            let options = optionNames(of: command)
+            let matches = name.closeMatches(among: options)
+            let commandName = command.configuration.commandName ?? "minifloat"
+            throw CLIError("unknown option '\(name.quotedForMessage())'"
+                           + (matches.isEmpty ? "" : "; did you mean \(matches.map { "'\($0)'" }.joined(separator: " or "))?")
+                           + " (see 'minifloat \(commandName) --help'; a value that starts with '-' goes after '--')")
+        }
+        values.append(a)
+    }
+    return values
+}
+
+/// Whether an argument is written like an option rather than a number.
+func looksLikeOption(_ a: String) -> Bool {
+    if a.hasPrefix("--") { return a.count > 2 }
+    guard a.hasPrefix("-"), let first = a.dropFirst().first, first.isLetter else { return false }
+    let word = a.dropFirst().lowercased()
+    return !["inf", "infinity", "nan"].contains(word)
+}
+
+/// The long option names a command's help lists.
+func optionNames(of command: ParsableCommand.Type) -> [String] {
+    let help = MinifloatCommand.helpMessage(for: command, columns: 10_000)
+    var names: [String] = []
+    let characters = Array(help)
+    var i = 0
+    while i + 2 < characters.count {
+        if characters[i] == "-" && characters[i + 1] == "-" && (i == 0 || !characters[i - 1].isLetter) {
+            var j = i + 2
+            while j < characters.count, characters[j].isLetter || characters[j].isNumber || characters[j] == "-" { j += 1 }
+            let name = String(characters[i..<j])
+            if name.count > 2, !names.contains(name) { names.append(name) }
+            i = j
+        } else {
+            i += 1
+        }
+    }
+    return names
+}

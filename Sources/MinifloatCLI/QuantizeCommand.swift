@@ -22,11 +22,12 @@ struct QuantizeCommand: ParsableCommand {
             """)
 
     @Argument(help: "A format name (see 'minifloat formats').") var format: String
-    @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\").") var values: [String] = []
+    @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\"; after \"--\" every argument is a value).")
+    var values: [String] = []
     @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (stochastic A/B/C need --random-bits and --random).")
     var rounding = "rne"
-    @Option(help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
-    @Option(help: "The random integer R for stochastic rounding, 0 <= R < 2^N.") var random: UInt64?
+    @Option(parsing: .unconditional, help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
+    @Option(parsing: .unconditional, help: "The random integer R for stochastic rounding, 0 <= R < 2^N.") var random: UInt64?
     @Option(help: "satfinite | satpropagate | satnone (default satnone; satfinite for block formats).") var saturation: String?
     @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
     @Flag(help: "Print a JSON array.") var json = false
@@ -37,15 +38,16 @@ struct QuantizeCommand: ParsableCommand {
     var inputDtype: String?
     @Flag(help: "Write FP4 codes two per byte (element 2k in the low nibble), as PyTorch's float4_e2m1fn_x2.")
     var packed = false
-    @Option(help: "Seed of the random values for stochastic rounding of an array (SplitMix64).") var seed: UInt64?
-    @Option(help: "Threads for an array (default: all processors).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Seed of the random values for stochastic rounding of an array (SplitMix64).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Threads for an array (default: all processors).") var threads: Int?
     @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
     var block: BlockArguments
     @Option(help: "Block formats: write scales.npy, elements.npy (FP4 packed two per byte), tensor_scale.npy (NVFP4) and block.json here.")
     var outputDir: String?
     @Flag(help: "Block formats: write FP4 element codes one per byte instead of packed.") var unpacked = false
 
-    func run() throws {
+    mutating func run() throws {
+        values = try valueArguments(values, of: Self.self)
         if let b = BlockFormat.named(format) {
             try quantizeBlocks(b)
             return

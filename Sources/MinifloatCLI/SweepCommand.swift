@@ -29,8 +29,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "rne | rna | rtz | rtp | rtn | rto, comma-separated, or all.") var rounding = "rne"
     @Option(help: "satfinite | satpropagate | satnone, comma-separated.") var saturation = "satfinite"
     @Option(help: "f32 | bf16 | f16: the source type whose every value is checked.") var from = "f32"
-    @Option(help: "Threads (default: all processors).") var threads: Int?
-    @Option(help: "Mismatches printed per run.") var maxReport = 20
+    @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Mismatches printed per run.") var maxReport = 20
     @Flag(help: "Print one JSON object per run.") var json = false
 
     func run() throws {

@@ -47,15 +47,15 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "A named behaviour: \(Behaviour.all.map(\.name).joined(separator: ", ")).") var profile: String?
     @Flag(help: "Accept any NaN code where the reference gives a NaN.") var nanAny = false
     @Option(help: "Write the full report as JSON to this file.") var report: String?
-    @Option(help: "How many mismatches to show in detail.") var maxReport = 10
+    @Option(parsing: .unconditional, help: "How many mismatches to show in detail.") var maxReport = 10
     @Option(help: "The input is raw little-endian binary of this type.") var rawDtype: String?
     @Option(help: "Read the input's elements as this type (bf16 or f16 for uint16 bits).") var inputDtype: String?
     @Option(help: "The claimed file is raw little-endian binary of this type.") var claimedRawDtype: String?
-    @Option(help: "Stochastic rounding: the number of random bits N.") var randomBits: Int?
-    @Option(help: "Stochastic rounding: R_i from SplitMix64 with this seed (as 'quantize --seed').") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Stochastic rounding: the number of random bits N.") var randomBits: Int?
+    @Option(parsing: .unconditional, help: "Stochastic rounding: R_i from SplitMix64 with this seed (as 'quantize --seed').") var seed: UInt64?
     @Option(help: "Stochastic rounding: a file of the random integers used (uint8/16/32; the low N bits of element i are R_i).")
     var randomValues: String?
-    @Option(help: "Threads (default: all processors).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
     @Flag(help: "Print the report as JSON on stdout instead of text.") var json = false
     @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
     var block: BlockArguments

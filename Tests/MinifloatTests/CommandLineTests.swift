@@ -1,4 +1,5 @@
 import Foundation
+import Minifloat
 import Testing
 
 /// A product SwiftPM built next to the test bundle (the `minifloat` executable, libMinifloatC.so).
@@ -81,6 +82,27 @@ struct CommandLineTests {
         #expect(report["threads"] as? Int == 2)
     }
 
+    /// `--` ends the options; negative option values work as typed; `--version`.
+    @Test func commandLineConventions() throws {
+        let f = Format.e4m3fn
+        let dashes = try runMinifloat(["quantize", "e4m3fn", "--json", "--", "-1.5", "0.3", "-inf"])
+        #expect(dashes.status == 0, "\(dashes.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(dashes.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["code"] as? Int } == [-1.5, 0.3, -Double.infinity].map { Int(oracleCode($0, f, .nearestTiesToEven, .satNone)) })
+        // --bias -1: E2M1 with bias -1 has values 4 times those of bias 1; 2.5 rounds to 2 (code 0x1) there.
+        let bias = try runMinifloat(["fpq", "quantize", "--format", "e2m1", "--bias", "-1", "2.5"])
+        #expect(bias.status == 0 && bias.stdout.contains("bias=-1") && bias.stdout.contains("code=0x1"), "\(bias.stdout)\(bias.stderr)")
+        // --axis -1 is the documented default: the same as not giving it.
+        let axis = try runMinifloat(["quantize", "mxfp4", "--axis", "-1", "1", "2", "3"])
+        let noAxis = try runMinifloat(["quantize", "mxfp4", "1", "2", "3"])
+        #expect(axis.status == 0 && axis.stdout == noAxis.stdout, "\(axis.stderr)")
+        // One version: the tool's and CITATION.cff's.
+        let version = try runMinifloat(["--version"])
+        let citation = try String(contentsOfFile: CLibraryTests.packageRoot.path + "/CITATION.cff", encoding: .utf8)
+        let cited = try #require(citation.split(separator: "\n").first { $0.hasPrefix("version:") })
+        #expect(version.status == 0 && cited == "version: \"\(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\"")
+    }
+
     @Test("bad input: one line on stderr, exit status 2, nothing on stdout", arguments: [
         (["quantize", "e4m3nf", "1"], "e4m3fn"),
         (["quantize", "e4m3fn", "abc"], "malformed number"),
@@ -98,6 +120,13 @@ struct CommandLineTests {
         (["sweep", "e4m3fn", "--threads", "0"], "--threads"),
         (["bench", "--elements", "0"], "--elements"),
         (["bench", "--elements", "1000", "--dump-inputs", "/nonexistent-dir/z.f32"], "cannot write"),
+        (["quantize", "e4m3fn", "1", "--saturaton", "satfinite"], "unknown option '--saturaton'; did you mean '--saturation'?"),
+        (["quantize", "e4m3fn", "1", "-x"], "unknown option '-x'"),
+        (["fpq", "quantize", "--format", "e2m1", "--bias", "1", "2.5", "--jsn"], "did you mean '--json'?"),
+        (["quantise", "e4m3fn", "1"], "unknown command 'quantise'; did you mean 'quantize'?"),
+        (["verfy", "e4m3fn"], "did you mean 'verify'?"),
+        (["quantize", "e4m3fn", "1.5", "--rounding", "sra", "--random-bits", "3", "--random", "-3"], "'-3' is invalid"),
+        (["bench", "--elements", "-5"], "--elements must be at least 1"),
     ])
     func badInput(arguments: [String], mentions: String) throws {
         let r = try runMinifloat(arguments)
