@@ -2,25 +2,42 @@
 extension String {
     /// The text with control characters escaped (`\n`, `\t`, `\u{1B}`, ...) and, past `limit`
     /// characters, cut with an ellipsis: safe to quote in a one-line message.
+    /// Linear in the text's length (the count of what is written so far is kept, not recomputed).
     package func quotedForMessage(limit: Int = 80) -> String {
         var out = ""
+        var written = 0
         for scalar in unicodeScalars {
-            if out.count >= limit { return out + "..." }
+            if written >= limit { return out + "..." }
             switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+            case "\n": out += "\\n"; written += 2
+            case "\r": out += "\\r"; written += 2
+            case "\t": out += "\\t"; written += 2
             case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
                 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
+                let escape = "\\u{\(String(scalar.value, radix: 16))}"
+                out += escape
+                written += escape.unicodeScalars.count
+            default:
+                out.unicodeScalars.append(scalar)
+                written += 1
             }
         }
         return out
     }
 
-    /// The whole message on one line: every line break and control character escaped.
-    package var singleLine: String { quotedForMessage(limit: Int.max) }
+    /// The whole message on one line: every line break and control character escaped; a message
+    /// over 1,000 characters (a very long path or argument quoted in it) keeps its first 700 and
+    /// last 250 characters around `...`, so that the line stays readable and ends with the fix.
+    package var singleLine: String {
+        let escaped = quotedForMessage(limit: Int.max)
+        let scalars = escaped.unicodeScalars
+        guard scalars.count > 1000 else { return escaped }
+        var cut = String.UnicodeScalarView()
+        cut.append(contentsOf: scalars.prefix(700))
+        cut.append(contentsOf: "...".unicodeScalars)
+        cut.append(contentsOf: scalars.suffix(250))
+        return String(cut)
+    }
 }
 
 extension String {

@@ -35,7 +35,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        guard elements >= 1 else { throw CLIError("--elements must be at least 1") }
+        // Each element takes about 30 bytes of inputs and outputs: 2^28 is 8 GB.
+        guard (1...(1 << 28)).contains(elements) else {
+            throw CLIError("--elements must be 1 to 268435456 (got \(elements)); the cases hold about 30 bytes per element")
+        }
         guard `repeat` >= 1 else { throw CLIError("--repeat must be at least 1") }
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1") }
         let n = elements

@@ -91,8 +91,10 @@ extension DecodeCommand {
     /// The number of packed codes: `--count`, checked against the bytes, or twice the bytes.
     func packedCount(_ bytes: Int) throws -> Int {
         guard let count else { return 2 * bytes }
-        guard count >= 0, (count + 1) / 2 == bytes else {
-            throw CLIError("--count \(count) needs \((max(count, 0) + 1) / 2) packed bytes but the input holds \(bytes)")
+        // (count + 1) / 2 without overflow at Int.max.
+        let needed = count / 2 + count % 2
+        guard count >= 0, needed == bytes else {
+            throw CLIError("--count \(count) needs \(count >= 0 ? needed : 0) packed bytes but the input holds \(bytes)")
         }
         return count
     }

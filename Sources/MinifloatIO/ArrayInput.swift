@@ -32,7 +32,8 @@ public final class ArrayInput {
     /// an unsupported dtype, or a data size that does not match the header.
     public init(path: String, rawType: ElementType? = nil) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: a FIFO with no writer would block open() forever; it is refused below.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw ArrayFileError("cannot read '\(path)': \(String(cString: strerror(errno))); check the path")
         }

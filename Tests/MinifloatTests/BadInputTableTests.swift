@@ -66,6 +66,13 @@ struct BadInputTableTests {
         ("fpq search --weights FLOATS --activations MATRIX", "2-D"),
         ("fpq fold --weights MATRIX --activations MATRIX --out UNWRITABLE", "cannot create"),
         ("fpq demo --tokens 0", "--tokens"),
+        // sizes that overflow or exhaust memory, inputs that would block
+        ("decode e2m1fn --input SHORT --packed --count 9223372036854775807 --output OUT", "--count 9223372036854775807 needs"),
+        ("bench --elements 9223372036854775807", "--elements must be 1 to"),
+        ("bench --elements 1099511627776", "--elements must be 1 to"),
+        ("quantize e4m3fn --input FIFO --output OUT", "not a regular file"),
+        ("verify e4m3fn --input FLOATS --claimed FIFO", "not a regular file"),
+        ("quantize e4m3fn --input LONGPATH --output OUT", "check the path"),
     ]
 
     @Test func everyCommand() throws {
@@ -82,14 +89,20 @@ struct BadInputTableTests {
         try "1.5\n2.5\n".write(toFile: text, atomically: true, encoding: .utf8)
         try "1.5\nzwei\n".write(toFile: badText, atomically: true, encoding: .utf8)
         defer { for p in [floats, short, codes, matrix] { try? FileManager.default.removeItem(atPath: p) } }
+        let fifo = directory + "/fifo.npy"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let longPath = directory + "/" + String(repeating: "x", count: 120_000) + ".npy"
         let out = directory + "/out.npy"
         let substitutions = ["FLOATS": floats, "SHORT": short, "CODES": codes, "MATRIX": matrix, "CORRUPT": corrupt,
                              "TEXT": text, "BADTEXT": badText, "MISSING": directory + "/missing.npy", "OUT": out,
-                             "UNWRITABLE": "/nonexistent-directory/out.npy"]
+                             "UNWRITABLE": "/nonexistent-directory/out.npy", "FIFO": fifo, "LONGPATH": longPath]
+        let minifloat = try builtProduct("minifloat").path
         for (line, mentions) in Self.cases {
             let arguments = line.split(separator: " ").map { substitutions[String($0)] ?? String($0) }
-            let r = try runMinifloat(arguments)
+            // Under a watchdog: a command that blocks (a FIFO) or takes quadratic time fails, not hangs.
+            let r = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"), ["60", minifloat] + arguments)
             #expect(r.status == 2, "\(line): status \(r.status)")
+            #expect(r.stderr.count <= 1100, "\(line): a message of \(r.stderr.count) characters")
             #expect(r.stdout.isEmpty, "\(line): stdout \(r.stdout)")
             #expect(r.stderr.hasPrefix("minifloat: error: ") && r.stderr.split(separator: "\n").count == 1
                     && r.stderr.contains(mentions), "\(line): \(r.stderr)")
