@@ -68,5 +68,11 @@ int main(void) {
     uint16_t wide[1] = {300};
     st = minifloat_decode_float_array(e4m3fn, wide, 1, 2, back, 0);
     printf("error array-code-range %d %s\n", st, minifloat_last_error());
+    st = minifloat_encode_float_array(e4m3fn, xs, (size_t)-1, packed, 1, MINIFLOAT_RNE, MINIFLOAT_SATNONE, 0, 0, 0);
+    printf("error size %d %s\n", st, minifloat_last_error());
+    const minifloat_format *half = NULL;
+    if (minifloat_format_named("binary16", &half) != MINIFLOAT_OK) return 1;
+    st = minifloat_encode_float_array(half, xs, 7, packed, 1, MINIFLOAT_RNE, MINIFLOAT_SATNONE, 0, 0, 0);
+    printf("error code-width %d %s\n", st, minifloat_last_error());
     return 0;
 }

@@ -35,12 +35,12 @@ extension Format {
     private static func parseCustom(_ s: String) throws(FormatError) -> Format? {
         var scanner = Scanner(s)
         let unsigned = scanner.take("u")
-        guard scanner.take("e"), let e = scanner.integer(), scanner.take("m"), let m = scanner.integer() else { return nil }
-        var bias: Int? = nil
+        guard scanner.take("e"), let eText = scanner.digits(), scanner.take("m"), let mText = scanner.digits() else { return nil }
+        var biasText: String? = nil
         if scanner.take("b") {
             let negative = scanner.take("-")
-            guard let b = scanner.integer() else { return nil }
-            bias = negative ? -b : b
+            guard let b = scanner.digits() else { return nil }
+            biasText = (negative ? "-" : "") + b
         }
         let suffix = scanner.rest
         let specials: SpecialValues
@@ -51,7 +51,17 @@ extension Format {
         case "ieee": specials = .ieee
         default: return nil
         }
-        guard e <= 32 && m <= 32 else { throw .invalid("exponent and mantissa bits must each be at most 32") }
+        // Widths and bias are read as digit strings so that a huge one is "out of range", not "unknown".
+        guard eText.count <= 2, mText.count <= 2, let e = Int(eText), let m = Int(mText), e <= 32 && m <= 32 else {
+            throw .invalid("exponent and mantissa bits must each be at most 32")
+        }
+        var bias: Int? = nil
+        if let biasText {
+            guard biasText.count <= 8, let b = Int(biasText), abs(b) <= 1 << 20 else {
+                throw .invalid("bias \(biasText.quotedForMessage(limit: 24)) is out of range (|bias| <= 2^20)")
+            }
+            bias = b
+        }
         let defaultBias = e >= 1 ? (1 << (e - 1)) - (specials == .nanAtNegativeZero ? 0 : 1) : 0
         return try Format(name: s, signedness: unsigned ? .unsigned : .signed, exponentBits: e, mantissaBits: m,
                           bias: bias ?? defaultBias, specialValues: specials)
@@ -116,6 +126,13 @@ private struct Scanner {
     mutating func oneOf(_ options: [String]) -> String? {
         for o in options where take(o) { return o }
         return nil
+    }
+
+    /// The decimal digits here, as written (nil when there are none).
+    mutating func digits() -> String? {
+        let start = index
+        while index < chars.count, chars[index].isASCII, chars[index].wholeNumberValue != nil { index += 1 }
+        return index > start ? String(chars[start..<index]) : nil
     }
 
     mutating func integer() -> Int? {

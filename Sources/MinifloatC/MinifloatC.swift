@@ -24,7 +24,7 @@ final class FormatBox: Sendable {
 let registry = Mutex<[String: FormatBox]>([:])
 
 enum Status: Int32 {
-    case ok = 0, null, unknownFormat, rounding, saturation, codeRange, codeWidth, notFP4, threads
+    case ok = 0, null, unknownFormat, rounding, saturation, codeRange, codeWidth, notFP4, threads, size
 }
 
 /// Records `message` as this thread's last error (minifloat_last_error) and returns `status`.
@@ -142,9 +142,14 @@ public func minifloat_decode_double(_ f: OpaquePointer?, _ code: UInt32, _ value
 /// Checks the shared array arguments; returns the modes or a failure status.
 func arrayArguments(_ b: FormatBox, n: Int, codeBytes: Int, r: Int32, s: Int32, bits: UInt32, seed: UInt64,
                     threads: Int32) -> Result<(RoundingMode, SaturationMode, RandomSource?, Int?), CFailure> {
-    guard n >= 0 else { return .failure(CFailure(status: fail(.null, "n is too large"))) }
-    guard [1, 2, 4].contains(codeBytes), codeBytes * 8 >= b.format.bitWidth else {
-        return .failure(CFailure(status: fail(.codeWidth, "code_bytes \(codeBytes) cannot hold \(b.format.bitWidth)-bit codes: use 1, 2 or 4")))
+    // n arrives as a size_t: above Int.max it reads as negative; above Int.max / 8 no buffer can hold it.
+    guard n >= 0, n <= Int.max / 8 else {
+        return .failure(CFailure(status: fail(.size, "n = \(UInt(bitPattern: n)) is larger than any array can be")))
+    }
+    let widths = [1, 2, 4].filter { $0 * 8 >= b.format.bitWidth }
+    guard widths.contains(codeBytes) else {
+        return .failure(CFailure(status: fail(.codeWidth, "code_bytes \(codeBytes) cannot hold \(b.format.name)'s \(b.format.bitWidth)-bit codes: "
+                                               + "use \(widths.map(String.init).joined(separator: " or "))")))
     }
     guard let sat = saturationMode(s) else { return .failure(CFailure(status: fail(.saturation, "saturation mode \(s) is not 0...2"))) }
     guard threads >= 0 else { return .failure(CFailure(status: fail(.threads, "threads must be 0 (all processors) or more"))) }
@@ -249,7 +254,7 @@ public func minifloat_decode_float_array(_ f: OpaquePointer?, _ codes: UnsafeRaw
 nonisolated(unsafe) let statusStrings: [UnsafeMutablePointer<CChar>] = [
     "ok", "a required pointer is NULL", "unknown format name", "bad rounding mode or random bits",
     "bad saturation mode", "code above the format's largest code", "code width too narrow (use 1, 2 or 4 bytes)",
-    "packed arrays need a 4-bit format", "threads must not be negative",
+    "packed arrays need a 4-bit format", "threads must not be negative", "n is larger than any array can be",
 ].map { (text: String) in strdup(text)! }
 nonisolated(unsafe) let unknownStatus = strdup("unknown status")!
 

@@ -82,6 +82,10 @@ func lookUpFormat(_ name: String) throws -> Format {
     do {
         return try Format.named(name)
     } catch .unknownName(let text, let close) {
+        if let b = BlockFormat.named(text) {
+            throw CLIError("'\(text.quotedForMessage())' is a block format; this command takes element formats "
+                           + "(its elements are \(b.element.name))")
+        }
         // Block formats (mxfp4, nvfp4, ...) are close matches too.
         let blocks = BlockFormat.closeMatches(to: text)
         throw CLIError(FormatError.unknownName(text, closeMatches: blocks + close.filter { !blocks.contains($0) }).description)

@@ -83,6 +83,8 @@ public struct NpyHeader: Equatable, Sendable {
         }
         guard case .bool(let fortran)? = dict["fortran_order"] else { throw fail("the header has no 'fortran_order' True/False") }
         guard case .tuple(let shape)? = dict["shape"] else { throw fail("the header has no 'shape' tuple") }
+        // NumPy's limit (NPY_MAXDIMS): a file with more could not be read back by NumPy.
+        guard shape.count <= 64 else { throw fail("the shape has \(shape.count) dimensions; NumPy arrays have at most 64") }
         var product = 1
         for n in shape {
             let (p, overflow) = product.multipliedReportingOverflow(by: n)

@@ -67,8 +67,19 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
 public struct NumberSyntaxError: Error, CustomStringConvertible, Equatable {
     /// The text that could not be read.
     public let text: String
+    /// What is wrong when the text is well formed but cannot be taken (a zero denominator, an
+    /// exponent beyond the limit); nil when it is not a number at all.
+    public let problem: String?
+
+    public init(text: String, problem: String? = nil) {
+        self.text = text
+        self.problem = problem
+    }
+
+    /// The one-line message: the problem, or the forms a number can take.
     public var description: String {
-        "malformed number '\(text.quotedForMessage())': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"
+        if let problem { return "number '\(text.quotedForMessage())': \(problem)" }
+        return "malformed number '\(text.quotedForMessage())': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"
     }
 }
 
@@ -85,8 +96,25 @@ extension ExactValue {
         let lower = s.lowercased()
         if lower == "nan" { self = .nan(negative: negative); return }
         if lower == "inf" || lower == "infinity" { self = .infinity(negative: negative); return }
-        guard let magnitude = ExactValue.parseMagnitude(lower) else { throw NumberSyntaxError(text: text) }
+        guard let magnitude = ExactValue.parseMagnitude(lower) else {
+            throw NumberSyntaxError(text: text, problem: ExactValue.problem(lower))
+        }
         self = .finite(negative: negative, magnitude: magnitude)
+    }
+
+    /// Why well-formed text was refused: a zero denominator, or an exponent over six digits.
+    private static func problem(_ s: String) -> String? {
+        if let slash = s.firstIndex(of: "/") {
+            let denominator = s[s.index(after: slash)...]
+            if !denominator.isEmpty, denominator.allSatisfy({ $0 == "0" }) { return "division by zero; give a nonzero denominator" }
+            return nil
+        }
+        let marker: Character = s.hasPrefix("0x") ? "p" : "e"
+        guard let m = s.firstIndex(of: marker) else { return nil }
+        var digits = s[s.index(after: m)...]
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        guard digits.count > 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return "the exponent has \(digits.count) digits; at most 6 are taken (an exact value with a larger one would not fit in memory)"
     }
 
     private static func parseMagnitude(_ s: String) -> Rational? {

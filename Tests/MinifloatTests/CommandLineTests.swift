@@ -126,7 +126,7 @@ struct CommandLineTests {
         (["quantise", "e4m3fn", "1"], "unknown command 'quantise'; did you mean 'quantize'?"),
         (["verfy", "e4m3fn"], "did you mean 'verify'?"),
         (["quantize", "e4m3fn", "1.5", "--rounding", "sra", "--random-bits", "3", "--random", "-3"], "'-3' is invalid"),
-        (["bench", "--elements", "-5"], "--elements must be at least 1"),
+        (["bench", "--elements", "-5"], "--elements must be 1 to 268435456 (got -5)"),
     ])
     func badInput(arguments: [String], mentions: String) throws {
         let r = try runMinifloat(arguments)

@@ -49,6 +49,19 @@ struct NameAndParsingTests {
         for bad in ["", "1..2", "abc", "1/0", "0x", "1e", "--1", "1e9999999"] {
             #expect(throws: NumberSyntaxError.self, "\(bad)") { try ExactValue(parsing: bad) }
         }
+        // Well-formed but refused: the message says why, not "malformed".
+        let problems = [("1/0", "division by zero"), ("-3/000", "division by zero"), ("1e1000000", "exponent has 7 digits"),
+                        ("0x1p-1000000", "exponent has 7 digits"), ("abc", "malformed number"), ("1e99x", "malformed number")]
+        for (text, message) in problems {
+            let error = #expect(throws: NumberSyntaxError.self) { try ExactValue(parsing: text) }
+            #expect(error?.description.contains(message) == true, "\(text): \(error?.description ?? "")")
+        }
+        // A huge bias or width is out of range, not an unknown name.
+        for (name, message) in [("e4m3b100000000", "out of range"), ("e4m3b-99999999999999999999", "out of range"),
+                                 ("e100m3", "at most 32"), ("e4m300fn", "at most 32")] {
+            let error = #expect(throws: FormatError.self) { try Format.named(name) }
+            #expect(error?.description.contains(message) == true, "\(name): \(error?.description ?? "")")
+        }
         #expect(Rational(exactly: 0.1).exactDecimalString == "0.1000000000000000055511151231257827021181583404541015625")
         // Decimals with both 2s and 5s in the denominator get no trailing zeros.
         for text in ["0.1", "-0.3", "0.005", "1.25", "12.5", "0.0625", "-7", "0.2"] {

@@ -27,7 +27,8 @@ typedef enum {
     MINIFLOAT_ERR_CODE_RANGE = 5,      /* a code above the format's largest code */
     MINIFLOAT_ERR_CODE_WIDTH = 6,      /* code_bytes is not 1, 2 or 4, or too narrow for the format */
     MINIFLOAT_ERR_NOT_FP4 = 7,         /* packed functions need a 4-bit format */
-    MINIFLOAT_ERR_THREADS = 8          /* threads is negative */
+    MINIFLOAT_ERR_THREADS = 8,         /* threads is negative */
+    MINIFLOAT_ERR_SIZE = 9             /* n is larger than any array can be (above PTRDIFF_MAX / 8) */
 } minifloat_status;
 
 typedef enum {
