@@ -120,7 +120,7 @@ extension QuantizeCommand {
                 if layout == .text {
                     if packed {
                         let b = buffer.bindMemory(to: UInt8.self)
-                        try output.write((0..<bytes).map { "0x" + hexByte(b[$0]) + "\n" }.joined())
+                        try output.write((0..<bytes).map { hexByte(b[$0]) + "\n" }.joined())
                     } else {
                         let codes = (0..<range.count).map { i -> UInt32 in
                             codeType == .uint8 ? UInt32(buffer.load(fromByteOffset: i, as: UInt8.self))
@@ -171,7 +171,7 @@ extension QuantizeCommand {
             if layout == .text {
                 output = try ArrayOutput(path: path, layout: .raw)
                 if packed {
-                    try output.write(packNibbles(codes).map { "0x" + hexByte($0) + "\n" }.joined())
+                    try output.write(packNibbles(codes).map { hexByte($0) + "\n" }.joined())
                 } else {
                     try output.write(codes.map { hexCode(UInt32($0), f) + "\n" }.joined())
                 }
@@ -193,7 +193,4 @@ func packNibbles(_ codes: [UInt16]) -> [UInt8] {
     PackedFP4.pack(codes.map { UInt8(truncatingIfNeeded: $0) }, rowLength: max(codes.count, 1))
 }
 
-func hexByte(_ b: UInt8) -> String {
-    let h = String(b, radix: 16)
-    return h.count == 1 ? "0" + h : h
-}
+

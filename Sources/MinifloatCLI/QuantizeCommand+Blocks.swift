@@ -107,7 +107,7 @@ extension QuantizeCommand {
                 let value = BlockOracle.decode(element: e, scale: s, format: f, tensorScale: t)
                 rows.append([("input", .string(data.exact(i).description)), ("block", .int(b)),
                              ("scale", .string(hexCode(s, f.scale))), ("scale_value", .string(Oracle.decode(s, in: f.scale).description)),
-                             ("element", .string("0x" + hexByte(UInt8(e)))),
+                             ("element", .string(hexByte(UInt8(e)))),
                              ("element_value", .string(ExactValue(f.elementValue(UInt8(e))).description)),
                              ("value", .string(value.description))]
                             + (codes.tensorScale.map { [("tensor_scale", JSON.string(hexFloat($0)))] } ?? []))

@@ -98,7 +98,8 @@ struct QuantizeCommand: ParsableCommand {
 func parseRounding(_ name: String, bits: Int?, random: UInt64?) throws -> RoundingMode {
     let lower = name.lowercased()
     guard let named = RoundingMode(shortName: lower) else {
-        throw CLIError("unknown rounding '\(name)': use rne, rna, rtz, rtp, rtn, rto, sra, srb or src")
+        throw CLIError("unknown rounding '\(name)': use \(RoundingMode.shortNames.dropLast().joined(separator: ", ")) or "
+                       + "\(RoundingMode.shortNames.last!)")
     }
     if !named.isStochastic {
         if bits != nil || random != nil {

@@ -62,6 +62,12 @@ extension Format {
     }
 }
 
+/// A byte in hex with two digits: `0x09`.
+public func hexByte(_ b: UInt8) -> String {
+    let h = String(b, radix: 16)
+    return "0x" + (h.count == 1 ? "0" + h : h)
+}
+
 /// A Float as a C99 hex float (`0x1.8p-3`), exact and readable by the number parser.
 public func hexFloat(_ x: Float) -> String {
     guard x.isFinite else { return x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf") }

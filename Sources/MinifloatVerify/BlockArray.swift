@@ -63,7 +63,7 @@ public struct BlockArray: Sendable {
     /// R_i of a stochastic element rounding is from `seed` (``RandomSource/seed(_:)``).
     public func encode(_ f: BlockFormat, layout: BlockLayout, encoding: BlockEncoding, tensorScale: Float?,
                        seed: UInt64?, threads: Int?) -> BlockCodes {
-        let random: RandomSource? = encoding.rounding.isStochastic ? .seed(seed ?? 0) : nil
+        let random = BlockArray.randomSource(encoding, seed)
         switch values {
         case .float(let v):
             return f.encode(v, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random, threads: threads)
@@ -76,10 +76,37 @@ public struct BlockArray: Sendable {
                 t = tensorScale.map { Rational(exactly: Double($0)) } ?? BlockOracle.defaultTensorScale(amax: exactAmax, format: f)
                 used = Float(Oracle.nearestDouble(ExactValue(t)))
             }
-            let bits = encoding.rounding.randomBits
-            let (scales, elements) = BlockOracle.encode(v, layout: layout, format: f, encoding: encoding,
-                                                        tensorScale: t, random: random == nil ? nil : { RandomSource.seed(seed ?? 0).value(at: $0, bits: bits) })
+            let (scales, elements) = BlockOracle.encode(v, layout: layout, format: f, encoding: encoding, tensorScale: t,
+                                                        random: BlockArray.randomValue(random, encoding))
             return BlockCodes(scales: scales, elements: elements, tensorScale: used)
         }
+    }
+
+    /// The element codes under given scale codes (one per block; a NaN or invalid one is replaced
+    /// by the rule's finite choice) instead of the rule's: fast path or oracle as ``encode(_:layout:encoding:tensorScale:seed:threads:)``.
+    public func encodeElements(_ f: BlockFormat, layout: BlockLayout, encoding: BlockEncoding, scales: [UInt8],
+                               tensorScale: Float?, seed: UInt64?, threads: Int?) -> [UInt8] {
+        let random = BlockArray.randomSource(encoding, seed)
+        let given = BlockCodes(scales: scales, elements: [], tensorScale: tensorScale)
+        switch values {
+        case .float(let v):
+            return f.encodeElements(v.map { Double($0) }, layout: layout, encoding: encoding, given: given, random: random, threads: threads)
+        case .double(let v):
+            return f.encodeElements(v, layout: layout, encoding: encoding, given: given, random: random, threads: threads)
+        case .exact(let v):
+            let t = tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
+            return BlockOracle.encode(v, layout: layout, format: f, encoding: encoding, tensorScale: t,
+                                      random: BlockArray.randomValue(random, encoding), givenScales: scales).elements
+        }
+    }
+
+    /// R_i of a stochastic element rounding, from `seed`; nil for a deterministic one.
+    private static func randomSource(_ encoding: BlockEncoding, _ seed: UInt64?) -> RandomSource? {
+        encoding.rounding.isStochastic ? .seed(seed ?? 0) : nil
+    }
+
+    /// The same values as a function of the element index, for the oracle.
+    private static func randomValue(_ random: RandomSource?, _ encoding: BlockEncoding) -> ((Int) -> UInt64)? {
+        random.map { r in { r.value(at: $0, bits: encoding.rounding.randomBits) } }
     }
 }

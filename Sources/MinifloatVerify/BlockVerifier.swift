@@ -48,20 +48,7 @@ public struct BlockVerifier {
 
     /// The reference element codes under the given scales and another encoding.
     func elements(_ e: BlockEncoding, scales: [UInt8]) -> [UInt8] {
-        let given = BlockCodes(scales: scales, elements: [], tensorScale: tensorScale)
-        let random: RandomSource? = e.rounding.isStochastic ? .seed(seed ?? 0) : nil
-        switch data.values {
-        case .float(let v):
-            return format.encodeElements(v.map { Double($0) }, layout: layout, encoding: e, given: given, random: random, threads: threads)
-        case .double(let v):
-            return format.encodeElements(v, layout: layout, encoding: e, given: given, random: random, threads: threads)
-        case .exact(let v):
-            let t = tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
-            let bits = e.rounding.randomBits
-            return BlockOracle.encode(v, layout: layout, format: format, encoding: e, tensorScale: t,
-                                      random: random == nil ? nil : { RandomSource.seed(seed ?? 0).value(at: $0, bits: bits) },
-                                      givenScales: scales).elements
-        }
+        data.encodeElements(format, layout: layout, encoding: e, scales: scales, tensorScale: tensorScale, seed: seed, threads: threads)
     }
 
     /// A scale code and its value (`2^k` for E8M0, whose values have up to 127 decimals).
@@ -209,15 +196,15 @@ public struct BlockVerifier {
         if let c = elementCode(claimed), let want = elementCode(expected) {
             d = diagnoser.diagnosis(choice, q, claim: c, expected: want, mode: elementMode(p))
         } else {
-            d = Diagnosis(cause: .notRepresentable, detail: "the claimed byte \(byteText(claimed)) is not an element code of \(format.name)")
+            d = Diagnosis(cause: .notRepresentable, detail: "the claimed byte \(hexByte(claimed)) is not an element code of \(format.name)")
         }
-        func text(_ byte: UInt8) -> String { "\(byteText(byte)) = \(ExactValue(format.elementValue(byte)))" }
+        func text(_ byte: UInt8) -> String { "\(hexByte(byte)) = \(ExactValue(format.elementValue(byte)))" }
         let neighbours = Oracle.Bracket(q.exact, format.element).neighbours.map {
             Neighbours(lo: $0.lo.description, hi: $0.hi.description, midpoint: $0.midpoint.description)
         }
         return ElementMismatch(index: p, multiIndex: index, block: b, input: x.description, scale: format.scale.hexCode(UInt32(s)),
-                               scaleText: scaleText(s), quotient: q.exact.description, claimed: byteText(claimed),
-                               expected: byteText(expected), claimedText: text(claimed), expectedText: text(expected),
+                               scaleText: scaleText(s), quotient: q.exact.description, claimed: hexByte(claimed),
+                               expected: hexByte(expected), claimedText: text(claimed), expectedText: text(expected),
                                rounding: elementMode(p), neighbours: neighbours, diagnosis: d)
     }
 
@@ -245,7 +232,7 @@ public struct BlockVerifier {
                 : "a NaN scale for a block with no NaN or Inf element"
         } else if !format.scale.isValidCode(UInt32(claimed)) {
             cause = .notRepresentable
-            detail = "\(byteText(claimed)) is not a \(format.scale.name) code"
+            detail = "\(hexByte(claimed)) is not a \(format.scale.name) code"
         } else {
             let distance = Int(claimed) - Int(reference)
             cause = .wrongScale(distance: distance)
@@ -312,10 +299,4 @@ public struct BlockVerifier {
         }
         return out
     }
-}
-
-/// `0x09`.
-func byteText(_ b: UInt8) -> String {
-    let h = String(b, radix: 16)
-    return "0x" + (h.count == 1 ? "0" + h : h)
 }

@@ -176,7 +176,19 @@ public struct BlockVerifyReport: Codable, Sendable {
             checked = try c.decode(Int.self, forKey: .checked)
             mismatching = try c.decode(Int.self, forKey: .mismatching)
             notCheckedNaNScale = try c.decode(Int.self, forKey: .notCheckedNaNScale)
-            explanations = []  // encoded by label only
+            // Encoded by label: every label is a candidate's or wrong-code's.
+            var list = try c.nestedUnkeyedContainer(forKey: .explanations)
+            var decoded: [VerifyReport.Explanation] = []
+            while !list.isAtEnd {
+                let item = try list.nestedContainer(keyedBy: AnyKey.self)
+                let label = try item.decode(String.self, forKey: AnyKey("diagnosis"))
+                guard let cause = Cause.candidates.first(where: { $0.label == label })
+                        ?? (label == Cause.Kind.wrongCode.rawValue ? .wrongCode(distance: nil) : nil) else {
+                    throw DecodingError.dataCorruptedError(forKey: AnyKey("diagnosis"), in: item, debugDescription: "unknown cause '\(label)'")
+                }
+                decoded.append(.init(cause: cause, count: try item.decode(Int.self, forKey: AnyKey("count"))))
+            }
+            explanations = decoded
             matchesBehaviours = try c.decode([String].self, forKey: .matchesBehaviours)
             otherBehaviours = try decodeCounts(c, forKey: .otherBehaviours)
         }

@@ -96,7 +96,7 @@ func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ i
     if let r = options.rounding {
         let text = String(cString: r)
         guard let m = RoundingMode(shortName: text, randomBits: Int(options.random_bits), random: 0) else {
-            throw ArgumentError(message: "unknown rounding '\(text)': use rne, rna, rtz, rtp, rtn, rto, sra, srb or src")
+            throw ArgumentError(message: "unknown rounding '\(text)': use \(RoundingMode.shortNames.joined(separator: ", "))")
         }
         rounding = m
     }

@@ -51,6 +51,7 @@ struct BlockVerifierTests {
         let json = try JSON.encode(report)
         #expect(json["scales"]?["matches_rules"]?.arrayValue?.first == .string("ceil"))
         let decoded = try JSONDecoder().decode(BlockVerifyReport.self, from: Data(json.text.utf8))
+        #expect(decoded.elements.explanations == report.elements.explanations && decoded.scales.matchesRules == ["ceil"])
         #expect(decoded.mismatches == report.mismatches.map { m in
             // Decoding keeps what the JSON holds; the printed forms come back as the codes.
             switch m {
