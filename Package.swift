@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "MinifloatC", type: .dynamic, targets: ["MinifloatC"]),
         // Verification from C: include/minifloat_verify.h, libMinifloatVerifyC.so (links GMP).
         .library(name: "MinifloatVerifyC", type: .dynamic, targets: ["MinifloatVerifyC"]),
+        // What the Python package (python/) loads: minifloat.h, minifloat_verify.h and its own
+        // entry points in one library, built with the Swift runtime linked in (python/README.md).
+        .library(name: "MinifloatPython", type: .dynamic, targets: ["MinifloatPython"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -40,6 +43,8 @@ let package = Package(
         .target(name: "MinifloatCSupport"),
         // The C interface to verification: minifloat_verify over MinifloatVerify.
         .target(name: "MinifloatVerifyC", dependencies: ["MinifloatVerify", "MinifloatCSupport", "CMinifloatVerify"], exclude: ["README.md"]),
+        // The Python package's private C entry points (Sources/MinifloatPython/PythonABI.swift).
+        .target(name: "MinifloatPython", dependencies: ["MinifloatC", "MinifloatVerifyC", "CMinifloatVerify", "MinifloatVerify", "MinifloatIO", "MinifloatCSupport"]),
         // minifloat_verify.h (in Sources/CMinifloatVerify/include), so that Swift sees its C types.
         .target(name: "CMinifloatVerify"),
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.

@@ -79,3 +79,29 @@ public final class ElementArray: ElementSource {
         return try body(UnsafeRawBufferPointer(rebasing: storage[(range.lowerBound * width)..<(range.upperBound * width)]))
     }
 }
+
+/// Elements in memory the caller owns, read in place (no copy): for synchronous calls, such as the
+/// C and Python entry points, whose caller keeps the memory alive and unchanged until they return.
+public final class BorrowedElements: ElementSource {
+    /// The type of every element.
+    public let elementType: ElementType
+    /// The number of elements.
+    public let count: Int
+    private let base: UnsafeRawPointer?
+
+    /// `count` elements of `type` at `base` (native byte order, aligned for the type). `base` may be
+    /// nil only when `count` is 0. - Precondition: `count >= 0`.
+    public init(_ base: UnsafeRawPointer?, type: ElementType, count: Int) {
+        precondition(count >= 0 && (count == 0 || base != nil), "a borrowed array needs memory for its elements")
+        elementType = type
+        self.count = count
+        self.base = base
+    }
+
+    public func withElements<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range outside the array")
+        let width = elementType.byteCount
+        guard let base, !range.isEmpty else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: base + range.lowerBound * width, count: range.count * width))
+    }
+}

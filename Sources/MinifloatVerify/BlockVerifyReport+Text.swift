@@ -5,8 +5,18 @@ extension BlockVerifyReport {
     /// The report as `minifloat verify mxfp4` prints it.
     public var text: String { textLines.joined(separator: "\n") + "\n" }
 
+    /// What the command line's report says after the count of mismatches not shown.
+    public static let commandLineMoreHint = "--max-report N shows more, --report FILE writes them as JSON"
+
+    /// ``text`` with another hint after the count of mismatches not shown (a library names its own
+    /// parameter there, as the Python package does with `max_mismatches=N`).
+    public func text(moreHint: String) -> String { textLines(moreHint: moreHint).joined(separator: "\n") + "\n" }
+
     /// ``text``, line by line.
-    public var textLines: [String] {
+    public var textLines: [String] { textLines(moreHint: Self.commandLineMoreHint) }
+
+    /// ``text(moreHint:)``, line by line.
+    public func textLines(moreHint: String) -> [String] {
         let name = BlockFormat.named(format)?.blockSize == blockSize ? format : "\(format)/\(blockSize)"
         var lines = ["verify \(name) blocks along axis \(axis), scale rule \(scaleRule), \(specials), "
                      + "elements \(rounding.shortName) \(saturation.shortName)" + (tensorScale.map { ", tensor scale \($0)" } ?? "")]
@@ -60,7 +70,7 @@ extension BlockVerifyReport {
         }
         if omittedMismatches > 0 {
             lines.append("")
-            lines.append("(\(omittedMismatches) more; --max-report N shows more, --report FILE writes them as JSON)")
+            lines.append("(\(omittedMismatches) more; \(moreHint))")
         }
         return lines
     }

@@ -3,8 +3,18 @@ extension VerifyReport {
     /// behaviour the claims match (or the closest), then each detailed mismatch.
     public var text: String { textLines.joined(separator: "\n") + "\n" }
 
+    /// What the command line's report says after the count of mismatches not shown.
+    public static let commandLineMoreHint = "--max-report N shows more, --report FILE writes them as JSON"
+
+    /// ``text`` with another hint after the count of mismatches not shown (a library names its own
+    /// parameter there, as the Python package does with `max_mismatches=N`).
+    public func text(moreHint: String) -> String { textLines(moreHint: moreHint).joined(separator: "\n") + "\n" }
+
     /// ``text``, line by line.
-    public var textLines: [String] {
+    public var textLines: [String] { textLines(moreHint: Self.commandLineMoreHint) }
+
+    /// ``text(moreHint:)``, line by line.
+    public func textLines(moreHint: String) -> [String] {
         var lines: [String] = []
         let profileText = profile.map { " (profile \($0))" } ?? ""
         var header = "verify \(format) \(rounding.shortName) \(saturation.shortName)\(profileText)"
@@ -46,7 +56,7 @@ extension VerifyReport {
         }
         if mismatches.count < mismatching && !mismatches.isEmpty {
             lines.append("")
-            lines.append("(\(mismatching - mismatches.count) more; --max-report N shows more, --report FILE writes them as JSON)")
+            lines.append("(\(mismatching - mismatches.count) more; \(moreHint))")
         }
         return lines
     }

@@ -21,7 +21,7 @@ public func minifloat_verify_default_options() -> minifloat_verify_options {
 }
 
 /// A bad argument: its one-line message.
-struct ArgumentError: Error { let message: String }
+package struct ArgumentError: Error { package let message: String }
 
 @_cdecl("minifloat_verify")
 /// minifloat_verify (minifloat_verify.h): the checks, the call, the outputs; status 2 and the last error on bad arguments.
@@ -59,9 +59,11 @@ public func minifloat_verify_free(_ report: UnsafeMutablePointer<CChar>?) { free
 public func minifloat_verify_last_error() -> UnsafePointer<CChar> { lastErrorMessage() }
 
 /// The checks and the call, throwing a one-line message for any bad argument.
-func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ inputDtype: UnsafePointer<CChar>?, _ n: Int,
-            _ claimed: UnsafeRawPointer?, _ claimedDtype: UnsafePointer<CChar>?, _ claimedAs: UnsafePointer<CChar>?,
-            _ options: minifloat_verify_options) throws -> VerifyReport {
+/// With `shape` (the arrays' C-order shape), mismatches carry multi-dimensional indices and the
+/// report describes both arrays; the elements are read in place (the caller's memory, no copy).
+package func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ inputDtype: UnsafePointer<CChar>?, _ n: Int,
+                    _ claimed: UnsafeRawPointer?, _ claimedDtype: UnsafePointer<CChar>?, _ claimedAs: UnsafePointer<CChar>?,
+                    _ options: minifloat_verify_options, shape: [Int]? = nil) throws -> VerifyReport {
     func string(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
         guard let p else { throw ArgumentError(message: "\(what) is NULL") }
         return String(cString: p)
@@ -88,9 +90,8 @@ func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ i
     let claimedCount = kind == .packedFP4 ? (n + 1) / 2 : n
     guard n == 0 || input != nil else { throw ArgumentError(message: "input is NULL") }
     guard claimedCount == 0 || claimed != nil else { throw ArgumentError(message: "claimed is NULL") }
-    let inputs = ElementArray(copying: UnsafeRawBufferPointer(start: input, count: n * inputType.byteCount), type: inputType, count: n)
-    let claims = ElementArray(copying: UnsafeRawBufferPointer(start: claimed, count: claimedCount * claimedType.byteCount),
-                              type: claimedType, count: claimedCount)
+    let inputs = BorrowedElements(input, type: inputType, count: n)
+    let claims = BorrowedElements(claimed, type: claimedType, count: claimedCount)
     let claimedArray = try ClaimedArray(claims, as: kind, format: format, inputCount: n, label: "claimed")
     var rounding: RoundingMode? = nil
     if let r = options.rounding {
@@ -131,7 +132,24 @@ func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPointer?, _ i
         verifier = try Verifier(format: format, rounding: rounding ?? .nearestTiesToEven, saturation: saturation,
                                 nanAny: options.nan_any != 0, random: random, maxMismatches: options.max_mismatches, threads: threads)
     }
-    return try verifier.verify(.binary(inputs), against: claimedArray)
+    guard let shape else { return try verifier.verify(.binary(inputs), against: claimedArray) }
+    guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) == n else {
+        throw ArgumentError(message: "shape \(shape) does not have \(n) elements")
+    }
+    var report = try verifier.verify(.binary(inputs), against: claimedArray) { flat in
+        var index = [Int](repeating: 0, count: shape.count)
+        var rest = flat
+        for a in shape.indices.reversed() where shape[a] > 0 {
+            index[a] = rest % shape[a]
+            rest /= shape[a]
+        }
+        return index
+    }
+    var claimedShape = shape
+    if kind == .packedFP4, let last = shape.last { claimedShape[claimedShape.count - 1] = (last + 1) / 2 }
+    report.input = .init(path: "(array)", type: inputType.numpyName, shape: shape, fortranOrder: false)
+    report.claimed = .init(path: "(array)", type: claimedType.numpyName, shape: claimedShape, fortranOrder: false)
+    return report
 }
 
 func elementType(_ name: String, _ what: String) throws -> ElementType {
