@@ -33,6 +33,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Block formats: the element codes (.npy uint8; FP4 packed with --packed), with --scales.") var elements: String?
 
     func run() throws {
+        try checkDistinct(inputs: [("--input", input)] + blockFolderFiles(inputDir, role: "--input-dir"), outputs: [("--output", output)])
         if let b = BlockFormat.named(format) {
             try decodeBlocks(b)
             return

@@ -1,32 +1,26 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import MinifloatIO
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so the
-/// path never holds a partial file. Errors are one-line CLI errors naming the path.
+/// Writes `bytes` to `path` as ``ArrayOutput`` writes files: through an exclusive temporary file
+/// and a rename (a regular file keeps its mode; a link's target is replaced), or through a device
+/// or pipe. Errors are one-line CLI errors naming the path.
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let temporary = path + ".tmp-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else {
-        throw CLIError("cannot write '\(path)': \(String(cString: strerror(errno))); choose a writable path")
+    do { try ArrayOutput.write(bytes, to: path) } catch let e as ArrayFileError { throw CLIError(e.description) }
+}
+
+/// Refuses (exit 2) a command whose output is one of its inputs or whose outputs coincide
+/// (``FileIdentity/checkDistinct(inputs:outputs:)``); nil paths are options not given.
+func checkDistinct(inputs: [(String, String?)], outputs: [(String, String?)]) throws {
+    do {
+        try FileIdentity.checkDistinct(inputs: inputs.compactMap { r, p in p.map { (r, $0) } },
+                                       outputs: outputs.compactMap { r, p in p.map { (r, $0) } })
+    } catch let e as ArrayFileError {
+        throw CLIError(e.description)
     }
-    var offset = 0
-    let ok = bytes.withUnsafeBytes { raw -> Bool in
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n <= 0 { return false }
-            offset += n
-        }
-        return true
-    }
-    let closed = close(fd) == 0
-    guard ok && closed, rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary)
-        throw CLIError("cannot write '\(path)': \(reason); choose a writable path with free space")
-    }
+}
+
+/// The files a block-format folder holds (quantize --output-dir, decode --input-dir).
+func blockFolderFiles(_ dir: String?, role: String) -> [(String, String?)] {
+    guard let dir else { return [] }
+    let base = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
+    return ["scales.npy", "elements.npy", "tensor_scale.npy", "block.json"].map { ("\(role) file", base + "/" + $0) }
 }

@@ -45,6 +45,7 @@ struct GenCommand: ParsableCommand {
     @Option(help: "Stochastic rounding: where to write the random integers R_i (uint32 .npy).") var randomOutput: String?
 
     func run() throws {
+        try checkDistinct(inputs: [], outputs: [("--output", output), ("--expected", expected), ("--random-output", randomOutput)])
         let f = try lookUpFormat(format)
         let sat = try parseSaturation(saturation)
         let stochastic = RoundingMode.isStochastic(shortName: rounding)

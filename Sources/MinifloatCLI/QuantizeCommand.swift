@@ -48,6 +48,7 @@ struct QuantizeCommand: ParsableCommand {
 
     mutating func run() throws {
         values = try valueArguments(values, of: Self.self)
+        try checkDistinct(inputs: [("--input", input)], outputs: [("--output", output)] + blockFolderFiles(outputDir, role: "--output-dir"))
         if let b = BlockFormat.named(format) {
             try quantizeBlocks(b)
             return

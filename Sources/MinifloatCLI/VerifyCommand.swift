@@ -64,6 +64,9 @@ struct VerifyCommand: ParsableCommand {
     var claimedElements: String?
 
     func run() throws {
+        try checkDistinct(inputs: [("--input", input), ("--claimed", claimed), ("--random-values", randomValues),
+                                   ("--claimed-scales", claimedScales), ("--claimed-elements", claimedElements)],
+                          outputs: [("--report", report)])
         if let b = BlockFormat.named(format) {
             try verifyBlocks(b)
             return

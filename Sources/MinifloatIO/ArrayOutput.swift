@@ -6,9 +6,19 @@ import Musl
 import Darwin
 #endif
 
-/// An array written to a file in pieces, never leaving a partial file at the path: data goes to a
-/// temporary file in the same directory, renamed over the path by `commit()`. If the output is
-/// dropped without `commit()`, or an error is thrown, the temporary file is removed.
+/// An array written to a file in pieces, never leaving a partial or foreign file at the path.
+///
+/// - A regular file (or a path with nothing there yet) is written to a new temporary file in the
+///   same folder, created exclusively (no planted file or link can be followed), and renamed over
+///   the path by `commit()`; an existing file keeps its permission bits. A symbolic link to a
+///   regular file: the file it leads to is replaced, the link stays.
+/// - A FIFO, a character device or a socket (`/dev/stdout`, `/dev/null`, a pipe) is written
+///   through, as a shell redirection would be.
+/// - A folder, a dangling link or anything else is refused (``ArrayFileError``).
+///
+/// If the output is dropped without `commit()`, or an error is thrown, the temporary file is
+/// removed; so it is when the process is stopped by SIGINT, SIGTERM or SIGHUP (where those
+/// signals have their default action).
 public final class ArrayOutput {
     /// How the data is framed: a `.npy` header first, or raw bytes.
     public enum Layout: Sendable {
@@ -18,20 +28,33 @@ public final class ArrayOutput {
         case raw
     }
 
-    /// The final path.
+    /// The path, as given.
     public let path: String
-    let temporary: String
+    /// The file renamed into place by `commit()` (the path, or the file a link leads to); nil when
+    /// the output is written through (a device or a pipe).
+    let final: String?
+    /// The temporary file, while there is one.
+    var temporary: String?
     var fd: Int32
     var buffer: [UInt8] = []
     var committed = false
 
-    /// Creates the temporary file and writes the `.npy` header if there is one.
+    /// Opens the output (see the type's rules) and writes the `.npy` header if there is one.
     public init(path: String, layout: Layout) throws {
         self.path = path
-        temporary = path + ".tmp-\(getpid())"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw ArrayFileError("cannot write '\(path)': \(String(cString: strerror(errno))); choose a writable path")
+        switch try OutputTarget.resolve(path) {
+        case .stream:
+            final = nil
+            fd = open(path, O_WRONLY | O_APPEND)
+            guard fd >= 0 else {
+                throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno)))")
+            }
+        case .replace(let target, let mode):
+            final = target
+            let created = try createTemporary(beside: target)
+            temporary = created.path
+            fd = created.fd
+            fchmod(fd, mode)
         }
         buffer.reserveCapacity(1 << 20)
         if case .npy(let header) = layout { try write(header.encoded()) }
@@ -40,8 +63,15 @@ public final class ArrayOutput {
     deinit {
         if !committed {
             if fd >= 0 { close(fd) }
-            unlink(temporary)
+            removeTemporary()
         }
+    }
+
+    func removeTemporary() {
+        guard let temporary else { return }
+        unlink(temporary)
+        TemporaryFiles.unregister(temporary)
+        self.temporary = nil
     }
 
     /// Appends bytes.
@@ -72,26 +102,44 @@ public final class ArrayOutput {
             let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw ArrayFileError("cannot write '\(path)': \(String(cString: strerror(errno))); "
+                throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno))); "
                                      + "choose a path with free space")
             }
             offset += n
         }
     }
 
-    /// Flushes, closes and renames the temporary file over the path.
+    /// Flushes, closes and renames the temporary file over the path (or closes the stream).
     public func commit() throws {
         try flush()
         let closed = close(fd) == 0
+        let reason = String(cString: strerror(errno))
         fd = -1
-        guard closed, rename(temporary, path) == 0 else {
-            throw ArrayFileError("cannot write '\(path)': \(String(cString: strerror(errno))); choose a writable path")
+        guard closed else {
+            removeTemporary()
+            throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(reason); choose a writable path with free space")
+        }
+        if let final, let temporary {
+            guard rename(temporary, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                removeTemporary()
+                throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(reason); choose a writable path")
+            }
+            TemporaryFiles.unregister(temporary)
+            self.temporary = nil
         }
         committed = true
     }
 }
 
 extension ArrayOutput {
+    /// Writes bytes to `path` by the type's rules (a complete file or none).
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let output = try ArrayOutput(path: path, layout: .raw)
+        try output.write(bytes)
+        try output.commit()
+    }
+
     /// Writes a whole array as a `.npy` (`.npy` extension) or raw file (any other extension).
     public static func write(_ bytes: UnsafeRawBufferPointer, header: NpyHeader, to path: String) throws {
         let output = try ArrayOutput(path: path, layout: path.hasSuffix(".npy") ? .npy(header) : .raw)

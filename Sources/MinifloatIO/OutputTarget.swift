@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where an output path leads, decided before anything is written (``ArrayOutput``):
+/// - a regular file, or nothing yet: the data goes to a new temporary file in the same folder,
+///   renamed over the path when complete (``replace(final:mode:)``); an existing file keeps its
+///   permission bits;
+/// - a symbolic link to a regular file: the same, for the file it leads to (the link stays);
+/// - a FIFO, a character device or a socket (`/dev/stdout`, `/dev/null`, a pipe): the data is
+///   written through it (``stream``), as a shell redirection would;
+/// - a folder, a dangling link, anything else: refused with a one-line message.
+enum OutputTarget {
+    case replace(final: String, mode: mode_t)
+    case stream
+
+    static func resolve(_ path: String) throws -> OutputTarget {
+        guard !path.isEmpty else { throw ArrayFileError("the output path is empty; give a file name") }
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            guard errno == ENOENT else { throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno)))") }
+            return .replace(final: path, mode: 0o666 & ~processUmask)
+        }
+        var final = path
+        if info.st_mode & S_IFMT == S_IFLNK {
+            guard stat(path, &info) == 0 else {
+                throw ArrayFileError("'\(path.quotedForMessage())' is a symbolic link to a missing file; write to the file itself or remove the link")
+            }
+            // A link to a regular file: replace that file. (A link to a pipe or device, such as
+            // /dev/stdout, is written through below; realpath cannot name a pipe.)
+            if info.st_mode & S_IFMT == S_IFREG {
+                guard let resolved = realpath(path, nil) else {
+                    throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno)))")
+                }
+                final = String(cString: resolved)
+                free(resolved)
+            }
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .replace(final: final, mode: info.st_mode & 0o7777)
+        case S_IFIFO, S_IFCHR, S_IFSOCK: return .stream
+        case S_IFDIR: throw ArrayFileError("'\(path.quotedForMessage())' is a folder; give a file name")
+        default: throw ArrayFileError("'\(path.quotedForMessage())' is not a regular file, a device or a pipe; give a file name")
+        }
+    }
+}
+
+/// The process's umask (read once: setting and restoring it is the portable way).
+let processUmask: mode_t = {
+    let m = umask(0o022)
+    umask(m)
+    return m
+}()
+
+/// Creates an exclusive temporary file in `final`'s folder (O_EXCL, a name no one can have
+/// planted: mkstemp), short enough for any final name. Returns its path and descriptor.
+func createTemporary(beside final: String) throws -> (path: String, fd: Int32) {
+    let folder: String
+    if let slash = final.lastIndex(of: "/") {
+        folder = String(final[...slash])
+    } else {
+        folder = ""
+    }
+    var template = Array((folder + ".minifloat-XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else {
+        let folderName = folder.isEmpty ? "." : folder
+        throw ArrayFileError("cannot write '\(final.quotedForMessage())': cannot create a file in '\(folderName.quotedForMessage())': "
+                             + "\(String(cString: strerror(errno))); choose a writable folder")
+    }
+    let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    TemporaryFiles.register(path)
+    return (path, fd)
+}
+
+/// Temporary files in progress, removed if the process is stopped by SIGINT, SIGTERM or SIGHUP
+/// (the handler is installed only where the signal's action is the default, so an application's
+/// own handler is left alone). The handler calls only unlink, signal and raise.
+enum TemporaryFiles {
+    static let capacity = 64
+    nonisolated(unsafe) static let slots = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
+    nonisolated(unsafe) static var installed = false
+    nonisolated(unsafe) static var lock = pthread_mutex_t()
+    static let setUp: Void = {
+        slots.initialize(repeating: nil, count: capacity)
+        pthread_mutex_init(&lock, nil)
+    }()
+
+    static func register(_ path: String) {
+        _ = setUp
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if !installed {
+            installed = true
+            for s in [SIGINT, SIGTERM, SIGHUP] { installHandler(s) }
+        }
+        for i in 0..<capacity where slots[i] == nil {
+            slots[i] = strdup(path)
+            return
+        }
+    }
+
+    static func unregister(_ path: String) {
+        _ = setUp
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        for i in 0..<capacity {
+            if let p = slots[i], String(cString: p) == path {
+                slots[i] = nil
+                free(p)
+                return
+            }
+        }
+    }
+
+    static func installHandler(_ s: Int32) {
+        var current = sigaction()
+        guard sigaction(s, nil, &current) == 0 else { return }
+        #if canImport(Darwin)
+        let isDefault = current.__sigaction_u.__sa_handler == nil
+        #else
+        let isDefault = current.__sigaction_handler.sa_handler == nil
+        #endif
+        guard isDefault else { return }
+        var action = sigaction()
+        #if canImport(Darwin)
+        action.__sigaction_u.__sa_handler = { signalNumber in TemporaryFiles.removeAll(signalNumber) }
+        #else
+        action.__sigaction_handler.sa_handler = { signalNumber in TemporaryFiles.removeAll(signalNumber) }
+        #endif
+        sigemptyset(&action.sa_mask)
+        sigaction(s, &action, nil)
+    }
+
+    /// The signal handler: unlink every registered temporary, then die of the signal as before.
+    static func removeAll(_ signalNumber: Int32) {
+        for i in 0..<capacity {
+            if let p = slots[i] { unlink(p) }
+        }
+        signal(signalNumber, SIG_DFL)
+        raise(signalNumber)
+    }
+}
