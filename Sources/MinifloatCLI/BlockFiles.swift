@@ -21,25 +21,44 @@ struct BlockFiles {
         let bytes = try readWholeFile(dir + "/block.json")
         guard let text = String(validating: bytes, as: UTF8.self), let meta = JSON.parse(text),
               let name = meta["format"]?.stringValue, let size = meta["block_size"]?.intValue, let axis = meta["axis"]?.intValue,
-              let shape = meta["shape"]?.arrayValue?.compactMap(\.intValue), let packed = meta["packed"]?.boolValue,
+              let shapeItems = meta["shape"]?.arrayValue, let packed = meta["packed"]?.boolValue,
               let fortran = meta["fortran_order"]?.boolValue
         else { throw CLIError("'\(dir)/block.json' is not a block description written by 'minifloat quantize --output-dir'") }
         guard name == f.name else { throw CLIError("'\(dir)' holds \(name) blocks, not \(f.name); decode it as \(name)") }
         if let blockSizeGiven, blockSizeGiven != size {
             throw CLIError("'\(dir)' has blocks of \(size); --block-size \(blockSizeGiven) disagrees (leave it out)")
         }
-        guard size >= 1, shape.allSatisfy({ $0 >= 0 }), (0..<max(shape.count, 1)).contains(axis) else {
-            throw CLIError("'\(dir)/block.json' has an impossible block size, shape or axis")
+        let shape = shapeItems.compactMap(\.intValue)
+        guard shape.count == shapeItems.count, shape.count <= 64, shape.allSatisfy({ $0 >= 0 }) else {
+            throw CLIError("'\(dir)/block.json' has a shape that is not a list of at most 64 integers >= 0")
+        }
+        guard shape.reduce((1, false), { acc, d in
+            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+            return (p, acc.1 || o || p > Int.max / 8)
+        }).1 == false else {
+            throw CLIError("'\(dir)/block.json' has a shape \(NpyHeader.shapeText(shape)) larger than any array can be")
+        }
+        guard (1...(1 << 20)).contains(size), (0..<max(shape.count, 1)).contains(axis) else {
+            throw CLIError("'\(dir)/block.json' has an impossible block size (1 to 1048576) or axis")
         }
         let g = f.withBlockSize(size)
         var tensorScale: Float? = nil
         if g.hasTensorScale {
             guard let t = meta["tensor_scale"]?.stringValue, let v = try? ExactValue(parsing: t), let r = v.rational,
-                  r.sign > 0 else { throw CLIError("'\(dir)/block.json' has no valid tensor_scale") }
-            tensorScale = Float(Oracle.nearestDouble(ExactValue(r)))
+                  r.sign > 0, case let f = Float(Oracle.nearestDouble(ExactValue(r))), f.isFinite, f > 0,
+                  Rational(exactly: Double(f)) == r
+            else { throw CLIError("'\(dir)/block.json' has no valid tensor_scale (a positive finite float32 value)") }
+            tensorScale = f
+        }
+        var digests: (scales: String, elements: String)? = nil
+        if let d = meta["digests"] {
+            guard let s = d["scales"]?.stringValue, let e = d["elements"]?.stringValue else {
+                throw CLIError("'\(dir)/block.json' has malformed digests")
+            }
+            digests = (s, e)
         }
         return try read(g, scales: dir + "/scales.npy", elements: dir + "/elements.npy", shape: shape, fortranOrder: fortran,
-                        axis: axis, packed: packed, tensorScale: tensorScale)
+                        axis: axis, packed: packed, tensorScale: tensorScale, digests: digests, folder: dir)
     }
 
     /// Reads explicit files; the values' shape is the elements' (FP4 packed: the contiguous axis doubled).
@@ -73,8 +92,11 @@ struct BlockFiles {
         a.withElements(0..<a.count) { Array($0.bindMemory(to: UInt8.self)) }
     }
 
+    /// Reads the codes; with `digests` (from a folder's block.json), checks that the files are the
+    /// ones that block.json was written with.
     static func read(_ f: BlockFormat, scales: String, elements: String, shape: [Int], fortranOrder: Bool, axis: Int,
-                     packed: Bool, tensorScale: Float?) throws -> BlockFiles {
+                     packed: Bool, tensorScale: Float?, digests: (scales: String, elements: String)? = nil,
+                     folder: String = "") throws -> BlockFiles {
         let s = try openCodes(scales, role: "scales"), e = try openCodes(elements, role: "elements")
         let files = BlockFiles(format: f, shape: shape, fortranOrder: fortranOrder, axis: axis,
                                codes: BlockCodes(scales: [], elements: [], tensorScale: tensorScale))
@@ -88,8 +110,25 @@ struct BlockFiles {
             throw CLIError("elements '\(elements)' has \(e.count) bytes; \(NpyHeader.shapeText(shape))\(packed ? " packed" : "") needs \(expectedBytes)")
         }
         var codes = bytes(e)
+        let scaleCodes = bytes(s)
+        if let digests, blockDigest(scaleCodes) != digests.scales || blockDigest(codes) != digests.elements {
+            throw CLIError("'\(folder)' holds files from different runs (scales.npy or elements.npy is not the one "
+                           + "block.json was written with); quantize into the folder again")
+        }
         if packed && rowLength > 0 { codes = BlockFormat.unpackNibbles(codes, rowLength: rowLength) }
         return BlockFiles(format: f, shape: shape, fortranOrder: fortranOrder, axis: axis,
-                          codes: BlockCodes(scales: bytes(s), elements: codes, tensorScale: tensorScale))
+                          codes: BlockCodes(scales: scaleCodes, elements: codes, tensorScale: tensorScale))
     }
+}
+
+/// The digest block.json keeps of a folder's codes: FNV-1a 64 of the stored bytes, as
+/// `fnv1a64:` and 16 hex digits. (It tells files of two runs apart; it is not a cryptographic hash.)
+func blockDigest(_ bytes: [UInt8]) -> String {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    for b in bytes {
+        h ^= UInt64(b)
+        h = h &* 0x0000_0100_0000_01B3
+    }
+    let hex = String(h, radix: 16)
+    return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
 }

@@ -69,8 +69,16 @@ extension QuantizeCommand {
         let rowLength = data.storageShape.last!
         let elements = pack ? BlockFormat.packNibbles(codes.elements, rowLength: rowLength) : codes.elements
         let elementShape = pack ? blockPackedShape(shape, fortranOrder: data.fortranOrder) : shape
-        try writeNpy(codes.scales, type: .uint8, shape: scaleShape, fortranOrder: data.fortranOrder, to: dir + "/scales.npy")
-        try writeNpy(elements, type: .uint8, shape: elementShape, fortranOrder: data.fortranOrder, to: dir + "/elements.npy")
+        // The folder is written as a unit: every file to a temporary first, then renamed into
+        // place with block.json last; block.json records a digest of the codes it belongs with,
+        // which decode checks, so a folder mixed from two runs is refused rather than misread.
+        var pending: [ArrayOutput] = []
+        func prepare(_ bytes: [UInt8], _ type: ElementType, _ shape: [Int], _ name: String) throws {
+            let output = try ArrayOutput(path: dir + "/" + name, layout: .npy(NpyHeader(elementType: type, shape: shape,
+                                                                                         fortranOrder: data.fortranOrder)))
+            try output.write(bytes)
+            pending.append(output)
+        }
         var fields: [(String, JSON)] = [
             ("format", .string(f.name)), ("block_size", .int(f.blockSize)), ("axis", .int(axis)),
             ("shape", .array(shape.map { .int($0) })), ("fortran_order", .bool(data.fortranOrder)),
@@ -81,12 +89,23 @@ extension QuantizeCommand {
         if encoding.rounding.isStochastic {
             fields += [("random_bits", .int(encoding.rounding.randomBits)), ("seed", .string(String(seed!)))]
         }
-        if let t = codes.tensorScale {
-            try writeNpy(withUnsafeBytes(of: t.bitPattern.littleEndian) { Array($0) }, type: .float32, shape: [],
-                         to: dir + "/tensor_scale.npy")
-            fields.append(("tensor_scale", .string(hexFloat(t))))
+        do {
+            try prepare(codes.scales, .uint8, scaleShape, "scales.npy")
+            try prepare(elements, .uint8, elementShape, "elements.npy")
+            if let t = codes.tensorScale {
+                try prepare(withUnsafeBytes(of: t.bitPattern.littleEndian) { Array($0) }, .float32, [], "tensor_scale.npy")
+                fields.append(("tensor_scale", .string(hexFloat(t))))
+            }
+            fields.append(("digests", .object([("scales", .string(blockDigest(codes.scales))),
+                                               ("elements", .string(blockDigest(elements)))])))
+            let description = try ArrayOutput(path: dir + "/block.json", layout: .raw)
+            try description.write(JSON.object(fields).text + "\n")
+            for output in pending { try output.commit() }
+            if codes.tensorScale == nil { unlink(dir + "/tensor_scale.npy") }  // a stale one from an NVFP4 run
+            try description.commit()
+        } catch let e as ArrayFileError {
+            throw CLIError(e.description)
         }
-        try writeAtomically(Array((JSON.object(fields).text + "\n").utf8), to: dir + "/block.json")
         let nan = codes.scales.filter { UInt32($0) == f.scale.nanCode() }.count
         print("\(f) \(data.typeName) \(NpyHeader.shapeText(shape)) axis \(axis): \(codes.scales.count) blocks"
               + (nan > 0 ? " (\(nan) with a NaN scale)" : "") + ", scale rule \(encoding.scaleRule)"

@@ -68,13 +68,17 @@ public func formatted(_ x: Double, decimals: Int) -> String {
 
 extension JSON {
     /// Parses JSON text (objects, arrays, strings with simple escapes, integers, decimals as
-    /// strings' text, booleans, null): enough to read the files this tool writes. Nil if malformed.
+    /// strings' text, booleans, null): enough to read the files this tool writes. Nil if malformed
+    /// or nested more than ``maxDepth`` deep (a hostile file cannot exhaust the stack).
     public static func parse(_ text: String) -> JSON? {
         var p = JSONParser(Array(text.unicodeScalars))
         guard let value = p.value() else { return nil }
         p.skipSpace()
         return p.atEnd ? value : nil
     }
+
+    /// The deepest nesting of arrays and objects `parse` accepts.
+    public static let maxDepth = 64
 
     /// The value of `key` in an object (the first, if repeated); nil for a missing key or a non-object.
     public subscript(key: String) -> JSON? {
@@ -95,6 +99,7 @@ extension JSON {
 private struct JSONParser {
     let s: [Unicode.Scalar]
     var i = 0
+    var depth = 0
     init(_ s: [Unicode.Scalar]) { self.s = s }
 
     var atEnd: Bool { i >= s.count }
@@ -114,7 +119,15 @@ private struct JSONParser {
         return true
     }
 
+    /// A value nested `depth` deep: refused beyond JSON.maxDepth + 1 (a scalar in the deepest container).
     mutating func value() -> JSON? {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSON.maxDepth + 1 else { return nil }
+        return valueAtThisDepth()
+    }
+
+    mutating func valueAtThisDepth() -> JSON? {
         skipSpace()
         guard i < s.count else { return nil }
         switch s[i] {

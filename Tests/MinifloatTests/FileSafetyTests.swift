@@ -117,6 +117,50 @@ struct FileSafetyTests {
         #expect(r.status == 2 && r.stderr.contains("is the same file as"), "\(r.stderr)")
     }
 
+    @Test func aBlockFolderIsWrittenAsAUnit() throws {
+        let dir = try folder()
+        let x = dir.appendingPathComponent("x.npy").path
+        let blocks = dir.appendingPathComponent("blocks").path
+        #expect(try runMinifloat(["quantize", "nvfp4", "--input", x, "--output-dir", blocks]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blocks).sorted()
+                == ["block.json", "elements.npy", "scales.npy", "tensor_scale.npy"])
+        // Switching the folder to MX removes NVFP4's tensor scale.
+        #expect(try runMinifloat(["quantize", "mxfp4", "--input", x, "--output-dir", blocks]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blocks).sorted() == ["block.json", "elements.npy", "scales.npy"])
+        #expect(try runMinifloat(["decode", "mxfp4", "--input-dir", blocks]).status == 0)
+        // A scales.npy from another run (what a failure between two files used to leave) is refused.
+        let other = dir.appendingPathComponent("other").path
+        let y = dir.appendingPathComponent("y.npy").path
+        let values = (0..<1000).map { Float($0) / 1000 }
+        try values.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .float32, shape: [1000]), to: y) }
+        #expect(try runMinifloat(["quantize", "mxfp4", "--input", y, "--output-dir", other]).status == 0)
+        #expect(rename(other + "/scales.npy", blocks + "/scales.npy") == 0)
+        let r = try runMinifloat(["decode", "mxfp4", "--input-dir", blocks])
+        #expect(r.status == 2 && r.stderr.contains("files from different runs") && r.stdout.isEmpty, "\(r.stderr)")
+    }
+
+    @Test func aTamperedBlockDescriptionIsRefused() throws {
+        let dir = try folder()
+        let x = dir.appendingPathComponent("x.npy").path
+        let blocks = dir.appendingPathComponent("blocks").path
+        #expect(try runMinifloat(["quantize", "nvfp4", "--input", x, "--output-dir", blocks]).status == 0)
+        let good = try String(contentsOfFile: blocks + "/block.json", encoding: .utf8)
+        let tampered: [(String, String)] = [
+            (good.replacingOccurrences(of: "\"block_size\":16", with: "\"block_size\":9223372036854775807"), "block size"),
+            (good.replacingOccurrences(of: "\"shape\":[1000]", with: "\"shape\":[9223372036854775807,4]"), "larger than any array"),
+            (good.replacingOccurrences(of: "\"shape\":[1000]", with: "\"shape\":[1000.5]"), "list of at most 64 integers"),
+            (good.replacingOccurrences(of: #"("tensor_scale":")[^"]*"#, with: "$11e999999", options: .regularExpression), "tensor_scale"),
+            (good.replacingOccurrences(of: #"("tensor_scale":")[^"]*"#, with: "$10.1", options: .regularExpression), "tensor_scale"),
+            (String(repeating: "[", count: 1_000_000), "not a block description"),
+        ]
+        for (text, message) in tampered {
+            #expect(text != good)
+            try text.write(toFile: blocks + "/block.json", atomically: true, encoding: .utf8)
+            let r = try runMinifloat(["decode", "nvfp4", "--input-dir", blocks])
+            #expect(r.status == 2 && r.stderr.contains(message) && r.stderr.split(separator: "\n").count == 1, "\(message): \(r.status) \(r.stderr.prefix(300))")
+        }
+    }
+
     @Test func aTerminatedWriteLeavesNoTemporary() throws {
         let dir = try folder()
         // 2^24 values written as text: long enough to be stopped in the middle.
