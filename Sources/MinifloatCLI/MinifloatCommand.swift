@@ -19,7 +19,8 @@ struct MinifloatCommand: ParsableCommand {
         discussion: "Format names: run 'minifloat formats'; custom formats are written [u]e<E>m<M>[b<B>][fn|fnuz|ieee].",
         version: minifloatVersion,
         subcommands: [FormatsCommand.self, TableCommand.self, QuantizeCommand.self, DecodeCommand.self,
-                      VerifyCommand.self, GenCommand.self, BenchCommand.self, SweepCommand.self, FPQCommand.self])
+                      VerifyCommand.self, GenCommand.self, BenchCommand.self, SweepCommand.self, FPQCommand.self,
+                      ConformanceCommand.self])
 
     /// Runs a command; every failure is one line on stderr and exit status 2 (help exits 0).
     static func main() {

@@ -1,0 +1,137 @@
+import Foundation
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+import MinifloatVerify
+import Testing
+
+/// The recorded conversions of an NVIDIA H100, CUDA 13.0, PyTorch 2.11, JAX 0.11 and Triton 3.6
+/// (Conformance/recordings/h100-2026-11.json), replayed on every input: each differs from the
+/// reference exactly in the departures docs/conformance.md lists for it.
+@Suite("Conformance recordings")
+struct ConformanceTests {
+    static let recordings: RecordingSet = {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Conformance/recordings/h100-2026-11.json").path
+        return try! RecordingSet(json: try! String(contentsOfFile: path, encoding: .utf8))
+    }()
+
+    /// What each system does differently from the spec, found by comparing every input
+    /// (docs/conformance.md says why each is a choice, a convention or an error). A recording not
+    /// listed agrees on every input.
+    static let departures: [String: Set<String>] = {
+        var table: [String: Set<String>] = [:]
+        for source in ["f32", "f16", "bf16"] {
+            // Every NVIDIA path (the cvt instruction, the CUDA header functions) and every framework
+            // writes NaN as the positive all-ones code; the reference keeps a NaN's sign (E4M3: 0xff
+            // for a negative NaN) and uses E5M2's quiet NaN 0x7e. FNUZ formats have one NaN: agree.
+            for name in ["ptx_cvt_rn_satfinite_e4m3x2", "ptx_cvt_rn_satfinite_e5m2x2", "nv_fp8_e4m3_satfinite",
+                         "nv_fp8_e4m3_nosat", "nv_fp8_e5m2_satfinite", "nv_fp8_e5m2_nosat", "jax_float8_e4m3fn",
+                         "jax_float8_e5m2", "torch_float8_e5m2", "triton_rtz_float8_e5m2"] {
+                table["\(source)_\(name)"] = ["nan-code"]
+            }
+            // (PyTorch's E4M3 keeps a float32 or bfloat16 NaN's sign, as the reference does; from
+            // float16 it does not: set below.)
+            // FP4 and FP6 have no NaN: CUDA turns NaN into the largest positive value, the
+            // reference into -0 (it leaves the sign set, as OCP MX v1.0 leaves NaN undefined).
+            for name in ["nv_fp4_e2m1_rn", "nv_fp6_e2m3_rn", "nv_fp6_e3m2_rn"] { table["\(source)_\(name)"] = ["nan-to-finite"] }
+            // Triton's rtne cast saturates overflow (and infinities) instead of OCP's NaN/Inf.
+            table["\(source)_triton_rtne_float8_e4m3fn"] = ["saturation-satfinite", "nan-code"]
+            table["\(source)_triton_rtne_float8_e5m2"] = ["saturation-satfinite", "nan-code"]
+            // CUDA's E8M0 conversions convert a negative input's magnitude.
+            for name in ["nv_e8m0_rz_satfinite", "nv_e8m0_rp_satfinite", "nv_e8m0_rz_nosat", "nv_e8m0_rp_nosat"] {
+                table["\(source)_\(name)"] = ["sign-dropped"]
+            }
+        }
+        table["f16_torch_float8_e4m3fn"] = ["nan-code"]
+        // JAX's and PyTorch's E8M0: ties away from zero (rna), rounding up below 2^-126 (float32 and
+        // bfloat16 subnormals), and zero to NaN (JAX); PyTorch also drops the sign.
+        table["f32_jax_float8_e8m0fnu"] = ["rounding-rtp", "rounding-rna", "zero-to-format-without-zero"]
+        table["bf16_jax_float8_e8m0fnu"] = ["rounding-rtp", "rounding-rna", "zero-to-format-without-zero"]
+        table["f16_jax_float8_e8m0fnu"] = ["rounding-rna", "zero-to-format-without-zero"]
+        table["f32_torch_float8_e8m0fnu"] = ["sign-dropped", "rounding-rtp", "sign-dropped-rounding-rtp", "rounding-rna",
+                                             "sign-dropped-rounding-rna"]
+        table["bf16_torch_float8_e8m0fnu"] = table["f32_torch_float8_e8m0fnu"]
+        table["f16_torch_float8_e8m0fnu"] = ["sign-dropped", "rounding-rna", "sign-dropped-rounding-rna"]
+        // The CUDA E8M0 functions exist for float32 and bfloat16 only; FP4/FP6/FP8 of all three.
+        return table
+    }()
+
+    @Test func everyRecordingDiffersExactlyWhereDocumented() throws {
+        let set = Self.recordings
+        #expect(set.recordings.count == 71)
+        for r in set.recordings {
+            let result = r.compare()
+            #expect(result.checked == r.source.inputCount)
+            let kinds = Set(result.groups.map(\.departure.key))
+            #expect(kinds == (Self.departures[r.name] ?? []), "\(r.name): \(result.groups.map { "\($0.departure.key) \($0.count)" })")
+            #expect(result.groups.reduce(0) { $0 + $1.count } == result.differing)
+            // Every group's first input, by the exact oracle: the reference code is the oracle's,
+            // and the recorded code is the oracle's under the departure's behaviour.
+            for g in result.groups {
+                let x = r.source.format
+                let value = Oracle.decode(g.firstInput, in: x)
+                func oracle(_ v: ExactValue, _ m: RoundingMode, _ s: SaturationMode) -> UInt32 {
+                    Oracle.Bracket(v, r.format).code(rounding: m, saturation: s)
+                }
+                #expect(oracle(value, r.rounding, r.saturation) == g.referenceCode, "\(r.name) \(g.departure.key)")
+                switch g.departure {
+                case .saturation(let s): #expect(oracle(value, r.rounding, s) == g.recordedCode, "\(r.name)")
+                case .rounding(let m): #expect(oracle(value, m, r.saturation) == g.recordedCode, "\(r.name)")
+                case .signDropped, .signDroppedRounding:
+                    let magnitude = Oracle.decode(g.firstInput & ~(r.source == .float32 ? 0x8000_0000 : 0x8000), in: x)
+                    var m = r.rounding
+                    if case .signDroppedRounding(let other) = g.departure { m = other }
+                    #expect(oracle(magnitude, m, r.saturation) == g.recordedCode, "\(r.name)")
+                case .nanCode, .nanToFinite, .nanLost: #expect(value.isNaN, "\(r.name)")
+                case .zeroToFormatWithoutZero: #expect(value.rational?.sign == 0, "\(r.name)")
+                case .unexplained: Issue.record("\(r.name): unexplained differences")
+                }
+            }
+        }
+    }
+
+    @Test func blocksDecidedByTheirEndsAgreeWithEveryInput() throws {
+        // The shortcut (a block of 2^16 float32 inputs decided from its two ends) against the
+        // comparison of every input, on recordings that exercise each kind of block.
+        let r = try #require(Self.recordings.recordings.first { $0.name == "f32_nv_fp4_e2m1_rn" })
+        let fast = r.compare(), slow = r.compare(inputByInput: true)
+        #expect(fast.differing == slow.differing && fast.groups == slow.groups)
+        // Where the costly departures are (every input would take a minute each): PyTorch's E8M0
+        // around +-2^-126 (sign dropped, rounding up) and Triton's E4M3 around its overflow
+        // threshold 464 (saturation), on both signs.
+        let around = { (bits: Int) in Array(((bits >> 16) - 96)...((bits >> 16) + 96)) }
+        for (name, blocks) in [("f32_torch_float8_e8m0fnu", around(0x0080_0000) + around(0x8080_0000) + [0xC000, 0xFF80]),
+                               ("f32_triton_rtne_float8_e4m3fn", around(0x43E8_0000) + around(0xC3E8_0000) + [0x7F80, 0xFF80])] {
+            let r = try #require(Self.recordings.recordings.first { $0.name == name })
+            let fast = r.compare(threads: nil, inputByInput: false, blocks: blocks)
+            let slow = r.compare(threads: nil, inputByInput: true, blocks: blocks)
+            #expect(fast.differing == slow.differing && fast.groups == slow.groups, "\(name)")
+            #expect(fast.differing > 0 && fast.groups.count >= 2, "\(name): the blocks hold departures")
+        }
+    }
+
+    @Test func malformedRecordingsAreRefused() throws {
+        for (text, message) in [("{}", "not a recordings file"),
+                                (#"{"recorded":"x","recordings":[{"name":"a"}]}"#, "lacks one of"),
+                                (#"{"recorded":"x","recordings":[{"name":"a","system":"s","call":"c","source":"float32","format":"e4m3fn","rounding":"rne","saturation":"satnone","starts":[1],"codes":[0]}]}"#, "start at input 0"),
+                                (#"{"recorded":"x","recordings":[{"name":"a","system":"s","call":"c","source":"float16","format":"e4m3fn","rounding":"rne","saturation":"satnone","starts":[0,70000],"codes":[0,1]}]}"#, "increase within"),
+                                (#"{"recorded":"x","recordings":[{"name":"a","system":"s","call":"c","source":"float32","format":"e2m1fn","rounding":"rne","saturation":"satnone","starts":[0],"codes":[16]}]}"#, "beyond e2m1fn")] {
+            #expect { try RecordingSet(json: text) } throws: { ($0 as? VerifyError)?.description.contains(message) == true }
+        }
+    }
+}
+
+@Suite("Conformance document")
+struct ConformanceDocumentTests {
+    @Test func theTableIsWhatTheCommandPrints() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
+        let marker = "<!-- generated: minifloat conformance Conformance/recordings/h100-2026-11.json --markdown -->\n"
+        let start = try #require(doc.range(of: marker)), end = try #require(doc.range(of: "<!-- end generated -->"))
+        let documented = String(doc[start.upperBound..<end.lowerBound])
+        let r = try runMinifloat(["conformance", root.appendingPathComponent("Conformance/recordings/h100-2026-11.json").path, "--markdown"])
+        #expect(r.status == 0)
+        #expect(r.stdout == documented, "regenerate docs/conformance.md's table with the command in its marker")
+    }
+}
