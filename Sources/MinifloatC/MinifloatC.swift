@@ -23,6 +23,9 @@ final class FormatBox: Sendable {
 
 let registry = Mutex<[String: FormatBox]>([:])
 
+/// The most distinct formats minifloat_format_named keeps (about 200 bytes each).
+let maxRegisteredFormats = 4096
+
 enum Status: Int32 {
     case ok = 0, null, unknownFormat, rounding, saturation, codeRange, codeWidth, notFP4, threads, size
 }
@@ -82,11 +85,18 @@ public func minifloat_format_named(_ name: UnsafePointer<CChar>?, _ out: UnsafeM
     let text = String(cString: name)
     let format: Format
     do { format = try Format.named(text) } catch { return fail(.unknownFormat, error.description) }
-    let b = registry.withLock { table -> FormatBox in
+    let found = registry.withLock { table -> FormatBox? in
         if let existing = table[format.name] { return existing }
+        // Pointers live as long as the process, so entries are never evicted; the number of
+        // distinct formats is bounded instead (every catalog format fits many times over).
+        guard table.count < maxRegisteredFormats else { return nil }
         let created = FormatBox(format)
         table[format.name] = created
         return created
+    }
+    guard let b = found else {
+        return fail(.unknownFormat, "this process has already looked up \(maxRegisteredFormats) distinct formats, the most "
+                    + "minifloat_format_named keeps; look each format up once and reuse its pointer")
     }
     out.pointee = OpaquePointer(Unmanaged.passUnretained(b).toOpaque())
     return Status.ok.rawValue

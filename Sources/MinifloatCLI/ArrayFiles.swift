@@ -66,11 +66,14 @@ func openArray(_ path: String, rawType: String?, inputType: String?, role: Strin
     let reinterpret = try inputType.map { try parseElementType($0, option: "--input-dtype") }
     if raw == nil && path.hasSuffix(".txt") {
         let bytes = try readWholeFile(path)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard var text = String(validating: bytes, as: UTF8.self) else {
             throw CLIError("'\(path)' is not UTF-8 text; write one number per line")
         }
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }  // a byte-order mark
         var lines: [String] = [], numbers: [Int] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end in LF, CRLF (Windows; one Character in Swift) or CR.
+        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+            .enumerated() {
             let trimmed = line.trimmingCharacters(in: " \t\r")
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             lines.append(trimmed)

@@ -48,12 +48,13 @@ struct FPQFoldCommand: ParsableCommand {
         let result = FPQSearch.run(activations: x, weights: w, bits: options.bits, grid: grid, activation: .perChannel(r),
                                    rounds: options.rounds, formats: only, progress: searchProgress())
         clearProgress()
+        let folder = out.hasSuffix("/") ? out : out + "/"
         let check = try FoldCheck(activations: x, weights: w, result: result)
         let c = x.columns, o = w.columns
         func write<T>(_ name: String, _ values: [T], _ type: ElementType, _ shape: [Int]) throws {
             do {
                 try values.withUnsafeBytes {
-                    try ArrayOutput.write($0, header: NpyHeader(elementType: type, shape: shape), to: out + "/" + name)
+                    try ArrayOutput.write($0, header: NpyHeader(elementType: type, shape: shape), to: folder + name)
                 }
             } catch let e as ArrayFileError { throw CLIError(e.description) }
         }
@@ -71,11 +72,11 @@ struct FPQFoldCommand: ParsableCommand {
             ("output_mse", .string("\(result.outputMSE)")),
             ("folded_equals_unfolded", .bool(check.lossless)), ("outputs_compared", .int(check.outputsCompared)),
         ])
-        try writeAtomically(Array((summary.text + "\n").utf8), to: out + "/summary.json")
+        try writeAtomically(Array((summary.text + "\n").utf8), to: folder + "summary.json")
         print("weights \(result.weightFormat), activations \(result.activationFormat), rho \(formatted(result.activationBias, decimals: 6)), "
               + "offsets \(result.offsets.map(String.init).joined(separator: " "))")
         print("output MSE \(result.outputMSE); folded output equals unfolded output exactly on all \(check.outputsCompared) outputs: \(check.lossless)")
-        print("wrote \(out)/weight_codes.npy, weight_bias.npy, offsets.npy, weight_qmax.npy, activation_codes.npy, summary.json")
+        print("wrote \(folder)weight_codes.npy, weight_bias.npy, offsets.npy, weight_qmax.npy, activation_codes.npy, summary.json")
         if !check.lossless { throw ExitCode(1) }
     }
 }

@@ -12,19 +12,26 @@ struct CLibraryTests {
 
     /// Compiles Examples/c/`file` with `cc -Wall -Werror` against lib`library`.so (built next to
     /// the test bundle) and the headers in Sources/`include`/include, runs it, and returns its output.
-    static func compileAndRun(_ file: String, library: String, include: String) throws -> String {
+    static func compileAndRun(_ file: String, library: String, include: String, folder: String = "Examples/c") throws -> String {
         let libraryDirectory = try builtProduct("lib\(library).so").deletingLastPathComponent()
         let binary = NSTemporaryDirectory() + "minifloat-\(file)-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: binary) }
         let root = packageRoot.path
         let (status, _, compileErrors) = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [
-            "cc", "-std=c99", "-Wall", "-Werror", root + "/Examples/c/" + file, "-I", root + "/Sources/\(include)/include",
+            "cc", "-std=c99", "-Wall", "-Werror", root + "/" + folder + "/" + file, "-I", root + "/Sources/\(include)/include",
             "-L", libraryDirectory.path, "-l\(library)", "-Wl,-rpath," + libraryDirectory.path, "-lm", "-o", binary,
         ])
         #expect(status == 0, "\(compileErrors)")
         let (exitStatus, output, errors) = try runProcess(URL(fileURLWithPath: binary), [])
         #expect(exitStatus == 0, "\(errors)")
         return output
+    }
+
+    @Test func formatCacheIsBounded() throws {
+        // 5,000 distinct custom names: the process keeps at most 4,096 formats (pointers are never
+        // freed), refuses the rest with a message, and the ones it has stay valid.
+        let output = try Self.compileAndRun("format_cache.c", library: "MinifloatC", include: "MinifloatC", folder: "Tests/C")
+        #expect(output == "ok 4096 refused 904 same 1 name e5m2b-2500\n")
     }
 
     @Test func exampleProgram() throws {

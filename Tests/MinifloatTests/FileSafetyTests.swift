@@ -202,6 +202,21 @@ struct FileSafetyTests {
                 "neither the temporary nor a partial output")
     }
 
+    @Test func windowsAndByteOrderMarkedTextIsRead() throws {
+        let dir = try folder()
+        let unix = dir.appendingPathComponent("unix.txt").path, windows = dir.appendingPathComponent("windows.txt").path
+        let mac = dir.appendingPathComponent("cr.txt").path
+        try Data("1.5\n0.1\n# a comment\n-448\n".utf8).write(to: URL(fileURLWithPath: unix))
+        try Data([0xEF, 0xBB, 0xBF] + Array("1.5\r\n0.1\r\n# a comment\r\n-448\r\n".utf8)).write(to: URL(fileURLWithPath: windows))
+        try Data("1.5\r0.1\r# a comment\r-448".utf8).write(to: URL(fileURLWithPath: mac))
+        let expected = try runMinifloat(["quantize", "e4m3fn", "--input", unix])
+        #expect(expected.status == 0 && expected.stdout.split(separator: "\n").count == 3, "\(expected.stderr)")
+        for path in [windows, mac] {
+            let r = try runMinifloat(["quantize", "e4m3fn", "--input", path])
+            #expect(r.status == 0 && r.stdout == expected.stdout, "\(path): \(r.stderr)")
+        }
+    }
+
     @Test func theLibraryRefusesWhatTheCommandRefuses() throws {
         let dir = try folder()
         #expect(throws: ArrayFileError.self) { try ArrayOutput.write([1, 2, 3], to: dir.path) }

@@ -1,6 +1,7 @@
 """The Python examples in the documents are run, and what they print is compared with the text
 block that follows each of them (docs/python.md, README.md, python/README.md)."""
 import contextlib
+import importlib.util
 import io
 import re
 
@@ -34,6 +35,10 @@ def test_examples_print_what_the_document_shows(document):
     assert found, f"{document} has no python examples"
     namespace = {"__name__": "__doc_example__"}
     for code, expected in found:
+        # An example that needs an optional package (PyTorch: a 2.5 GB download) runs where it is
+        # installed; later examples must not depend on it.
+        if "import torch" in code and importlib.util.find_spec("torch") is None:
+            continue
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             exec(compile(code, document, "exec"), namespace)

@@ -156,3 +156,21 @@ def test_array_like_inputs(x):
     assert np.array_equal(minifloat.quantize(ArrayLike(x), "e4m3fn"), codes)
     assert np.array_equal(minifloat.quantize(DLPackOnly(x), "e4m3fn"), codes)
     assert minifloat.verify(DLPackOnly(x), ArrayLike(codes), "e4m3fn").ok
+
+
+def test_torch_tensors_when_torch_is_installed(x):
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(x)
+    codes = minifloat.quantize(x, "e4m3fn")
+    assert np.array_equal(minifloat.quantize(t, "e4m3fn"), codes)
+    bf16 = t.to(torch.bfloat16)  # NumPy has no bfloat16: read as its bits
+    assert np.array_equal(minifloat.quantize(bf16, "e4m3fn"), minifloat.quantize(bf16.float().numpy(), "e4m3fn"))
+    # A float8 tensor of the format is codes; of another format, values; as input, its exact values.
+    e5 = t.to(torch.float8_e5m2)
+    report = minifloat.verify(t, e5, "e5m2")
+    assert report.checked == x.size and set(report.by_cause) <= {"saturation", "nan-mapping"}
+    assert minifloat.verify(t, minifloat.quantize(t, "e4m3fn"), "e4m3fn").ok
+    assert np.array_equal(minifloat.quantize(e5, "e4m3fn"), minifloat.quantize(e5.float().numpy(), "e4m3fn"))
+    with pytest.raises(ValueError, match="float8_e5m2"):
+        minifloat.dequantize(e5, "e4m3fn")
+    assert np.array_equal(minifloat.dequantize(e5, "e5m2"), e5.float().numpy())

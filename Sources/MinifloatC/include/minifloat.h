@@ -49,7 +49,8 @@ typedef enum {
     MINIFLOAT_SATPROPAGATE = 2  /* P3109 SatPropagate: finite overflow saturates, Inf stays Inf */
 } minifloat_saturation;
 
-/* A format. Pointers returned by minifloat_format_named stay valid for the life of the process. */
+/* A format. Pointers returned by minifloat_format_named stay valid for the life of the process; a
+ * process can look up at most 4096 distinct formats (then MINIFLOAT_ERR_UNKNOWN_FORMAT, saying so). */
 typedef struct minifloat_format minifloat_format;
 
 /* Finds a format by name ("e4m3fn", "float8_e5m2", "mxfp4", "e3m2b5fn", ...). */

@@ -34,6 +34,19 @@ def c_order(a):
     return a if a.flags.c_contiguous else a.copy(order="C")
 
 
+def _torch_special(x):
+    """For a PyTorch tensor of a type NumPy lacks (bfloat16, float8_*): (its bits as a NumPy array,
+    the type's name); else None. The tensor is moved to nothing: a CUDA tensor raises as usual."""
+    if not type(x).__module__.startswith("torch"):
+        return None
+    name = str(getattr(x, "dtype", "")).replace("torch.", "")
+    if name == "bfloat16" or name.startswith(("float8_", "float4_")):
+        import torch  # already imported by whoever made the tensor
+        bits = x.detach().view(torch.int16 if name == "bfloat16" else torch.uint8)
+        return np.asarray(bits.numpy()).view(np.uint16 if name == "bfloat16" else np.uint8), name
+    return None
+
+
 def as_array(x, what):
     """x as a NumPy array: arrays, NumPy scalars, Python numbers and sequences, objects with
     __dlpack__ (a CPU torch tensor, a JAX array) or __array__. TypeError for anything else."""
@@ -57,6 +70,14 @@ def float_source(x, what="x"):
     """(a C-contiguous float array, its type name for the library). float32, float64, float16 and
     bfloat16 are read as they are; ml_dtypes FP8/FP6/FP4 arrays and integers are converted exactly
     (to float32, or float64); anything that would round is refused."""
+    special = _torch_special(x)
+    if special is not None:
+        bits, name = special
+        if name == "bfloat16":
+            return c_order(bits), "bfloat16"  # the library reads bfloat16 as its bits
+        if name.startswith("float8_"):
+            return c_order(np.asarray(x.detach().float().numpy())), "float32"  # every FP8 value is a float32
+        raise TypeError(f"{what} is a torch.{name} tensor (packed); unpack it to codes first")
     a = as_array(x, what)
     dt = a.dtype
     if dt.kind == "f" and dt.itemsize in (2, 4, 8):
@@ -83,6 +104,12 @@ def float_source(x, what="x"):
 def code_array(c, format_name, bits, what="codes"):
     """Codes as a C-contiguous unsigned array: uint8/16/32, signed integers viewed or checked,
     the format's own ml_dtypes type viewed as its bytes. TypeError for float arrays."""
+    special = _torch_special(c)
+    if special is not None:
+        bits, name = special
+        if ML_DTYPES_NAMES.get(format_name) != name:
+            raise ValueError(f"{what} is torch.{name} but the format is {format_name}: pass codes of {format_name}")
+        return c_order(bits)
     a = as_array(c, what)
     dt = a.dtype
     if _is_ml_minifloat(dt):

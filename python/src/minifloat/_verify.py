@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _native
-from ._arrays import ML_DTYPES_NAMES, _is_ml_minifloat, as_array, code_array, float_source, packed_shape, unpack_rows
+from ._arrays import ML_DTYPES_NAMES, _is_ml_minifloat, _torch_special, as_array, code_array, float_source, packed_shape, unpack_rows
 from ._formats import resolve
 from ._quantize import _int, _ptr
 
@@ -59,7 +59,10 @@ class Report:
         self.by_cause = dict(j.get("by_diagnosis", {}))
         self.mismatches = [self._mismatch(m) for m in j.get("mismatches", [])]
         others = j.get("other_behaviours", [])
-        self.exact_behaviours = [_label(b) for b in others if b["disagreements"] == 0]
+        # As the text report orders them: the report's own saturation first, then its rounding.
+        exact = [b for b in others if b["disagreements"] == 0]
+        exact.sort(key=lambda b: (b["saturation"] != j["saturation"], b["rounding"] != j["rounding"]))
+        self.exact_behaviours = [_label(b) for b in exact]
         if self.ok:
             self.closest_behaviour = None
         elif self.exact_behaviours:
@@ -111,7 +114,14 @@ def _options(rounding, saturation, profile, nan_any, random_bits, seed, max_mism
 
 def _claims(claimed, f, claimed_as):
     """(array, dtype name, claimed_as name) for the library."""
-    c = as_array(claimed, "claimed")
+    special = _torch_special(claimed)
+    if special is not None and claimed_as is None:
+        # A bfloat16 tensor, or a float8 tensor of another format, holds values; of this format, codes.
+        claimed_as = "codes" if special[1] == ML_DTYPES_NAMES.get(f.name) else "values"
+    if special is not None:
+        c = claimed  # float_source and code_array read torch tensors themselves
+    else:
+        c = as_array(claimed, "claimed")
     if claimed_as is None:
         values = (c.dtype.kind == "f" or c.dtype.name == "bfloat16") or (_is_ml_minifloat(c.dtype) and c.dtype.name != ML_DTYPES_NAMES.get(f.name))
         claimed_as = "values" if values else "codes"
