@@ -62,7 +62,7 @@ struct BlockFiles {
     }
 
     /// Reads explicit files; the values' shape is the elements' (FP4 packed: the contiguous axis doubled).
-    static func explicit(_ f: BlockFormat, scales: String, elements: String, axis given: BlockArguments, packed: Bool,
+    static func explicit(_ f: BlockFormat, scales: String, elements: String, axis given: BlockLayoutArguments, packed: Bool,
                          tensorScale: Float?) throws -> BlockFiles {
         let e = try openCodes(elements, role: "elements")
         var shape = e.shape.isEmpty ? [1] : e.shape

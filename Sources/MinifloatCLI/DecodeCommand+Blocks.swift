@@ -5,8 +5,7 @@ import MinifloatOracle
 extension DecodeCommand {
     func decodeBlocks(_ base: BlockFormat) throws {
         let f = try block.format(base)
-        for (given, name) in [(block.scaleRule != nil, "--scale-rule"), (block.specials != "nan-scale", "--specials"),
-                              (input != nil, "--input (give --input-dir DIR, or --scales and --elements)"),
+        for (given, name) in [(input != nil, "--input (give --input-dir DIR, or --scales and --elements)"),
                               (!codes.isEmpty, "codes on the command line"), (rawDtype != nil, "--raw-dtype"), (count != nil, "--count")]
         where given {
             throw CLIError("\(name) does not apply to decoding block format \(f.name)")

@@ -21,12 +21,12 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Read the codes from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
     @Option(help: "Write the values to a file (.npy, .txt or raw); without it, print them.") var output: String?
     @Option(help: "The input file is raw little-endian binary of this type: u8 | u16 | i8.") var rawDtype: String?
-    @Option(help: "The type of the values written: f32 (default) or f64.") var outputDtype = "f32"
+    @Option(help: "The type of the values written: f32 or f64.") var outputDtype = "f32"
     @Flag(help: "The input holds FP4 codes two per byte (element 2k in the low nibble).") var packed = false
     @Option(parsing: .unconditional, help: "With --packed: the number of codes (default: twice the number of bytes).") var count: Int?
     @Option(parsing: .unconditional, help: "Threads for an array (default: all processors).") var threads: Int?
-    @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
-    var block: BlockArguments
+    @OptionGroup(title: "Block formats (MX, NVFP4)")
+    var block: BlockLayoutArguments
     @Option(help: "Block formats: a directory written by 'quantize --output-dir' (scales.npy, elements.npy, block.json).")
     var inputDir: String?
     @Option(help: "Block formats: the scale codes (.npy uint8), with --elements.") var scales: String?

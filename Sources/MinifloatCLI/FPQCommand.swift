@@ -35,9 +35,9 @@ struct FPQQuantizeCommand: ParsableCommand {
         commandName: "quantize",
         abstract: "Q(x; e, m, b): the paper's formula in float64, and the exact value and code when the bias allows.",
         discussion: """
-            --bias B sets the real exponent bias; --maxval M sets the bias whose largest value is M \\
-            (Eq. 7). The exact form (rational arithmetic, any --rounding) needs an integer bias or \\
-            --maxval: then Q(x) = alpha * Q(x / alpha; B) exactly. The paper's formula rounds in \\
+            --bias B sets the real exponent bias; --maxval M sets the bias whose largest value is M \
+            (Eq. 7). The exact form (rational arithmetic, any --rounding) needs an integer bias or \
+            --maxval: then Q(x) = alpha * Q(x / alpha; B) exactly. The paper's formula rounds in \
             log2, exp2 and the division when the bias is not an integer.
             """)
 
@@ -157,10 +157,10 @@ struct FPQSearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "The FPQ search (Algorithm 1): formats and biases minimising the layer-output MSE.",
         discussion: """
-            Weights get one bias per output column, activations one per tensor (the FPQ baseline) or, \\
-            with --per-channel, per-channel biases rho + k_j with rho searched (section 4.2). Each round: \\
-            weight biases, weight format, activation bias, activation format (the released code's order). \\
-            Candidates gamma * b_init; --grid paper is the code's 100 points (gamma = 1 and 1.2 never \\
+            Weights get one bias per output column, activations one per tensor (the FPQ baseline) or, \
+            with --per-channel, per-channel biases rho + k_j with rho searched (section 4.2). Each round: \
+            weight biases, weight format, activation bias, activation format (the released code's order). \
+            Candidates gamma * b_init; --grid paper is the code's 100 points (gamma = 1 and 1.2 never \
             tried), --grid corrected adds both.
             """)
 

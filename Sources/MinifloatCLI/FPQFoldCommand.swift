@@ -16,13 +16,13 @@ struct FPQFoldCommand: ParsableCommand {
         commandName: "fold",
         abstract: "Per-channel activation biases searched, then their integer offsets folded into the weights; checked exactly.",
         discussion: """
-            Runs the FPQ search with per-channel activation biases rho + k_j, then folds: activations \\
-            are quantized with the one bias rho after channel j is scaled by 2^k_j, and weight row j \\
-            keeps its codes with its exponent bias raised by k_j. Writes to DIR: weight_codes.npy \\
-            (uint8, c x o, codes of E<e>M<m> with bias 0: the value of code q in column k is \\
-            weight_qmax[k] / Qmax(E<e>M<m>, b=0) * grid(q), times 2^-k_j after folding), \\
-            weight_bias.npy (float64, c x o, the folded real bias b_k + k_j), offsets.npy (int8, k_j), \\
-            weight_qmax.npy (float64, o), activation_codes.npy (uint8, n x c), summary.json (formats, \\
+            Runs the FPQ search with per-channel activation biases rho + k_j, then folds: activations \
+            are quantized with the one bias rho after channel j is scaled by 2^k_j, and weight row j \
+            keeps its codes with its exponent bias raised by k_j. Writes to DIR: weight_codes.npy \
+            (uint8, c x o, codes of E<e>M<m> with bias 0: the value of code q in column k is \
+            weight_qmax[k] / Qmax(E<e>M<m>, b=0) * grid(q), times 2^-k_j after folding), \
+            weight_bias.npy (float64, c x o, the folded real bias b_k + k_j), offsets.npy (int8, k_j), \
+            weight_qmax.npy (float64, o), activation_codes.npy (uint8, n x c), summary.json (formats, \
             rho, MSE, and whether the folded output equals the unfolded one on X, in exact arithmetic).
             """)
 
@@ -86,8 +86,8 @@ struct FPQDemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "The W4A4 E2M1 demonstration on synthetic transformer-like data: per-tensor FPQ baseline against per-channel + folding.",
         discussion: """
-            Data: SyntheticLayer(seed): 128 tokens x 64 channels, channel scales log-normal (exp(1.5 z)), \\
-            4 outlier channels x40, magnitudes within a channel within 25%; weights N(0, 1/64), 64 \\
+            Data: SyntheticLayer(seed): 128 tokens x 64 channels, channel scales log-normal (exp(1.5 z)), \
+            4 outlier channels x40, magnitudes within a channel within 25%; weights N(0, 1/64), 64 \
             outputs. Reproducible from --seed.
             """)
 

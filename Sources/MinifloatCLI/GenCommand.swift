@@ -16,19 +16,19 @@ struct GenCommand: ParsableCommand {
         commandName: "gen",
         abstract: "Write test vectors for a quantizer to FORMAT, and optionally the reference answers.",
         discussion: """
-            In the spirit of Berkeley TestFloat's testfloat_gen, but aimed at one format. The cases, in \\
-            the source type (--from), in this order: signed zeros, infinities and NaNs; every finite \\
-            value of FORMAT and the source values 1 ulp either side; every exact midpoint between \\
-            adjacent values (and the nearest source values when the midpoint is not one) and 1 ulp \\
-            either side; the overflow threshold (the largest finite value, the midpoint above it, the \\
-            next grid point, twice the largest) and 1 ulp either side; the subnormal boundaries (the \\
-            least subnormal, half of it, the least normal) and 1 ulp either side; the source type's own \\
-            extremes; then --count seeded random values (half uniform over the source's bit patterns, \\
-            half log-uniform over FORMAT's range). --level 2 adds 2 and 3 ulps either side and the \\
+            In the spirit of Berkeley TestFloat's testfloat_gen, but aimed at one format. The cases, in \
+            the source type (--from), in this order: signed zeros, infinities and NaNs; every finite \
+            value of FORMAT and the source values 1 ulp either side; every exact midpoint between \
+            adjacent values (and the nearest source values when the midpoint is not one) and 1 ulp \
+            either side; the overflow threshold (the largest finite value, the midpoint above it, the \
+            next grid point, twice the largest) and 1 ulp either side; the subnormal boundaries (the \
+            least subnormal, half of it, the least normal) and 1 ulp either side; the source type's own \
+            extremes; then --count seeded random values (half uniform over the source's bit patterns, \
+            half log-uniform over FORMAT's range). --level 2 adds 2 and 3 ulps either side and the \
             quarter points. Duplicates are dropped; the same options give the same file.
 
-            --expected writes the reference codes (computed by the exact oracle) as uint8 (uint16 for \\
-            wider formats). For stochastic rounding, --random-output writes the random integers R_i \\
+            --expected writes the reference codes (computed by the exact oracle) as uint8 (uint16 for \
+            wider formats). For stochastic rounding, --random-output writes the random integers R_i \
             (uint32) used for the expected codes; give it to 'verify --random-values'.
             """)
 
@@ -36,7 +36,7 @@ struct GenCommand: ParsableCommand {
     @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src.") var rounding = "rne"
     @Option(help: "satfinite | satpropagate | satnone.") var saturation = "satnone"
     @Option(help: "The source type of the cases: f32 | f64 | f16 | bf16.") var from = "f32"
-    @Option(parsing: .unconditional, help: "1 (default) or 2 (more cases near every boundary).") var level = 1
+    @Option(parsing: .unconditional, help: "1, or 2 for more cases near every boundary.") var level = 1
     @Option(parsing: .unconditional, help: "How many seeded random cases (default 10000 at level 1, 100000 at level 2).") var count: Int?
     @Option(parsing: .unconditional, help: "Seed of the random cases (and of R_i for stochastic rounding).") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Stochastic rounding: the number of random bits N.") var randomBits: Int?

@@ -40,7 +40,7 @@ struct QuantizeCommand: ParsableCommand {
     var packed = false
     @Option(parsing: .unconditional, help: "Seed of the random values for stochastic rounding of an array (SplitMix64).") var seed: UInt64?
     @Option(parsing: .unconditional, help: "Threads for an array (default: all processors).") var threads: Int?
-    @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
+    @OptionGroup(title: "Block formats (MX, NVFP4)")
     var block: BlockArguments
     @Option(help: "Block formats: write scales.npy, elements.npy (FP4 packed two per byte), tensor_scale.npy (NVFP4) and block.json here.")
     var outputDir: String?

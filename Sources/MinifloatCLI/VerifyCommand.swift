@@ -16,11 +16,11 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check another quantizer's output element by element against the reference, and explain each mismatch.",
         discussion: """
-            INPUT holds the values that were quantized (.npy float16/32/64 or bfloat16, raw with \\
-            --raw-dtype, or text: one exact value per line). CLAIMED holds what the quantizer produced: \\
-            codes (uint8, int8, uint16, or ml_dtypes' one-byte voids), values (float16/32/64, bfloat16: \\
-            each must be a value of FORMAT), or packed FP4 (two codes per byte, element 2k in the low \\
-            nibble). Shapes must match (a one-dimensional array of the same length is read in C order). \\
+            INPUT holds the values that were quantized (.npy float16/32/64 or bfloat16, raw with \
+            --raw-dtype, or text: one exact value per line). CLAIMED holds what the quantizer produced: \
+            codes (uint8, int8, uint16, or ml_dtypes' one-byte voids), values (float16/32/64, bfloat16: \
+            each must be a value of FORMAT), or packed FP4 (two codes per byte, element 2k in the low \
+            nibble). Shapes must match (a one-dimensional array of the same length is read in C order). \
             Exit status: 0 if every element matches, 1 if any differs, 2 for a usage or input error.
 
             Diagnoses, tried in this order: \
@@ -57,7 +57,7 @@ struct VerifyCommand: ParsableCommand {
     var randomValues: String?
     @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
     @Flag(help: "Print the report as JSON on stdout instead of text.") var json = false
-    @OptionGroup(title: "Block formats (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8, nvfp4)")
+    @OptionGroup(title: "Block formats (MX, NVFP4)")
     var block: BlockArguments
     @Option(help: "Block formats: the claimed scale codes (.npy uint8).") var claimedScales: String?
     @Option(help: "Block formats: the claimed element codes (.npy uint8; FP4 packed or not, told by the size).")

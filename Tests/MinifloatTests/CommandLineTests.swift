@@ -32,6 +32,35 @@ func runMinifloat(_ arguments: [String]) throws -> (status: Int32, stdout: Strin
 
 @Suite("Command line")
 struct CommandLineTests {
+    @Test func helpTextsReadCleanly() throws {
+        for command in [["quantize"], ["decode"], ["verify"], ["gen"], ["formats"], ["table"], ["bench"], ["sweep"],
+                        ["conformance"], ["fpq", "quantize"], ["fpq", "search"], ["fpq", "fold"], ["fpq", "demo"]] {
+            let r = try runMinifloat(command + ["--help"])
+            #expect(r.status == 0, "\(command)")
+            let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(!r.stdout.split(separator: "\n").contains { $0.hasSuffix("\\") }, "\(command): a stray backslash")
+            #expect(text.range(of: #"\(default [^)]*\)[^(]{0,40}\(default:"#, options: .regularExpression) == nil,
+                    "\(command): a default printed twice")
+            #expect(!text.contains("MXFP"), "\(command): format names upper-cased in a heading")
+        }
+        // Options that do nothing for decode are not offered.
+        let decode = try runMinifloat(["decode", "--help"]).stdout
+        #expect(!decode.contains("--scale-rule") && !decode.contains("--specials") && decode.contains("--tensor-scale"))
+    }
+
+    @Test func tensorScaleFromTheFileQuantizeWrote() throws {
+        let dir = NSTemporaryDirectory() + "minifloat-ts-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try runMinifloat(["quantize", "nvfp4", "1.5", "-3", "100", "0.25", "--output-dir", dir]).status == 0)
+        let fromFile = try runMinifloat(["decode", "nvfp4", "--scales", dir + "/scales.npy", "--elements", dir + "/elements.npy",
+                                         "--packed", "--tensor-scale", dir + "/tensor_scale.npy"])
+        let fromFolder = try runMinifloat(["decode", "nvfp4", "--input-dir", dir])
+        #expect(fromFile.status == 0 && fromFile.stdout == fromFolder.stdout && !fromFile.stdout.isEmpty, "\(fromFile.stderr)")
+        let wrong = try runMinifloat(["decode", "nvfp4", "--scales", dir + "/scales.npy", "--elements", dir + "/elements.npy",
+                                      "--packed", "--tensor-scale", dir + "/scales.npy"])
+        #expect(wrong.status == 2 && wrong.stderr.contains("one-element float32"), "\(wrong.stderr)")
+    }
+
     @Test func quantizeJSON() throws {
         let r = try runMinifloat(["quantize", "e4m3fn", "464", "464.0001", "-inf", "--json"])
         #expect(r.status == 0)
