@@ -47,8 +47,9 @@ enum ArrayData {
 /// How an output path is written, from its extension: `.npy`, `.txt` (one value per line), else raw.
 enum OutputLayout {
     case npy, text, raw
+    /// `-` (standard output) is written as `.npy` (read it with `np.load(io.BytesIO(sys.stdin.buffer.read()))`).
     init(path: String) {
-        self = path.hasSuffix(".npy") ? .npy : path.hasSuffix(".txt") ? .text : .raw
+        self = path == "-" || path.hasSuffix(".npy") ? .npy : path.hasSuffix(".txt") ? .text : .raw
     }
 }
 
@@ -59,29 +60,73 @@ func parseElementType(_ name: String, option: String) throws -> ElementType {
     return type
 }
 
-/// Opens `path`: raw binary if `rawType` is given, text if the name ends in `.txt`, else `.npy`.
+/// Opens `path`: raw binary if `rawType` is given, text if the name ends in `.txt`, else `.npy`;
+/// `-` is standard input (`.npy` told by its magic, raw with `rawType`, else text).
 /// `inputType` reinterprets the elements of a binary file (same width), e.g. uint16 as bf16.
 func openArray(_ path: String, rawType: String?, inputType: String?, role: String = "input") throws -> ArrayData {
     let raw = try rawType.map { try parseElementType($0, option: "--raw-dtype") }
     let reinterpret = try inputType.map { try parseElementType($0, option: "--input-dtype") }
-    if raw == nil && path.hasSuffix(".txt") {
-        let bytes = try readWholeFile(path)
-        guard var text = String(validating: bytes, as: UTF8.self) else {
-            throw CLIError("'\(path)' is not UTF-8 text; write one number per line")
+    if path == "-" {
+        // Standard input: a .npy (told by its magic), raw binary with --raw-dtype, else text.
+        let bytes = readStandardInput()
+        if raw != nil || bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {
+            let folder = getenv("TMPDIR").map { String(cString: $0) + "/" } ?? "/tmp/"
+            var template = Array((folder + "minifloat-stdin-XXXXXX").utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else { throw CLIError("cannot hold standard input in a temporary file: \(String(cString: strerror(errno)))") }
+            let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            defer { unlink(temporary) }  // the open array keeps its data
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                guard n > 0 else { close(fd); throw CLIError("cannot hold standard input in a temporary file: \(String(cString: strerror(errno)))") }
+                offset += n
+            }
+            close(fd)
+            return try openBinary(temporary, raw: raw, reinterpret: reinterpret, role: role)
         }
-        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }  // a byte-order mark
-        var lines: [String] = [], numbers: [Int] = []
-        // Lines end in LF, CRLF (Windows; one Character in Swift) or CR.
-        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-            .enumerated() {
-            let trimmed = line.trimmingCharacters(in: " \t\r")
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            lines.append(trimmed)
-            numbers.append(n + 1)
-        }
-        guard !lines.isEmpty else { throw CLIError("\(role) '\(path)' holds no values; write one number per line") }
-        return .text(lines: lines, lineNumbers: numbers)
+        return try textArray(bytes, name: "standard input", role: role)
     }
+    if raw == nil && path.hasSuffix(".txt") {
+        return try textArray(try readWholeFile(path), name: "'\(path)'", role: role)
+    }
+    return try openBinary(path, raw: raw, reinterpret: reinterpret, role: role)
+}
+
+/// The lines of a text input, parsed into values later (one per line; blank lines and # comments
+/// skipped; LF, CRLF or CR line ends; a byte-order mark ignored).
+func textArray(_ bytes: [UInt8], name: String, role: String) throws -> ArrayData {
+    guard var text = String(validating: bytes, as: UTF8.self) else {
+        throw CLIError("\(role) \(name) is not UTF-8 text; write one number per line")
+    }
+    if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }  // a byte-order mark
+    var lines: [String] = [], numbers: [Int] = []
+    // Lines end in LF, CRLF (Windows; one Character in Swift) or CR.
+    for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        .enumerated() {
+        let trimmed = line.trimmingCharacters(in: " \t\r")
+        if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+        lines.append(trimmed)
+        numbers.append(n + 1)
+    }
+    guard !lines.isEmpty else { throw CLIError("\(role) \(name) holds no values; write one number per line") }
+    return .text(lines: lines, lineNumbers: numbers)
+}
+
+/// Everything on standard input.
+func readStandardInput() -> [UInt8] {
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        result.append(contentsOf: chunk[0..<n])
+    }
+    return result
+}
+
+func openBinary(_ path: String, raw: ElementType?, reinterpret: ElementType?, role: String) throws -> ArrayData {
     let input: ArrayInput
     do {
         input = try ArrayInput(path: path, rawType: raw)

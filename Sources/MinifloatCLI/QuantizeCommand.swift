@@ -1,4 +1,11 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
@@ -70,6 +77,13 @@ struct QuantizeCommand: ParsableCommand {
             throw CLIError("\(name) applies to arrays: give --input FILE")
         }
         let mode = try parseRounding(rounding, bits: randomBits, random: random)
+        if values.isEmpty && isatty(0) == 0 {
+            // No values given and standard input is a pipe or file: read them from it, one per line.
+            let bytes = readStandardInput()
+            if !bytes.isEmpty, case .text(let lines, _) = try textArray(bytes, name: "standard input", role: "input") {
+                values = lines
+            }
+        }
         guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat quantize \(f.name) 0.1'") }
         var rows: [[(String, JSON)]] = []
         for text in values {

@@ -15,6 +15,7 @@ import Darwin
 /// - A FIFO, a character device or a socket (`/dev/stdout`, `/dev/null`, a pipe) is written
 ///   through, as a shell redirection would be.
 /// - A folder, a dangling link or anything else is refused (``ArrayFileError``).
+/// - `-` is standard output.
 ///
 /// If the output is dropped without `commit()`, or an error is thrown, the temporary file is
 /// removed; so it is when the process is stopped by SIGINT, SIGTERM or SIGHUP (where those
@@ -42,6 +43,15 @@ public final class ArrayOutput {
     /// Opens the output (see the type's rules) and writes the `.npy` header if there is one.
     public init(path: String, layout: Layout) throws {
         self.path = path
+        if path == "-" {
+            // Standard output (a copy of its descriptor, so that closing this one leaves it open).
+            final = nil
+            fd = dup(1)
+            guard fd >= 0 else { throw ArrayFileError("cannot write to standard output: \(String(cString: strerror(errno)))") }
+            buffer.reserveCapacity(1 << 20)
+            if case .npy(let header) = layout { try write(header.encoded()) }
+            return
+        }
         switch try OutputTarget.resolve(path) {
         case .stream:
             final = nil

@@ -16,6 +16,7 @@ func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int
     process.executableURL = executable
     process.arguments = arguments
     let out = Pipe(), err = Pipe()
+    process.standardInput = FileHandle.nullDevice  // a command that reads standard input sees its end
     process.standardOutput = out
     process.standardError = err
     try process.run()
@@ -59,6 +60,30 @@ struct CommandLineTests {
         let wrong = try runMinifloat(["decode", "nvfp4", "--scales", dir + "/scales.npy", "--elements", dir + "/elements.npy",
                                       "--packed", "--tensor-scale", dir + "/scales.npy"])
         #expect(wrong.status == 2 && wrong.stderr.contains("one-element float32"), "\(wrong.stderr)")
+    }
+
+    @Test func standardInputAndOutput() throws {
+        let minifloat = try builtProduct("minifloat").path
+        func sh(_ script: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script])
+        }
+        // Values from standard input when none are given (CRLF too), as if given as arguments.
+        let piped = try sh("printf '0.1\\r\\n2.125\\n-inf\\n' | '\(minifloat)' quantize e4m3fn")
+        let given = try runMinifloat(["quantize", "e4m3fn", "0.1", "2.125", "-inf"])
+        #expect(piped.status == 0 && piped.stdout == given.stdout, "\(piped.stderr)")
+        // --input - and --output -: text in, .npy out; .npy in (told by its magic).
+        let dir = NSTemporaryDirectory() + "minifloat-stdio-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try sh("printf '0.1\\n448.5\\n' | '\(minifloat)' quantize e4m3fn --input - --output - > '\(dir)/q.npy'")
+        #expect(r.status == 0, "\(r.stderr)")
+        let q = try Data(contentsOf: URL(fileURLWithPath: dir + "/q.npy"))
+        #expect(q.starts(with: [0x93] + Array("NUMPY".utf8)) && Array(q.suffix(2)) == [0x1D, 0x7E])
+        let d = try sh("cat '\(dir)/q.npy' | '\(minifloat)' decode e4m3fn --input -")
+        #expect(d.status == 0 && d.stdout.contains("0.1015625") && d.stdout.contains("448"), "\(d.stderr)")
+        // Nothing on standard input: the usual message.
+        let none = try runMinifloat(["quantize", "e4m3fn"])
+        #expect(none.status == 2 && none.stderr.contains("give at least one value"))
     }
 
     @Test func quantizeJSON() throws {
