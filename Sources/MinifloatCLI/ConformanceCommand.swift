@@ -41,19 +41,7 @@ struct ConformanceCommand: ParsableCommand {
         print(markdown ? Self.markdown(results, recorded: set.recorded) : Self.text(results), terminator: "")
     }
 
-    /// An input bit pattern of the source type and its value (shortest round-trip decimal).
-    static func input(_ bits: UInt32, _ source: Sweep.Source) -> String {
-        switch source {
-        case .float32: return "0x" + hex(bits, 8) + " (\(Float(bitPattern: bits)))"
-        case .bfloat16: return "0x" + hex(bits, 4) + " (\(Float(bitPattern: bits << 16)))"
-        case .float16: return "0x" + hex(bits, 4) + " (\(Float(Float16(bitPattern: UInt16(bits)))))"
-        }
-    }
-
-    static func hex(_ v: UInt32, _ width: Int) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
+    static func input(_ bits: UInt32, _ source: Sweep.Source) -> String { ConformanceResult.inputText(bits, source) }
 
     static func text(_ results: [ConformanceResult]) -> String {
         var out = ""
@@ -70,18 +58,6 @@ struct ConformanceCommand: ParsableCommand {
     }
 
     static func markdown(_ results: [ConformanceResult], recorded: String) -> String {
-        var out = "Recorded on: \(recorded).\n\n"
-        out += "| recording | call | format | source | reference | differing inputs | departures (count, first input: reference → recorded code) |\n"
-        out += "|---|---|---|---|---|---|---|\n"
-        for r in results {
-            let c = r.recording
-            let departures = r.groups.map { g in
-                "\(g.departure.key) (\(g.count), first \(input(g.firstInput, c.source)): "
-                    + "\(c.format.hexCode(g.referenceCode)) → \(c.format.hexCode(g.recordedCode)))"
-            }.joined(separator: "; ")
-            out += "| `\(c.name)` | `\(c.call)` | \(c.format.name) | \(c.source.rawValue) | \(c.rounding.shortName) \(c.saturation.shortName) | "
-                + "\(r.differing == 0 ? "none" : "\(r.differing) of \(r.checked)") | \(departures.isEmpty ? "agrees" : departures) |\n"
-        }
-        return out
+        ConformanceResult.markdownTable(results, recorded: recorded)
     }
 }

@@ -410,6 +410,45 @@ extension Recording {
     }
 }
 
+extension ConformanceResult {
+    /// An input bit pattern of the source type and its value (the shortest decimal that reads back
+    /// as it): `0x43e80001 (464.00003)`.
+    public static func inputText(_ bits: UInt32, _ source: Sweep.Source) -> String {
+        func hex(_ v: UInt32, _ width: Int) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        switch source {
+        case .float32: return "0x" + hex(bits, 8) + " (\(Float(bitPattern: bits)))"
+        case .bfloat16: return "0x" + hex(bits, 4) + " (\(Float(bitPattern: bits << 16)))"
+        case .float16:
+            #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+            return "0x" + hex(bits, 4) + " (\(Float(Float16(bitPattern: UInt16(bits)))))"
+            #else
+            return "0x" + hex(bits, 4)
+            #endif
+        }
+    }
+
+    /// docs/conformance.md's table: one row per recording, its departures with their counts and
+    /// first inputs (what `minifloat conformance --markdown` prints).
+    public static func markdownTable(_ results: [ConformanceResult], recorded: String) -> String {
+        var out = "Recorded on: \(recorded).\n\n"
+        out += "| recording | call | format | source | reference | differing inputs | departures (count, first input: reference → recorded code) |\n"
+        out += "|---|---|---|---|---|---|---|\n"
+        for r in results {
+            let c = r.recording
+            let departures = r.groups.map { g in
+                "\(g.departure.key) (\(g.count), first \(inputText(g.firstInput, c.source)): "
+                    + "\(c.format.hexCode(g.referenceCode)) → \(c.format.hexCode(g.recordedCode)))"
+            }.joined(separator: "; ")
+            out += "| `\(c.name)` | `\(c.call)` | \(c.format.name) | \(c.source.rawValue) | \(c.rounding.shortName) \(c.saturation.shortName) | "
+                + "\(r.differing == 0 ? "none" : "\(r.differing) of \(r.checked)") | \(departures.isEmpty ? "agrees" : departures) |\n"
+        }
+        return out
+    }
+}
+
 /// The number of processors, without Foundation.
 enum ProcessInfoLite {
     static var processorCount: Int {

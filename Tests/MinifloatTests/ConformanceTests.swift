@@ -60,8 +60,10 @@ struct ConformanceTests {
     @Test func everyRecordingDiffersExactlyWhereDocumented() throws {
         let set = Self.recordings
         #expect(set.recordings.count == 71)
+        var results: [ConformanceResult] = []
         for r in set.recordings {
             let result = r.compare()
+            results.append(result)
             #expect(result.checked == r.source.inputCount)
             let kinds = Set(result.groups.map(\.departure.key))
             #expect(kinds == (Self.departures[r.name] ?? []), "\(r.name): \(result.groups.map { "\($0.departure.key) \($0.count)" })")
@@ -89,6 +91,13 @@ struct ConformanceTests {
                 }
             }
         }
+        // docs/conformance.md's table is these results (`minifloat conformance ... --markdown`).
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
+        let marker = "<!-- generated: minifloat conformance Conformance/recordings/h100-2026-11.json --markdown -->\n"
+        let start = try #require(doc.range(of: marker)), end = try #require(doc.range(of: "<!-- end generated -->"))
+        #expect(String(doc[start.upperBound..<end.lowerBound]) == ConformanceResult.markdownTable(results, recorded: set.recorded),
+                "regenerate docs/conformance.md's table with the command in its marker")
     }
 
     @Test func blocksDecidedByTheirEndsAgreeWithEveryInput() throws {
@@ -122,16 +131,17 @@ struct ConformanceTests {
     }
 }
 
-@Suite("Conformance document")
-struct ConformanceDocumentTests {
-    @Test func theTableIsWhatTheCommandPrints() throws {
+@Suite("Conformance command")
+struct ConformanceCommandTests {
+    @Test func theCommandPrintsTheLibrarysTable() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
-        let marker = "<!-- generated: minifloat conformance Conformance/recordings/h100-2026-11.json --markdown -->\n"
-        let start = try #require(doc.range(of: marker)), end = try #require(doc.range(of: "<!-- end generated -->"))
-        let documented = String(doc[start.upperBound..<end.lowerBound])
-        let r = try runMinifloat(["conformance", root.appendingPathComponent("Conformance/recordings/h100-2026-11.json").path, "--markdown"])
-        #expect(r.status == 0)
-        #expect(r.stdout == documented, "regenerate docs/conformance.md's table with the command in its marker")
+        let path = root.appendingPathComponent("Conformance/recordings/h100-2026-11.json").path
+        let r = try runMinifloat(["conformance", path, "--markdown", "--only", "f16_"])
+        let set = try RecordingSet(json: try String(contentsOfFile: path, encoding: .utf8))
+        let expected = ConformanceResult.markdownTable(set.recordings.filter { $0.name.contains("f16_") }.map { $0.compare() },
+                                                       recorded: set.recorded)
+        #expect(r.status == 0 && r.stdout == expected, "\(r.stderr)")
+        let bad = try runMinifloat(["conformance", path, "--only", "nothing-like-this"])
+        #expect(bad.status == 2 && bad.stderr.contains("no recording"))
     }
 }
