@@ -51,13 +51,16 @@ public struct Recording: Sendable {
     }
 
     /// The recorded code of input bit pattern `bits`.
-    public func code(at bits: UInt32) -> UInt16 {
+    public func code(at bits: UInt32) -> UInt16 { codes[runIndex(containing: bits)] }
+
+    /// The index of the run that holds input `bits` (the last run starting at or before it).
+    func runIndex(containing bits: UInt32) -> Int {
         var lo = 0, hi = starts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if starts[mid] <= bits { lo = mid } else { hi = mid - 1 }
         }
-        return codes[lo]
+        return lo
     }
 }
 
@@ -270,11 +273,7 @@ extension Recording {
         guard source == .float32 else { return nil }
         let last = base &+ UInt32(count - 1)
         guard !isNaN(last), !isNaN(base), base & signBit == last & signBit else { return nil }
-        var run = 0, hi = starts.count - 1
-        while run < hi {
-            let mid = (run + hi + 1) / 2
-            if starts[mid] <= base { run = mid } else { hi = mid - 1 }
-        }
+        let run = runIndex(containing: base)
         guard run + 1 == starts.count || starts[run + 1] > last else { return nil }
         let recorded = UInt32(codes[run])
         func code(_ bits: UInt32, _ r: RoundingMode, _ s: SaturationMode) -> UInt32 {
@@ -311,13 +310,7 @@ extension Recording {
 
     /// The recorded codes of inputs base ..< base + out.count.
     func fillRecorded(_ base: UInt32, _ out: inout [UInt32]) {
-        var run = 0
-        var lo = 0, hi = starts.count - 1
-        while lo < hi {
-            let mid = (lo + hi + 1) / 2
-            if starts[mid] <= base { lo = mid } else { hi = mid - 1 }
-        }
-        run = lo
+        var run = runIndex(containing: base)
         for i in 0..<out.count {
             let bits = base &+ UInt32(i)
             while run + 1 < starts.count && starts[run + 1] <= bits { run += 1 }
@@ -414,18 +407,14 @@ extension ConformanceResult {
     /// An input bit pattern of the source type and its value (the shortest decimal that reads back
     /// as it): `0x43e80001 (464.00003)`.
     public static func inputText(_ bits: UInt32, _ source: Sweep.Source) -> String {
-        func hex(_ v: UInt32, _ width: Int) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
         switch source {
-        case .float32: return "0x" + hex(bits, 8) + " (\(Float(bitPattern: bits)))"
-        case .bfloat16: return "0x" + hex(bits, 4) + " (\(Float(bitPattern: bits << 16)))"
+        case .float32: return ElementType.float32.hexBits(UInt64(bits)) + " (\(Float(bitPattern: bits)))"
+        case .bfloat16: return ElementType.bfloat16.hexBits(UInt64(bits)) + " (\(Float(bitPattern: bits << 16)))"
         case .float16:
             #if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
-            return "0x" + hex(bits, 4) + " (\(Float(Float16(bitPattern: UInt16(bits)))))"
+            return ElementType.float16.hexBits(UInt64(bits)) + " (\(Float(Float16(bitPattern: UInt16(bits)))))"
             #else
-            return "0x" + hex(bits, 4)
+            return ElementType.float16.hexBits(UInt64(bits))
             #endif
         }
     }

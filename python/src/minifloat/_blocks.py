@@ -84,7 +84,7 @@ def quantize_blocks(x, fmt, axis=-1, *, block_size=None, scale_rule=None, specia
     f, size, effective = _block_format(fmt, block_size)
     a, source = float_source(x)
     axis = _axis(axis, a.ndim)
-    bits, use_seed, seed_value, values = random_arguments(rounding, random_bits, seed, random, a.size, a.shape)
+    bits, use_seed, seed_value, values = random_arguments(random_bits, seed, random, a.size, a.shape)
     scales = np.empty(_scale_shape(a.shape, axis, effective), np.uint8)
     elements = np.empty(a.shape, np.uint8)
     used = ctypes.c_double()

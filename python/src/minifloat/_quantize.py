@@ -21,7 +21,7 @@ def _int(value, what, low, high):
     return int(value)
 
 
-def random_arguments(rounding, random_bits, seed, random, count, shape):
+def random_arguments(random_bits, seed, random, count, shape):
     """(random_bits, use_seed, seed, random array or None) for the library, checked."""
     bits = 0 if random_bits is None else _int(random_bits, "random_bits", 0, 32)
     use_seed = 0
@@ -67,7 +67,7 @@ def quantize(x, fmt, rounding="rne", saturation="satnone", *, random_bits=None, 
     """
     f = resolve(fmt, want_block=False)
     a, source = float_source(x)
-    bits, use_seed, seed_value, values = random_arguments(rounding, random_bits, seed, random, a.size, a.shape)
+    bits, use_seed, seed_value, values = random_arguments(random_bits, seed, random, a.size, a.shape)
     threads = _int(threads, "threads", 0, 1 << 20)
     if packed:
         if f.bits != 4:
