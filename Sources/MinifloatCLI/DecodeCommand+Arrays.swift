@@ -57,7 +57,7 @@ extension DecodeCommand {
         try checkRange(codes, f, path: path)
         guard let output else {
             let all = codes.all(count: n, packed: packed)
-            printRows(all.indices.map { codeRow(input: .int(Int(all[$0])), code: all[$0], f) }, json: json)
+            printRows(all.indices.map { codeRow(input: .int(Int(all[$0])), code: all[$0], f) }, json: json, exactDecimal: exactDecimal)
             return
         }
         let layout = OutputLayout(path: output)

@@ -44,7 +44,7 @@ extension DecodeCommand {
     private func emit<T: FixedWidthInteger>(_ bits: [T], count: Int, _ exact: (Int) -> ExactValue, type: ElementType,
                                             files: BlockFiles) throws {
         guard let output else {
-            printRows((0..<count).map { [("value", .string(exact($0).description))] }, json: json)
+            printRows((0..<count).map { [("value", .exact(exact($0)))] }, json: json, exactDecimal: exactDecimal)
             return
         }
         let bytes = bits.withUnsafeBytes { Array($0) }

@@ -18,6 +18,7 @@ struct DecodeCommand: ParsableCommand {
     @Argument(help: "A format name (see 'minifloat formats').") var format: String
     @Argument(help: "Codes, decimal (126) or hex (0x7e).") var codes: [String] = []
     @Flag(help: "Print a JSON array.") var json = false
+    @Flag(help: exactDecimalHelp) var exactDecimal = false
     @Option(help: "Read the codes from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
     @Option(help: "Write the values to a file (.npy, .txt or raw); without it, print them.") var output: String?
     @Option(help: "The input file is raw little-endian binary of this type: u8 | u16 | i8.") var rawDtype: String?
@@ -56,7 +57,7 @@ struct DecodeCommand: ParsableCommand {
         let rows = zip(codes, parsed).map { text, code in
             codeRow(input: .string(text), code: code, f)
         }
-        printRows(rows, json: json)
+        printRows(rows, json: json, exactDecimal: exactDecimal)
     }
 }
 
@@ -73,21 +74,49 @@ func parseCode(_ text: String, _ f: Format, place: String? = nil) throws -> UInt
 }
 
 /// The JSON object (and text line) describing one code of a format.
-func codeRow(input: JSON, code: UInt32, _ f: Format, extra: [(String, JSON)] = []) -> [(String, JSON)] {
-    let v = Oracle.decode(code, in: f)
-    return [("input", input), ("code", .int(Int(code))), ("hex", .string(hexCode(code, f))),
-            ("value", .string(v.description)), ("class", .string(className(Oracle.classify(code, in: f))))] + extra
+func codeRow(input: Cell, code: UInt32, _ f: Format, extra: [(String, Cell)] = []) -> [(String, Cell)] {
+    [("input", input), ("code", .int(Int(code))), ("hex", .string(hexCode(code, f))),
+     ("value", .exact(Oracle.decode(code, in: f))), ("class", .string(className(Oracle.classify(code, in: f))))] + extra
 }
 
-func printRows(_ rows: [[(String, JSON)]], json: Bool) {
+/// One field of a printed row: JSON as is, or an exact value, which the text output prints in the
+/// short exact notation (`2^-127`) unless `--exact-decimal` asks for the full decimal, and JSON
+/// always as the full decimal.
+enum Cell {
+    case json(JSON)
+    case exact(ExactValue)
+
+    static func string(_ s: String) -> Cell { .json(.string(s)) }
+    static func int(_ i: Int) -> Cell { .json(.int(i)) }
+
+    /// The JSON value: an exact value as its full decimal.
+    var json: JSON {
+        switch self {
+        case .json(let j): return j
+        case .exact(let v): return .string(v.description)
+        }
+    }
+
+    /// The text after `key=`.
+    func text(exactDecimal: Bool) -> String {
+        switch self {
+        case .json(.string(let s)): return s
+        case .json(let j): return j.text
+        case .exact(let v): return exactDecimal ? v.description : v.shortDescription
+        }
+    }
+}
+
+/// Rows as a JSON array (one object per line) or as `key=value` lines.
+func printRows(_ rows: [[(String, Cell)]], json: Bool, exactDecimal: Bool = false) {
     if json {
-        print(JSON.lines(rows.map { JSON.object($0) }))
+        print(JSON.lines(rows.map { JSON.object($0.map { ($0.0, $0.1.json) }) }))
         return
     }
     for row in rows {
-        print(row.map { key, value -> String in
-            if case .string(let s) = value { return "\(key)=\(s)" }
-            return "\(key)=\(value.text)"
-        }.joined(separator: "  "))
+        print(row.map { key, value in "\(key)=\(value.text(exactDecimal: exactDecimal))" }.joined(separator: "  "))
     }
 }
+
+/// The `--exact-decimal` flag's help.
+let exactDecimalHelp = ArgumentHelp("Print values as full exact decimals (by default a value whose decimal has more than 40 characters prints as 2^-127 or 1.5 * 2^-130; JSON always has the full decimal).")

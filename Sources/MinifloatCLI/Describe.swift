@@ -18,28 +18,27 @@ struct FormatFacts {
         }
     }
 
-    var maxFinite: String {
-        let (value, code) = Oracle.largestFinite(format)
-        let (_, significand, exponent) = format.finiteValue(code)!
-        return compact(value, significand, exponent)
-    }
+    /// The largest finite value.
+    var maxFiniteValue: Rational { Oracle.largestFinite(format).value }
 
     /// The smallest positive normal number, 2^minExponent.
-    var minNormal: String { compact(Rational.powerOfTwo(format.minExponent), 1, format.minExponent) }
+    var minNormalValue: Rational { Rational.powerOfTwo(format.minExponent) }
 
-    /// The smallest positive subnormal, or "none".
-    var minSubnormal: String {
-        guard format.hasZero && format.mantissaBits > 0 else { return "none" }
-        let e = format.minExponent - format.mantissaBits
-        return compact(Rational.powerOfTwo(e), 1, e)
+    /// The smallest positive subnormal, or nil.
+    var minSubnormalValue: Rational? {
+        guard format.hasZero && format.mantissaBits > 0 else { return nil }
+        return Rational.powerOfTwo(format.minExponent - format.mantissaBits)
     }
 
-    /// The exact decimal, or `significand*2^exponent` when the decimal has more than 40 characters.
-    func compact(_ value: Rational, _ significand: UInt64, _ exponent: Int) -> String {
-        let decimal = value.description
-        if decimal.count <= 40 { return decimal }
-        return significand == 1 ? "2^\(exponent)" : "\(significand)*2^\(exponent)"
+    /// Printed values: the short exact notation (`2^-127`) unless `exactDecimal`; "none" for nil.
+    func text(_ value: Rational?, exactDecimal: Bool = false) -> String {
+        guard let value else { return "none" }
+        return exactDecimal ? value.description : value.shortExactString()
     }
+
+    var maxFinite: String { text(maxFiniteValue) }
+    var minNormal: String { text(minNormalValue) }
+    var minSubnormal: String { text(minSubnormalValue) }
 
     var json: JSON {
         .object([
@@ -49,8 +48,8 @@ struct FormatFacts {
             ("bias", .int(format.bias)), ("special_values", .string(format.specialValues.rawValue)),
             ("has_zero", .bool(format.hasZero)), ("has_infinity", .bool(format.hasInfinity)),
             ("has_nan", .bool(format.hasNaN)), ("has_negative_zero", .bool(format.hasNegativeZero)),
-            ("max_finite", .string(maxFinite)), ("min_normal", .string(minNormal)),
-            ("min_subnormal", .string(minSubnormal)),
+            ("max_finite", .string(maxFiniteValue.description)), ("min_normal", .string(minNormalValue.description)),
+            ("min_subnormal", minSubnormalValue.map { .string($0.description) } ?? .string("none")),
             ("aliases", .array((entry?.aliases ?? []).map { .string($0) })),
             ("spec", .string(entry?.citation ?? "custom")),
         ])

@@ -71,18 +71,18 @@ struct FPQQuantizeCommand: ParsableCommand {
             paper = FPQuantizer(exponentBits: f.exponentBits, mantissaBits: f.mantissaBits, maxValue: d)
             exact = try ExactFPQuantizer(exponentBits: f.exponentBits, mantissaBits: f.mantissaBits, maxValue: r)
         }
-        var rows: [[(String, JSON)]] = []
+        var rows: [[(String, Cell)]] = []
         for text in values {
             let x: ExactValue
             do { x = try ExactValue(parsing: text) } catch { throw CLIError(error.description) }
             guard let r = x.rational else { throw CLIError("'\(text)': the LLM-FP4 quantizer takes finite values (it has no Inf or NaN)") }
             let xd = Oracle.nearestDouble(x)
-            var row: [(String, JSON)] = [("input", .string(text)), ("format", .string(f.description)),
+            var row: [(String, Cell)] = [("input", .string(text)), ("format", .string(f.description)),
                                          ("bias", .string(formatted(paper.bias, decimals: 6))),
-                                         ("paper", .string(ExactValue(paper(xd)).description))]
+                                         ("paper", .exact(ExactValue(paper(xd))))]
             if let exact {
                 let code = exact.code(x, rounding: mode)
-                row += [("exact", .string(ExactValue(exact(r, rounding: mode)).description)),
+                row += [("exact", .exact(ExactValue(exact(r, rounding: mode)))),
                         ("code", .string(hexCode(code, exact.format)))]
             }
             rows.append(row)

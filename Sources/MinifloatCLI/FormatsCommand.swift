@@ -12,6 +12,7 @@ struct FormatsCommand: ParsableCommand {
     @Flag(help: "Leave out the IEEE P3109 family (binaryKpP...).") var noP3109 = false
     @Flag(help: "Print a Markdown table (docs/formats.md is made this way).") var markdown = false
     @Flag(help: "List the block-scaled formats (MX, NVFP4) instead.") var blocks = false
+    @Flag(help: exactDecimalHelp) var exactDecimal = false
 
     func run() throws {
         if blocks {
@@ -39,7 +40,8 @@ struct FormatsCommand: ParsableCommand {
             .joined(separator: "\t"))
         for f in facts {
             print([f.format.name, "\(f.format.bitWidth)", "\(f.format.exponentBits)", "\(f.format.mantissaBits)",
-                   "\(f.format.bias)", f.specials, f.maxFinite, f.minNormal, f.minSubnormal,
+                   "\(f.format.bias)", f.specials, f.text(f.maxFiniteValue, exactDecimal: exactDecimal),
+                   f.text(f.minNormalValue, exactDecimal: exactDecimal), f.text(f.minSubnormalValue, exactDecimal: exactDecimal),
                    (f.entry?.aliases ?? []).joined(separator: ",")].joined(separator: "\t"))
         }
         print("block formats: \(BlockFormat.all.map(\.name).joined(separator: ", ")) ('minifloat formats --blocks')")

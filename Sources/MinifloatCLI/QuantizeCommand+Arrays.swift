@@ -39,7 +39,7 @@ extension QuantizeCommand {
             }
             if output == nil {
                 let rows = codes.indices.map { codeRow(input: .string(lines[$0]), code: UInt32(codes[$0]), f) }
-                printRows(rows, json: json)
+                printRows(rows, json: json, exactDecimal: exactDecimal)
                 return
             }
         case .binary(let input):
@@ -52,13 +52,13 @@ extension QuantizeCommand {
                 return
             }
             codes = try encodeAll(f, input: input, mode: mode, saturation: sat)
-            let rows = codes.indices.map { i -> [(String, JSON)] in
+            let rows = codes.indices.map { i -> [(String, Cell)] in
                 let bits = input.bits(at: i)
                 let x = input.elementType.exactValue(bits: bits)
-                return codeRow(input: .string(x.description), code: UInt32(codes[i]), f,
+                return codeRow(input: .exact(x), code: UInt32(codes[i]), f,
                                extra: [("input_bits", .string(input.elementType.hexBits(bits)))])
             }
-            printRows(rows, json: json)
+            printRows(rows, json: json, exactDecimal: exactDecimal)
             return
         }
         // Text input with --output.

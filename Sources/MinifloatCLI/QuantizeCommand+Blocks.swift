@@ -115,7 +115,7 @@ extension QuantizeCommand {
     }
 
     func printBlocks(_ f: BlockFormat, data: BlockArray, layout: BlockLayout, codes: BlockCodes) {
-        var rows: [[(String, JSON)]] = []
+        var rows: [[(String, Cell)]] = []
         let t = codes.tensorScale.map { Rational(exactly: Double($0)) } ?? Rational(1)
         for b in 0..<layout.scaleCount {
             let (first, n, stride) = layout.block(b)
@@ -124,15 +124,17 @@ extension QuantizeCommand {
                 let i = first + k * stride
                 let e = UInt32(codes.elements[i])
                 let value = BlockOracle.decode(element: e, scale: s, format: f, tensorScale: t)
-                rows.append([("input", .string(data.exact(i).description)), ("block", .int(b)),
-                             ("scale", .string(hexCode(s, f.scale))), ("scale_value", .string(Oracle.decode(s, in: f.scale).description)),
+                rows.append([("input", .exact(data.exact(i))), ("block", .int(b)),
+                             ("scale", .string(hexCode(s, f.scale))), ("scale_value", .exact(Oracle.decode(s, in: f.scale))),
                              ("element", .string(hexByte(UInt8(e)))),
-                             ("element_value", .string(ExactValue(f.elementValue(UInt8(e))).description)),
-                             ("value", .string(value.description))]
-                            + (codes.tensorScale.map { [("tensor_scale", JSON.string(hexFloat($0)))] } ?? []))
+                             ("element_value", .exact(ExactValue(f.elementValue(UInt8(e))))),
+                             ("value", .exact(value))]
+                            + (codes.tensorScale.map { [("tensor_scale", Cell.string(hexFloat($0)))] } ?? []))
             }
         }
-        if let ts = codes.tensorScale, !json { print("tensor_scale=\(hexFloat(ts)) (\(ExactValue(ts)))") }
-        printRows(rows, json: json)
+        if let ts = codes.tensorScale, !json {
+            print("tensor_scale=\(hexFloat(ts)) (\(exactDecimal ? ExactValue(ts).description : ExactValue(ts).shortDescription))")
+        }
+        printRows(rows, json: json, exactDecimal: exactDecimal)
     }
 }

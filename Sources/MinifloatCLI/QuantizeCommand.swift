@@ -38,6 +38,7 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "satfinite | satpropagate | satnone (default satnone; satfinite for block formats).") var saturation: String?
     @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
     @Flag(help: "Print a JSON array.") var json = false
+    @Flag(help: exactDecimalHelp) var exactDecimal = false
     @Option(help: "Read the values from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
     @Option(help: "Write the codes to a file (.npy, .txt or raw); without it, print them.") var output: String?
     @Option(help: "The input file is raw little-endian binary of this type: f16 | bf16 | f32 | f64.") var rawDtype: String?
@@ -85,16 +86,16 @@ struct QuantizeCommand: ParsableCommand {
             }
         }
         guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat quantize \(f.name) 0.1'") }
-        var rows: [[(String, JSON)]] = []
+        var rows: [[(String, Cell)]] = []
         for text in values {
             let exact: ExactValue
             do { exact = try ExactValue(parsing: text) } catch { throw CLIError(error.description) }
             let source = try sourceValue(exact)
             let code = Oracle.Bracket(source, f).code(rounding: mode, saturation: sat)
             rows.append(codeRow(input: .string(text), code: code, f,
-                                extra: from == "exact" ? [] : [("source_value", .string(source.description))]))
+                                extra: from == "exact" ? [] : [("source_value", .exact(source))]))
         }
-        printRows(rows, json: json)
+        printRows(rows, json: json, exactDecimal: exactDecimal)
     }
 
     /// The value the input holds in the `--from` type.

@@ -10,6 +10,8 @@ struct TableCommand: ParsableCommand {
 
     @Argument(help: "A format name (see 'minifloat formats').") var format: String
     @Flag(help: "Print a JSON array.") var json = false
+    @Flag(help: "Print the rational and decimal columns in full (by default a value whose text has more than 40 characters prints as 2^-127 or 1.5 * 2^-130; JSON always has both in full).")
+    var exactDecimal = false
 
     func run() throws {
         let f = try lookUpFormat(format)
@@ -25,7 +27,10 @@ struct TableCommand: ParsableCommand {
                 rows.append(.object([("code", .int(Int(c))), ("hex", .string(hexCode(c, f))), ("class", .string(cls)),
                                      ("rational", .string(v.fractionString)), ("value", .string(v.description))]))
             } else {
-                print("\(hexCode(c, f))\t\(cls)\t\(v.fractionString)\t\(v.description)")
+                // A value whose decimal is long prints in the short notation in both columns.
+                let short = v.shortDescription
+                let fraction = exactDecimal || !short.contains("^") ? v.fractionString : short
+                print("\(hexCode(c, f))\t\(cls)\t\(fraction)\t\(exactDecimal ? v.description : short)")
             }
         }
         if json { print(JSON.lines(rows)) }

@@ -77,7 +77,7 @@ extension VerifyCommand {
         if json {
             print(try JSON.encode(result).text)
         } else {
-            print(result.text, terminator: "")
+            print(result.text(moreHint: BlockVerifyReport.commandLineMoreHint, exactDecimals: exactDecimal), terminator: "")
         }
         if result.mismatching > 0 { throw ExitCode(1) }
     }

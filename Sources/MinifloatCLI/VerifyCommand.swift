@@ -57,6 +57,7 @@ struct VerifyCommand: ParsableCommand {
     var randomValues: String?
     @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
     @Flag(help: "Print the report as JSON on stdout instead of text.") var json = false
+    @Flag(help: exactDecimalHelp) var exactDecimal = false
     @OptionGroup(title: "Block formats (MX, NVFP4)")
     var block: BlockArguments
     @Option(help: "Block formats: the claimed scale codes (.npy uint8).") var claimedScales: String?
@@ -94,7 +95,10 @@ struct VerifyCommand: ParsableCommand {
         verifier.profile = setup.profile
         var checking = Progress("verify \(input)", total: inputData.count)
         var others = Progress("verify \(input): other behaviours", total: inputData.count)
-        var report = try verifier.verify(values, against: claims, logicalIndex: mapping.logicalIndex) { phase, done, total in
+        // The detailed mismatches are built one at a time as they are written: memory does not
+        // grow with --max-report.
+        var (report, details) = try verifier.verifyWithLazyDetails(values, against: claims,
+                                                                   logicalIndex: mapping.logicalIndex) { phase, done, total in
             switch phase {
             case .checking:
                 checking.update(done)
@@ -107,12 +111,18 @@ struct VerifyCommand: ParsableCommand {
         report.input = inputData.description(path: input)
         report.claimed = claimedData.description(path: claimed)
         if let path = self.report {
-            try writeAtomically(Array((try JSON.encode(report).text + "\n").utf8), to: path)
+            do {
+                let out = try ArrayOutput(path: path, layout: .raw)
+                try report.writeJSON(mismatches: details) { try out.write($0) }
+                try out.write("\n")
+                try out.commit()
+            } catch let e as ArrayFileError { throw CLIError(e.description) }
         }
         if json {
-            print(try JSON.encode(report).text)
+            try report.writeJSON(mismatches: details) { print($0, terminator: "") }
+            print()
         } else {
-            print(report.text, terminator: "")
+            report.writeText(mismatches: details, exactDecimals: exactDecimal) { print($0) }
         }
         if report.mismatching > 0 { throw ExitCode(1) }
     }

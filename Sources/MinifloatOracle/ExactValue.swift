@@ -55,6 +55,22 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// ``description`` in the short exact notation of ``Rational/shortExactString(limit:)``: the
+    /// decimal when it has at most 40 characters, else `2^-127`, `-1.5 * 2^-130`. Exact, and read
+    /// back by ``init(parsing:)``; its cost does not grow with the exponent.
+    public var shortDescription: String {
+        guard case .finite(let negative, let magnitude) = self, magnitude.sign != 0 else { return description }
+        return (negative ? "-" : "") + magnitude.shortExactString()
+    }
+
+    /// A value's text (``description``, or anything ``init(parsing:)`` reads) in the short exact
+    /// notation of ``shortDescription``; text of at most 40 characters, and text that is not a
+    /// number, come back unchanged. For reports that hold values as exact decimals.
+    public static func shortened(_ text: String) -> String {
+        guard text.utf8.count > 40, let value = try? ExactValue(parsing: text) else { return text }
+        return value.shortDescription
+    }
+
     /// `p/q` for a finite value (`-0` for negative zero), else as ``description``.
     public var fractionString: String {
         guard case .finite(let negative, let magnitude) = self else { return description }
@@ -79,7 +95,7 @@ public struct NumberSyntaxError: Error, CustomStringConvertible, Equatable {
     /// The one-line message: the problem, or the forms a number can take.
     public var description: String {
         if let problem { return "number '\(text.quotedForMessage())': \(problem)" }
-        return "malformed number '\(text.quotedForMessage())': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), inf, -inf or nan"
+        return "malformed number '\(text.quotedForMessage())': use a decimal (0.1, -1.5e-3), a fraction (1/3), a hex float (0x1.8p3), a power of two (2^-127, 1.5 * 2^-130), inf, -inf or nan"
     }
 }
 
@@ -109,18 +125,35 @@ extension ExactValue {
             if !denominator.isEmpty, denominator.allSatisfy({ $0 == "0" }) { return "division by zero; give a nonzero denominator" }
             return nil
         }
-        let marker: Character = s.hasPrefix("0x") ? "p" : "e"
+        let marker: Character = s.contains("^") ? "^" : s.hasPrefix("0x") ? "p" : "e"
         guard let m = s.firstIndex(of: marker) else { return nil }
         var digits = s[s.index(after: m)...]
         if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
-        guard digits.count > 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return "the exponent has \(digits.count) digits; at most 6 are taken (an exact value with a larger one would not fit in memory)"
+        let limit = marker == "e" ? 6 : 7
+        guard digits.count > limit, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return "the exponent has \(digits.count) digits; at most \(limit) are taken (an exact value with a larger one would not fit in memory)"
     }
 
     private static func parseMagnitude(_ s: String) -> Rational? {
+        if s.contains("^") { return parsePowerOfTwo(s) }
         if s.contains("/") { return Rational(integerRatio: s) }
         if s.hasPrefix("0x") { return parseHex(String(s.dropFirst(2))) }
         return parseDecimal(s)
+    }
+
+    /// `2^[+-]digits` or `magnitude * 2^[+-]digits` (spaces around `*` allowed): the short exact
+    /// notation of ``shortDescription``.
+    private static func parsePowerOfTwo(_ s: String) -> Rational? {
+        let parts = s.split(separator: "*", omittingEmptySubsequences: false)
+            .map { $0.trimmingPrefix(while: \.isWhitespace) }.map { String($0.reversed().drop(while: \.isWhitespace).reversed()) }
+        guard parts.count <= 2, let power = parts.last, power.hasPrefix("2^"),
+              let exponent = parseSignedInteger(String(power.dropFirst(2)), maxDigits: 7) else { return nil }
+        var significand = Rational(1)
+        if parts.count == 2 {
+            guard !parts[0].contains("^"), let m = parseMagnitude(parts[0]) else { return nil }
+            significand = m
+        }
+        return significand.timesPowerOfTwo(exponent)
     }
 
     /// digits[.digits][e[+-]digits]
@@ -145,7 +178,7 @@ extension ExactValue {
         var mantissa = s, exponent = 0
         if let p = s.firstIndex(of: "p") {
             mantissa = String(s[..<p])
-            guard let x = parseSignedInteger(String(s[s.index(after: p)...])) else { return nil }
+            guard let x = parseSignedInteger(String(s[s.index(after: p)...]), maxDigits: 7) else { return nil }
             exponent = x
         }
         let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
@@ -156,11 +189,13 @@ extension ExactValue {
         return digits.timesPowerOfTwo(exponent - 4 * frac.count)
     }
 
-    /// An exponent of at most six digits (a larger one would make an enormous rational).
-    private static func parseSignedInteger(_ s: String) -> Int? {
+    /// An exponent of at most `maxDigits` digits (a larger one would make an enormous rational):
+    /// 6 for powers of ten, 7 for powers of two (2^-9999999 takes 1.2 MB; every format's values
+    /// print with binary exponents of at most 7 digits).
+    private static func parseSignedInteger(_ s: String, maxDigits: Int = 6) -> Int? {
         var t = Substring(s), negative = false
         if t.first == "-" || t.first == "+" { negative = t.first == "-"; t.removeFirst() }
-        guard !t.isEmpty, t.count <= 6, t.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(t) else { return nil }
+        guard !t.isEmpty, t.count <= maxDigits, t.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(t) else { return nil }
         return negative ? -v : v
     }
 }

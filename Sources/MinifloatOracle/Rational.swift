@@ -140,30 +140,70 @@ public final class Rational: @unchecked Sendable {
     }
 
     /// The exact decimal expansion when the denominator is `2^a 5^b` (always so for floating-point
-    /// values), else nil. No exponent notation: `0.001953125`, `-448`, `57344`.
+    /// values), else nil. No exponent notation: `0.001953125`, `-448`, `57344`. The cost is that of
+    /// GMP's multiplication and base conversion: quasi-linear in the number of digits (2^-1000000
+    /// has a million digits after the point and takes a fraction of a second).
     public var exactDecimalString: String? {
-        // The least k with self * 10^k an integer is max(a, b) for a denominator 2^a 5^b.
-        let den = Rational(uninitialized: ())
-        __gmpq_set_z(den.value, cgmp_mpq_denref(value))
-        var twos = 0, fives = 0
-        var scaled: Rational = self
-        var d = den
-        while !(d.isInteger && __gmpz_cmp_ui(cgmp_mpq_numref(d.value), 1) == 0) {
-            // Divide d by 2 or 5 while possible; fail on other factors.
-            let two = d / Rational(2), five = d / Rational(5)
-            if two.isInteger { d = two; twos += 1 } else if five.isInteger { d = five; fives += 1 } else { return nil }
-        }
+        // den = 2^a 5^b; self * 10^k is an integer for k = max(a, b): num * 2^(k-a) * 5^(k-b).
+        let den = cgmp_mpq_denref(value)
+        let twos = Int(__gmpz_scan1(den, 0))
+        let rest = UnsafeMutablePointer<__mpz_struct>.allocate(capacity: 1)
+        __gmpz_init(rest)
+        defer { __gmpz_clear(rest); rest.deallocate() }
+        __gmpz_tdiv_q_2exp(rest, den, mp_bitcnt_t(twos))
+        let five = UnsafeMutablePointer<__mpz_struct>.allocate(capacity: 1)
+        __gmpz_init_set_ui(five, 5)
+        defer { __gmpz_clear(five); five.deallocate() }
+        let fives = Int(__gmpz_remove(rest, rest, five))
+        guard __gmpz_cmp_ui(rest, 1) == 0 else { return nil }
         let k = Swift.max(twos, fives)
-        scaled = self * Rational.power(10, k)
-        precondition(scaled.isInteger)
-        var digits = Rational.digits(of: cgmp_mpq_numref(scaled.value), base: 10)
-        let negative = digits.hasPrefix("-")
+        // rest := num * 5^(k - fives) * 2^(k - twos)
+        __gmpz_ui_pow_ui(rest, 5, UInt(k - fives))
+        __gmpz_mul(rest, rest, cgmp_mpq_numref(value))
+        __gmpz_mul_2exp(rest, rest, mp_bitcnt_t(k - twos))
+        var digits = Array(Rational.digits(of: rest, base: 10).utf8)
+        let negative = digits.first == UInt8(ascii: "-")
         if negative { digits.removeFirst() }
         if k > 0 {
-            if digits.count <= k { digits = String(repeating: "0", count: k - digits.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -k))
+            if digits.count <= k { digits.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: k - digits.count + 1), at: 0) }
+            digits.insert(UInt8(ascii: "."), at: digits.count - k)
         }
-        return (negative ? "-" : "") + digits
+        if negative { digits.insert(UInt8(ascii: "-"), at: 0) }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// For a nonzero value whose denominator is a power of two: `self = significand * 2^exponent`
+    /// with `1 <= |significand| < 2` (the significand's own exact decimal has as many digits after
+    /// the point as the value has significant bits after the first). Nil for zero or any other
+    /// denominator.
+    public var binaryScientific: (significand: Rational, exponent: Int)? {
+        guard sign != 0 else { return nil }
+        let den = cgmp_mpq_denref(value)
+        let twos = Int(__gmpz_scan1(den, 0))
+        guard Int(__gmpz_sizeinbase(den, 2)) == twos + 1 else { return nil }
+        let e = magnitude.floorLog2
+        return (timesPowerOfTwo(-e), e)
+    }
+
+    /// The exact value in the shortest of two exact notations: the decimal (``description``) when
+    /// it has at most `limit` characters or is no longer than the alternative, else
+    /// `significand * 2^exponent` with `1 <= significand < 2` written as an exact decimal, or
+    /// `2^exponent` when the significand is 1: `2^-127`, `-1.5 * 2^-130`. Values whose
+    /// denominator is not a power of two print as ``description``. Cost: linear in the length of
+    /// what is printed, whatever the exponent (a value near 2^-1000000 prints as `2^-1000000` at
+    /// once).
+    public func shortExactString(limit: Int = 40) -> String {
+        guard let (significand, exponent) = binaryScientific else { return description }
+        // The decimal has about max(twos, exponent * log10(2)) digits: build it only when small.
+        let twos = Int(__gmpz_scan1(cgmp_mpq_denref(value), 0))
+        let decimal = twos <= 4096 && exponent <= 4096 ? exactDecimalString : nil
+        if let decimal, decimal.utf8.count <= limit { return decimal }
+        let negative = significand.sign < 0
+        let s = significand.magnitude
+        let power = "2^\(exponent)"
+        let short = (negative ? "-" : "") + (s == Rational(1) ? power : "\(s.description) * \(power)")
+        if let decimal, decimal.utf8.count <= short.utf8.count { return decimal }
+        return short
     }
 
     /// `base^exponent` for a non-negative exponent.

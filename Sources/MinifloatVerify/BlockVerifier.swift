@@ -57,7 +57,7 @@ public struct BlockVerifier {
         if format.scale.mantissaBits == 0, format.scale.classify(code) != .nan {
             return "\(format.scale.hexCode(code)) = 2^\(Int(c) - format.scale.bias)"
         }
-        return "\(format.scale.hexCode(code)) = \(Oracle.decode(code, in: format.scale))"
+        return "\(format.scale.hexCode(code)) = \(Oracle.decode(code, in: format.scale).shortDescription)"
     }
 
     /// Checks `claimedScales` (one per block, scale storage order) and `claimedElements` (stored
@@ -198,7 +198,7 @@ public struct BlockVerifier {
         } else {
             d = Diagnosis(cause: .notRepresentable, detail: "the claimed byte \(hexByte(claimed)) is not an element code of \(format.name)")
         }
-        func text(_ byte: UInt8) -> String { "\(hexByte(byte)) = \(ExactValue(format.elementValue(byte)))" }
+        func text(_ byte: UInt8) -> String { "\(hexByte(byte)) = \(ExactValue(format.elementValue(byte)).shortDescription)" }
         let neighbours = Oracle.Bracket(q.exact, format.element).neighbours.map {
             Neighbours(lo: $0.lo.description, hi: $0.hi.description, midpoint: $0.midpoint.description)
         }

@@ -1,5 +1,6 @@
 import Minifloat
 import MinifloatIO
+import MinifloatOracle
 
 extension BlockVerifyReport {
     /// The report as `minifloat verify mxfp4` prints it.
@@ -9,14 +10,20 @@ extension BlockVerifyReport {
     public static let commandLineMoreHint = "--max-report N shows more, --report FILE writes them as JSON"
 
     /// ``text`` with another hint after the count of mismatches not shown (a library names its own
-    /// parameter there, as the Python package does with `max_mismatches=N`).
-    public func text(moreHint: String) -> String { textLines(moreHint: moreHint).joined(separator: "\n") + "\n" }
+    /// parameter there, as the Python package does with `max_mismatches=N`). Values whose exact
+    /// decimal has more than 40 characters print in the short exact notation (`2^-127`,
+    /// `1.5 * 2^-130`, ``ExactValue/shortDescription``) unless `exactDecimals`; the report itself
+    /// (and its JSON) holds the full decimals.
+    public func text(moreHint: String, exactDecimals: Bool = false) -> String {
+        textLines(moreHint: moreHint, exactDecimals: exactDecimals).joined(separator: "\n") + "\n"
+    }
 
     /// ``text``, line by line.
     public var textLines: [String] { textLines(moreHint: Self.commandLineMoreHint) }
 
-    /// ``text(moreHint:)``, line by line.
-    public func textLines(moreHint: String) -> [String] {
+    /// ``text(moreHint:exactDecimals:)``, line by line.
+    public func textLines(moreHint: String, exactDecimals: Bool = false) -> [String] {
+        func v(_ text: String) -> String { exactDecimals ? text : ExactValue.shortened(text) }
         let name = BlockFormat.named(format)?.blockSize == blockSize ? format : "\(format)/\(blockSize)"
         var lines = ["verify \(name) blocks along axis \(axis), scale rule \(scaleRule), \(specials), "
                      + "elements \(rounding.shortName) \(saturation.shortName)" + (tensorScale.map { ", tensor scale \($0)" } ?? "")]
@@ -54,17 +61,17 @@ extension BlockVerifyReport {
                 scaleNumber += 1
                 lines += ["scale mismatch \(scaleNumber): scale \(s.block) [\(s.multiIndex.map(String.init).joined(separator: ", "))], "
                           + "elements \(s.elementCount)",
-                          "  amax       \(s.amax)" + (s.hasSpecials ? " (the block also has NaN or Inf)" : ""),
+                          "  amax       \(v(s.amax))" + (s.hasSpecials ? " (the block also has NaN or Inf)" : ""),
                           "  claimed    \(s.claimedText)", "  expected   \(s.expectedText)   [\(scaleRule), \(specials)]",
                           "  diagnosis  \(s.cause.key): \(s.detail)"]
             case .element(let e):
                 elementNumber += 1
                 lines += ["element mismatch \(elementNumber) of \(elements.mismatching): element \(e.index) "
                           + "[\(e.multiIndex.map(String.init).joined(separator: ", "))] in block \(e.block)",
-                          "  input      \(e.input)", "  scale      \(e.scaleText)" + (tensorScale.map { " x tensor scale \($0)" } ?? ""),
-                          "  x / scale  \(e.quotient)",
+                          "  input      \(v(e.input))", "  scale      \(e.scaleText)" + (tensorScale.map { " x tensor scale \($0)" } ?? ""),
+                          "  x / scale  \(v(e.quotient))",
                           "  claimed    \(e.claimedText)", "  expected   \(e.expectedText)   [\(e.rounding.shortName)]"]
-                if let n = e.neighbours { lines.append("  neighbours \(n.lo) and \(n.hi), midpoint \(n.midpoint)") }
+                if let n = e.neighbours { lines.append("  neighbours \(v(n.lo)) and \(v(n.hi)), midpoint \(v(n.midpoint))") }
                 lines.append("  diagnosis  \(e.diagnosis.cause.kind.rawValue): \(e.diagnosis.detail)")
             }
         }

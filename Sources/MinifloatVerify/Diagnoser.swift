@@ -166,7 +166,7 @@ public struct Diagnoser: Sendable {
 
     /// `0x7e (448)`.
     public func describe(_ code: UInt32) -> String {
-        "\(format.hexCode(code)) (\(Oracle.decode(code, in: format).description))"
+        "\(format.hexCode(code)) (\(Oracle.decode(code, in: format).shortDescription))"
     }
 }
 

@@ -85,6 +85,36 @@ public struct Verifier {
     /// Throws a ``VerifyError`` for an input of integers or counts that do not match.
     public func verify(_ input: VerifyInput, against claims: ClaimedArray, logicalIndex: ((Int) -> [Int])? = nil,
                        progress: ((Phase, Int, Int) -> Void)? = nil) throws -> VerifyReport {
+        var (report, details) = try verifyWithLazyDetails(input, against: claims, logicalIndex: logicalIndex, progress: progress)
+        report.mismatches = Array(details)
+        return report
+    }
+
+    /// The detailed mismatches of a verification, each built when it is read (the report's text,
+    /// values and diagnosis take a few kilobytes each; what is kept until then is a few bytes).
+    public struct LazyMismatches: RandomAccessCollection {
+        let kept: [Kept]
+        let build: (Kept) -> Mismatch
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { kept.count }
+        /// The mismatch `i`, in element order.
+        public subscript(i: Int) -> Mismatch { build(kept[i]) }
+    }
+
+    struct Kept: Sendable {
+        let position: Int
+        let claim: Claim
+        let expected: UInt32
+        let causes: CauseSet
+    }
+
+    /// As ``verify(_:against:logicalIndex:progress:)``, but the report's ``VerifyReport/mismatches``
+    /// is empty and the first ``maxMismatches`` come as a collection that builds each when read:
+    /// write them with ``VerifyReport/writeText(mismatches:moreHint:exactDecimals:to:)`` or
+    /// ``VerifyReport/writeJSON(mismatches:to:)`` so that memory stays bounded however many are
+    /// asked for (a few bytes per mismatch kept, never more than the input's elements).
+    public func verifyWithLazyDetails(_ input: VerifyInput, against claims: ClaimedArray, logicalIndex: ((Int) -> [Int])? = nil,
+                                      progress: ((Phase, Int, Int) -> Void)? = nil) throws -> (VerifyReport, LazyMismatches) {
         let f = format, n = input.count
         if case .binary(let a) = input, !a.elementType.isFloatingPoint {
             throw VerifyError("the input holds \(a.elementType.numpyName); verify needs the float values that were quantized")
@@ -99,7 +129,7 @@ public struct Verifier {
         // Every mismatch's set of true causes, counted by set; the first mismatches kept in detail.
         var setCounts: [CauseSet: Int] = [:]
         var mismatching = 0
-        var kept: [(position: Int, claim: Claim, expected: UInt32, causes: CauseSet)] = []
+        var kept: [Kept] = []
         var chunkClaims: [ClaimCode] = []
         var expected = [UInt16](repeating: 0, count: min(chunkElements, n))
         for start in stride(from: 0, to: n, by: chunkElements) {
@@ -124,7 +154,7 @@ public struct Verifier {
                 let causes = self.causes(of: claim, ReferenceInput(input, p), expected: want, mode: elementMode(p), diagnoser)
                 setCounts[causes, default: 0] += 1
                 mismatching += 1
-                if kept.count < maxMismatches { kept.append((p, claim, want, causes)) }
+                if kept.count < maxMismatches { kept.append(Kept(position: p, claim: claim, expected: want, causes: causes)) }
             }
             progress?(.checking, range.upperBound, n)
         }
@@ -153,12 +183,15 @@ public struct Verifier {
             zip(h.hypotheses, h.disagreements).map { VerifyReport.OtherBehaviour(hypothesis: $0, disagreements: $1) }
                 .enumerated().sorted { ($0.element.disagreements, $0.offset) < ($1.element.disagreements, $1.offset) }.map(\.element)
         } ?? []
-        let details = kept.map { m in
-            mismatch(m.position, input, m.claim, m.expected, explanation(of: m.causes, order: order), logicalIndex, diagnoser)
+        let verifier = self
+        let details = LazyMismatches(kept: kept) { m in
+            verifier.mismatch(m.position, input, m.claim, m.expected, explanation(of: m.causes, order: order),
+                              logicalIndex, diagnoser)
         }
-        return VerifyReport(format: f.name, rounding: rounding, saturation: saturation, profile: profile?.name, nanAny: nanAny,
-                            input: nil, claimed: nil, claimedAs: claims.kind, checked: n, mismatching: mismatching,
-                            explanations: explanations, otherBehaviours: others, mismatches: details)
+        let report = VerifyReport(format: f.name, rounding: rounding, saturation: saturation, profile: profile?.name, nanAny: nanAny,
+                                  input: nil, claimed: nil, claimedAs: claims.kind, checked: n, mismatching: mismatching,
+                                  explanations: explanations, otherBehaviours: others, mismatches: [])
+        return (report, details)
     }
 
     /// The rounding mode of element `p`: the mode itself, or for a stochastic mode the mode with R_p.

@@ -1,3 +1,6 @@
+import MinifloatIO
+import MinifloatOracle
+
 extension VerifyReport {
     /// The report as `minifloat verify` prints it: a header, the counts, the explanations, the
     /// behaviour the claims match (or the closest), then each detailed mismatch.
@@ -7,15 +10,30 @@ extension VerifyReport {
     public static let commandLineMoreHint = "--max-report N shows more, --report FILE writes them as JSON"
 
     /// ``text`` with another hint after the count of mismatches not shown (a library names its own
-    /// parameter there, as the Python package does with `max_mismatches=N`).
-    public func text(moreHint: String) -> String { textLines(moreHint: moreHint).joined(separator: "\n") + "\n" }
+    /// parameter there, as the Python package does with `max_mismatches=N`). Values whose exact
+    /// decimal has more than 40 characters print in the short exact notation (`2^-127`,
+    /// `1.5 * 2^-130`, ``ExactValue/shortDescription``) unless `exactDecimals`; the report itself
+    /// (and its JSON) holds the full decimals.
+    public func text(moreHint: String, exactDecimals: Bool = false) -> String {
+        textLines(moreHint: moreHint, exactDecimals: exactDecimals).joined(separator: "\n") + "\n"
+    }
 
     /// ``text``, line by line.
     public var textLines: [String] { textLines(moreHint: Self.commandLineMoreHint) }
 
-    /// ``text(moreHint:)``, line by line.
-    public func textLines(moreHint: String) -> [String] {
+    /// ``text(moreHint:exactDecimals:)``, line by line.
+    public func textLines(moreHint: String, exactDecimals: Bool = false) -> [String] {
         var lines: [String] = []
+        writeText(mismatches: mismatches, moreHint: moreHint, exactDecimals: exactDecimals) { lines.append($0) }
+        return lines
+    }
+
+    /// The text report line by line to `emit`, with `mismatches` in detail instead of
+    /// ``mismatches`` (for details built one at a time, ``Verifier/verifyWithLazyDetails(_:against:logicalIndex:progress:)``):
+    /// memory does not grow with the number of mismatches shown.
+    public func writeText<Details: Sequence<Mismatch>>(mismatches details: Details, moreHint: String = Self.commandLineMoreHint,
+                                                       exactDecimals: Bool = false, to emit: (String) throws -> Void) rethrows {
+        func v(_ text: String) -> String { exactDecimals ? text : ExactValue.shortened(text) }
         let profileText = profile.map { " (profile \($0))" } ?? ""
         var header = "verify \(format) \(rounding.shortName) \(saturation.shortName)\(profileText)"
             + (nanAny ? ", any NaN accepted" : "")
@@ -24,40 +42,58 @@ extension VerifyReport {
         } else {
             header += ": claimed as \(claimedAs.rawValue)"
         }
-        lines.append(header)
-        lines.append("checked \(checked), matching \(matching), mismatching \(mismatching)")
-        for e in explanations { lines.append("  \(e.cause.label): \(e.count)") }
+        try emit(header)
+        try emit("checked \(checked), matching \(matching), mismatching \(mismatching)")
+        for e in explanations { try emit("  \(e.cause.label): \(e.count)") }
         if mismatching > 0, let best = otherBehaviours.first {
             let exact = exactBehaviours
             if let first = exact.first {
                 let others = exact.dropFirst().map(\.label)
-                lines.append("the claims are exactly what \(format) \(first.label) gives"
-                             + (others.isEmpty ? "" : " (on these inputs, so do \(others.joined(separator: ", ")))"))
+                try emit("the claims are exactly what \(format) \(first.label) gives"
+                         + (others.isEmpty ? "" : " (on these inputs, so do \(others.joined(separator: ", ")))"))
             } else if best.disagreements < mismatching {
-                lines.append("closest other behaviour: \(best.hypothesis.label) (\(best.disagreements) disagreements)")
+                try emit("closest other behaviour: \(best.hypothesis.label) (\(best.disagreements) disagreements)")
             }
         }
-        for (k, m) in mismatches.enumerated() {
-            lines.append("")
-            lines.append("mismatch \(k + 1) of \(mismatching): element \(m.index) [\(m.multiIndex.map(String.init).joined(separator: ", "))]")
+        var shown = 0
+        for m in details {
+            shown += 1
+            try emit("")
+            try emit("mismatch \(shown) of \(mismatching): element \(m.index) [\(m.multiIndex.map(String.init).joined(separator: ", "))]")
             if let bits = m.inputBits {
-                lines.append("  input      \(bits) = \(m.input)")
+                try emit("  input      \(bits) = \(v(m.input))")
             } else {
-                lines.append("  input      '\(m.inputText ?? "")' (line \(m.inputLine ?? 0)) = \(m.input)")
+                try emit("  input      '\(m.inputText ?? "")' (line \(m.inputLine ?? 0)) = \(v(m.input))")
             }
             switch m.claimed {
-            case .code(let c): lines.append("  claimed    \(c.code) (\(c.value))")
-            case .nanValue: lines.append("  claimed    value nan")
-            case .notRepresentable(let text): lines.append("  claimed    \(text) (not a value of \(format))")
+            case .code(let c): try emit("  claimed    \(c.code) (\(v(c.value)))")
+            case .nanValue: try emit("  claimed    value nan")
+            case .notRepresentable(let text): try emit("  claimed    \(v(text)) (not a value of \(format))")
             }
-            lines.append("  expected   \(m.expected.code) (\(m.expected.value))   [\(rounding.shortName)]")
-            if let n = m.neighbours { lines.append("  neighbours \(n.lo) and \(n.hi), midpoint \(n.midpoint)") }
-            lines.append("  diagnosis  \(m.diagnosis.cause.kind.rawValue): \(m.diagnosis.detail)")
+            try emit("  expected   \(m.expected.code) (\(v(m.expected.value)))   [\(rounding.shortName)]")
+            if let n = m.neighbours { try emit("  neighbours \(v(n.lo)) and \(v(n.hi)), midpoint \(v(n.midpoint))") }
+            try emit("  diagnosis  \(m.diagnosis.cause.kind.rawValue): \(m.diagnosis.detail)")
         }
-        if mismatches.count < mismatching && !mismatches.isEmpty {
-            lines.append("")
-            lines.append("(\(mismatching - mismatches.count) more; \(moreHint))")
+        if shown < mismatching && shown > 0 {
+            try emit("")
+            try emit("(\(mismatching - shown) more; \(moreHint))")
         }
-        return lines
+    }
+
+    /// The JSON report (as `JSON.encode(self).text`, one line) in pieces to `emit`, with
+    /// `mismatches` in detail instead of ``mismatches``; memory does not grow with their number.
+    public func writeJSON<Details: Sequence<Mismatch>>(mismatches details: Details, to emit: (String) throws -> Void) throws {
+        var head = self
+        head.mismatches = []
+        let text = try JSON.encode(head).text
+        let empty = "[]}"
+        precondition(text.hasSuffix(empty), "mismatches is the report's last key")
+        try emit(String(text.dropLast(empty.count)) + "[")
+        var first = true
+        for m in details {
+            try emit((first ? "" : ",") + JSON.encode(m).text)
+            first = false
+        }
+        try emit("]}")
     }
 }

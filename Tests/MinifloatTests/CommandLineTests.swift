@@ -1,5 +1,6 @@
 import Foundation
 import Minifloat
+import MinifloatOracle
 import Testing
 
 /// A product SwiftPM built next to the test bundle (the `minifloat` executable, libMinifloatC.so).
@@ -111,6 +112,31 @@ struct CommandLineTests {
         let t = try runMinifloat(["table", "e2m1fn", "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 16)
+    }
+
+    /// Long exact decimals print short in text (`2^-127`), in full with --exact-decimal and in JSON,
+    /// and formats with huge biases print at once (under a watchdog: the full decimals of these
+    /// values have a million digits, which took tens of seconds each when built digit by digit).
+    @Test func shortExactNotationInEveryCommand() throws {
+        let full127 = Rational.powerOfTwo(-127).exactDecimalString!
+        let cases: [([String], String)] = [
+            (["decode", "e8m0", "0"], "value=2^-127"),
+            (["decode", "e8m0", "0", "--exact-decimal"], "value=\(full127)"),
+            (["decode", "e8m0", "0", "--json"], "\"value\":\"\(full127)\""),
+            (["quantize", "e8m0", "2^-127"], "value=2^-127"),
+            (["quantize", "e8m0", "1.75 * 2^-127"], "value=2^-126"),  // above the midpoint 1.5 * 2^-127
+            (["table", "e8m0"], "0x00\tnormal\t2^-127\t2^-127"),
+            (["table", "e8m0", "--exact-decimal"], "0x00\tnormal\t1/\(Rational.powerOfTwo(127))\t\(full127)"),
+            (["formats"], "e8m0fnu\t8\t8\t0\t127\tfn (NaN at all ones, no Inf)\t170141183460469231731687303715884105728\t2^-127"),
+            (["decode", "e21m0", "0x1"], "value=2^-1048574"),
+            (["quantize", "e4m3b1000000", "1"], "value=1.875 * 2^-999985"),
+            (["table", "e4m3b1000000"], "0xff\tnormal\t-1.875 * 2^-999985\t-1.875 * 2^-999985"),
+        ]
+        let minifloat = try builtProduct("minifloat").path
+        for (arguments, expected) in cases {
+            let r = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"), ["60", minifloat] + arguments)
+            #expect(r.status == 0 && r.stdout.contains(expected), "\(arguments): \(r.stdout.prefix(300)) \(r.stderr)")
+        }
     }
 
     @Test func sweepJSON() throws {

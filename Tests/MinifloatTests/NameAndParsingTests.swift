@@ -51,7 +51,7 @@ struct NameAndParsingTests {
         }
         // Well-formed but refused: the message says why, not "malformed".
         let problems = [("1/0", "division by zero"), ("-3/000", "division by zero"), ("1e1000000", "exponent has 7 digits"),
-                        ("0x1p-1000000", "exponent has 7 digits"), ("abc", "malformed number"), ("1e99x", "malformed number")]
+                        ("0x1p-10000000", "exponent has 8 digits"), ("2^-10000000", "exponent has 8 digits"), ("abc", "malformed number"), ("1e99x", "malformed number")]
         for (text, message) in problems {
             let error = #expect(throws: NumberSyntaxError.self) { try ExactValue(parsing: text) }
             #expect(error?.description.contains(message) == true, "\(text): \(error?.description ?? "")")
@@ -73,5 +73,60 @@ struct NameAndParsingTests {
         #expect(Oracle.nearestDouble(try ExactValue(parsing: "1e400")) == .infinity)
         #expect(Oracle.nearestDouble(try ExactValue(parsing: "0x1p-1075")) == 0)  // tie to even (zero)
         #expect(Oracle.nearestDouble(try ExactValue(parsing: "0x1.8p-1074")) == 0x1p-1073)
+    }
+
+    /// The short exact notation: expected strings written from the definitions (2^-127 is E8M0's
+    /// least value, OCP MX v1.0 section 5.4.1), and every printed form read back to the same value.
+    @Test func shortExactNotation() throws {
+        let cases: [(Rational, String)] = [
+            (Rational.powerOfTwo(-127), "2^-127"),
+            (-Rational(3, 2).timesPowerOfTwo(-130), "-1.5 * 2^-130"),
+            (Rational(448), "448"),
+            (Rational.powerOfTwo(-9), "0.001953125"),                       // 11 characters: decimal
+            (Rational(exactly: Double(Float(0.1))), "0.100000001490116119384765625"),  // 29 characters
+            (Rational.powerOfTwo(127), "170141183460469231731687303715884105728"),  // 39 characters
+            (Rational.powerOfTwo(-30), "0.000000000931322574615478515625"),  // 32 characters
+            (Rational.powerOfTwo(-40), "2^-40"),                            // 42 characters otherwise
+            (Rational(15).timesPowerOfTwo(-1_000_003), "1.875 * 2^-1000000"),
+            (Rational.powerOfTwo(1_000_000), "2^1000000"),
+            (Rational(1, 3), "1/3"),                                      // not dyadic: as before
+        ]
+        for (value, text) in cases {
+            #expect(value.shortExactString() == text)
+            let back = try ExactValue(parsing: text)
+            #expect(back.rational == value, "\(text)")
+        }
+        #expect(ExactValue.nan(negative: true).shortDescription == "-nan")
+        #expect(ExactValue.finite(negative: true, magnitude: Rational(0)).shortDescription == "-0")
+        #expect(ExactValue.shortened("0.0000000000000000000000000000000000000058774717541114375398436826861112283890933277838604376075437585313920862972736358642578125") == "2^-127")
+        #expect(ExactValue.shortened("not a number but longer than forty characters") == "not a number but longer than forty characters")
+        // Every value of E8M0 and of e5m2 reads back from its short form.
+        for f in [Format.e8m0fnu, Format.e5m2] {
+            for c in 0...f.maxCode {
+                let v = Oracle.decode(c, in: f)
+                let back = try ExactValue(parsing: v.shortDescription)
+                #expect(back == v || (back.isNaN && v.isNaN), "\(f.name) \(hex(c)): \(v.shortDescription)")
+            }
+        }
+        // Spaces around '*' are optional; anything else around the power is refused.
+        #expect(try ExactValue(parsing: "1.5*2^-130") == ExactValue(parsing: "1.5 * 2^-130"))
+        #expect(try ExactValue(parsing: "0x1.8p0 * 2^2").rational == Rational(6))
+        for bad in ["2^", "3^2", "2^1.5", "1 * 2 * 2^3", "2^3 * 1.5", "2^12345678"] {
+            #expect(throws: NumberSyntaxError.self, "\(bad)") { try ExactValue(parsing: bad) }
+        }
+    }
+
+    /// The full decimal of a tiny value is built in quasi-linear time: 2^-1000000 has a million
+    /// digits after the point (the test's time is bounded by CI's, not measured).
+    @Test func longExactDecimals() throws {
+        let tiny = Rational.powerOfTwo(-1_000_000)
+        let decimal = try #require(tiny.exactDecimalString)
+        #expect(decimal.hasPrefix("0.") && decimal.utf8.count == 1_000_002)
+        // 2^-k = 5^k / 10^k: the last digits are those of 5^k, computed here modulo 10^4.
+        var lastFour = 1
+        for _ in 0..<1_000_000 { lastFour = lastFour * 5 % 10_000 }
+        let padded = String(repeating: "0", count: 4 - String(lastFour).count) + String(lastFour)
+        #expect(decimal.hasSuffix(padded))
+        #expect(try ExactValue(parsing: decimal).rational == tiny)
     }
 }

@@ -172,6 +172,29 @@ struct VerifierTests {
         #expect(Behaviour.named("OCP-Saturating") == .ocpSaturating && Behaviour.named("ocp") == nil)
     }
 
+    /// The streamed report (details built one at a time) is byte for byte the report built whole,
+    /// as JSON and as text, including the E8M0 values the text shortens to `2^-127`.
+    @Test func streamedReportsEqualWholeOnes() throws {
+        for f in [Format.e4m3fn, Format.e8m0fnu] {
+            let xs: [Float] = (0..<300).map { Float($0) * 0.37 - 40 } + [1e-38, 3e-39, .nan, .infinity]
+            let claims = ElementArray([UInt8](repeating: 0x01, count: xs.count))
+            for maxMismatches in [0, 3, 1000] {
+                let verifier = try Verifier(format: f, saturation: .satFinite, maxMismatches: maxMismatches)
+                let whole = try verifier.verify(.binary(ElementArray(xs)), against: ClaimedArray(codes: claims, format: f))
+                let (head, details) = try verifier.verifyWithLazyDetails(.binary(ElementArray(xs)),
+                                                                         against: ClaimedArray(codes: claims, format: f))
+                #expect(head.mismatches.isEmpty && details.count == min(maxMismatches, whole.mismatching))
+                var json = ""
+                try head.writeJSON(mismatches: details) { json += $0 }
+                #expect(json == (try JSON.encode(whole).text))
+                var lines: [String] = []
+                head.writeText(mismatches: details) { lines.append($0) }
+                #expect(lines == whole.textLines)
+                if f == .e8m0fnu && maxMismatches > 0 { #expect(lines.contains { $0.contains("2^-") }) }
+            }
+        }
+    }
+
     /// Values, packed FP4, exact inputs and stochastic rounding through the library.
     @Test func claimKindsAndInputs() throws {
         // Values: 0.3 is not an e4m3fn value; NaN for NaN matches; -0 for +0 is a sign error.
