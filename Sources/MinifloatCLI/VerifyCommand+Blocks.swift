@@ -68,16 +68,26 @@ extension VerifyCommand {
         if packed { claimedElements = BlockFormat.unpackNibbles(claimedElements, rowLength: rowLength) }
         let verifier = BlockVerifier(format: f, encoding: encoding, data: data, axis: axis, tensorScale: tensorScale,
                                      seed: seed, threads: threads)
-        var result = verifier.verify(claimedScales: claimedScales, claimedElements: claimedElements, packed: packed,
-                                     maxMismatches: maxReport)
+        // The detailed mismatches are built one at a time as they are written: memory does not
+        // grow with --max-report.
+        var (result, details) = verifier.verifyWithLazyDetails(claimedScales: claimedScales, claimedElements: claimedElements,
+                                                               packed: packed, maxMismatches: maxReport)
         result.input = .init(path: input, type: data.typeName, shape: data.shape)
         result.claimedScales = scalesPath
         result.claimedElements = elementsPath
-        if let path = self.report { try writeAtomically(Array((try JSON.encode(result).text + "\n").utf8), to: path) }
+        if let path = self.report {
+            do {
+                let out = try ArrayOutput(path: path, layout: .raw)
+                try result.writeJSON(mismatches: details) { try out.write($0) }
+                try out.write("\n")
+                try out.commit()
+            } catch let e as ArrayFileError { throw CLIError(e.description) }
+        }
         if json {
-            print(try JSON.encode(result).text)
+            try result.writeJSON(mismatches: details) { print($0, terminator: "") }
+            print()
         } else {
-            print(result.text(moreHint: BlockVerifyReport.commandLineMoreHint, exactDecimals: exactDecimal), terminator: "")
+            result.writeText(mismatches: details, exactDecimals: exactDecimal) { print($0) }
         }
         if result.mismatching > 0 { throw ExitCode(1) }
     }

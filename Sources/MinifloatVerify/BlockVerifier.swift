@@ -65,6 +65,31 @@ public struct BlockVerifier {
     /// were packed FP4 (for the swapped-nibbles hypothesis). Keeps `maxMismatches` scale and
     /// element mismatches in detail. - Precondition: the counts fit the layout.
     public func verify(claimedScales: [UInt8], claimedElements: [UInt8], packed: Bool, maxMismatches: Int) -> BlockVerifyReport {
+        var (report, details) = verifyWithLazyDetails(claimedScales: claimedScales, claimedElements: claimedElements,
+                                                      packed: packed, maxMismatches: maxMismatches)
+        report.mismatches = Array(details)
+        return report
+    }
+
+    /// The detailed mismatches of a block verification (scale mismatches first, then element
+    /// mismatches, each in order), each built when it is read.
+    public struct LazyMismatches: RandomAccessCollection {
+        let count_: Int
+        let build: (Int) -> BlockMismatch
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count_ }
+        /// Mismatch `i`.
+        public subscript(i: Int) -> BlockMismatch { build(i) }
+    }
+
+    /// As ``verify(claimedScales:claimedElements:packed:maxMismatches:)``, but the report's
+    /// ``BlockVerifyReport/mismatches`` is empty and the detailed mismatches come as a collection
+    /// that builds each when read: write them with
+    /// ``BlockVerifyReport/writeText(mismatches:moreHint:exactDecimals:to:)`` or
+    /// ``BlockVerifyReport/writeJSON(mismatches:to:)`` so that memory stays bounded however many are
+    /// asked for.
+    public func verifyWithLazyDetails(claimedScales: [UInt8], claimedElements: [UInt8], packed: Bool,
+                                      maxMismatches: Int) -> (BlockVerifyReport, LazyMismatches) {
         precondition(claimedScales.count == layout.scaleCount && claimedElements.count == data.count)
         let reference = codes(encoding)
         // Scales.
@@ -132,13 +157,17 @@ public struct BlockVerifier {
         var explanations = order.map { VerifyReport.Explanation(cause: $0.cause, count: $0.count) }
         let unexplained = elementMismatches.count - order.map(\.count).reduce(0, +)
         if unexplained > 0 { explanations.append(.init(cause: .wrongCode(distance: nil), count: unexplained)) }
-        // Details.
-        var details: [BlockMismatch] = scaleMismatches.prefix(maxMismatches).map {
-            .scale(scaleDetail($0, claimed: claimedScales[$0], reference: reference.scales[$0], alternatives: alternatives))
-        }
-        for (k, p) in elementMismatches.prefix(maxMismatches).enumerated() {
-            details.append(.element(elementDetail(p, diagnoser, explanation(of: sets[k], order: order), claimedElements[p], expected[p],
-                                                  effective[blockOf[p]], blockOf[p])))
+        // Details, built when read.
+        let scaleShown = Array(scaleMismatches.prefix(maxMismatches)), elementShown = Array(elementMismatches.prefix(maxMismatches))
+        let verifier = self
+        let details = LazyMismatches(count_: scaleShown.count + elementShown.count) { i in
+            if i < scaleShown.count {
+                let b = scaleShown[i]
+                return .scale(verifier.scaleDetail(b, claimed: claimedScales[b], reference: reference.scales[b], alternatives: alternatives))
+            }
+            let k = i - scaleShown.count, p = elementShown[k]
+            return .element(verifier.elementDetail(p, diagnoser, explanation(of: sets[k], order: order), claimedElements[p],
+                                                   expected[p], effective[blockOf[p]], blockOf[p]))
         }
         var report = BlockVerifyReport(
             format: format.name, blockSize: format.blockSize, axis: axis, scaleRule: encoding.scaleRule.name,
@@ -148,9 +177,9 @@ public struct BlockVerifier {
             elements: .init(checked: checkedCount, mismatching: elementMismatches.count, notCheckedNaNScale: data.count - checkedCount,
                             explanations: explanations, matchesBehaviours: hypotheses.filter { $0.count == 0 }.map(\.name),
                             otherBehaviours: hypotheses),
-            mismatches: details)
+            mismatches: [])
         report.omittedMismatches = max(0, scaleMismatches.count - maxMismatches) + max(0, elementMismatches.count - maxMismatches)
-        return report
+        return (report, details)
     }
 
     /// An element's code in the element format (sign-magnitude for MXINT8), or nil when the stored

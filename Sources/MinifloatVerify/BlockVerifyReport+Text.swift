@@ -23,9 +23,25 @@ extension BlockVerifyReport {
 
     /// ``text(moreHint:exactDecimals:)``, line by line.
     public func textLines(moreHint: String, exactDecimals: Bool = false) -> [String] {
+        var lines: [String] = []
+        writeText(mismatches: mismatches, moreHint: moreHint, exactDecimals: exactDecimals) { lines.append($0) }
+        return lines
+    }
+
+    /// The text report line by line to `emit`, with `mismatches` in detail instead of
+    /// ``mismatches`` (for details built one at a time,
+    /// ``BlockVerifier/verifyWithLazyDetails(claimedScales:claimedElements:packed:maxMismatches:)``):
+    /// memory does not grow with the number of mismatches shown.
+    public func writeText<Details: Sequence<BlockMismatch>>(mismatches details: Details, moreHint: String = Self.commandLineMoreHint,
+                                                            exactDecimals: Bool = false, to emit: (String) throws -> Void) rethrows {
         func v(_ text: String) -> String { exactDecimals ? text : ExactValue.shortened(text) }
         let name = BlockFormat.named(format)?.blockSize == blockSize ? format : "\(format)/\(blockSize)"
-        var lines = ["verify \(name) blocks along axis \(axis), scale rule \(scaleRule), \(specials), "
+        var lines: [String] = []
+        func flush() throws {
+            for line in lines { try emit(line) }
+            lines.removeAll(keepingCapacity: true)
+        }
+        lines = ["verify \(name) blocks along axis \(axis), scale rule \(scaleRule), \(specials), "
                      + "elements \(rounding.shortName) \(saturation.shortName)" + (tensorScale.map { ", tensor scale \($0)" } ?? "")]
         if let input {
             lines.append("input \(input.path) \(input.type) \(NpyHeader.shapeText(input.shape)); "
@@ -54,7 +70,8 @@ extension BlockVerifyReport {
             lines.append("  closest other behaviour: \(best.name) (\(best.count) disagreements)")
         }
         var scaleNumber = 0, elementNumber = 0
-        for m in mismatches {
+        for m in details {
+            try flush()
             lines.append("")
             switch m {
             case .scale(let s):
@@ -79,6 +96,23 @@ extension BlockVerifyReport {
             lines.append("")
             lines.append("(\(omittedMismatches) more; \(moreHint))")
         }
-        return lines
+        try flush()
+    }
+
+    /// The JSON report (as `JSON.encode(self).text`, one line) in pieces to `emit`, with
+    /// `mismatches` in detail instead of ``mismatches``; memory does not grow with their number.
+    public func writeJSON<Details: Sequence<BlockMismatch>>(mismatches details: Details, to emit: (String) throws -> Void) throws {
+        var head = self
+        head.mismatches = []
+        let text = try JSON.encode(head).text
+        let empty = "[]}"
+        precondition(text.hasSuffix(empty), "mismatches is the report's last key")
+        try emit(String(text.dropLast(empty.count)) + "[")
+        var first = true
+        for m in details {
+            try emit((first ? "" : ",") + JSON.encode(m).text)
+            first = false
+        }
+        try emit("]}")
     }
 }

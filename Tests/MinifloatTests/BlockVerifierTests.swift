@@ -21,6 +21,30 @@ struct BlockVerifierTests {
                            encoding: encoding, tensorScale: Rational(1), random: nil)
     }
 
+    /// The streamed report (details built one at a time) is the report built whole, as JSON and text.
+    @Test func streamedReportsEqualWholeOnes() throws {
+        let f = BlockFormat.mxfp4
+        let data = BlockArray(values: .float(Self.values), shape: [4, 64], typeName: "float32")
+        let layout = data.layout(axis: 1, blockSize: f.blockSize)
+        var claimedEncoding = BlockEncoding(for: f)
+        claimedEncoding.scaleRule = .ceil
+        let claimed = Self.oracleCodes(f, claimedEncoding, layout: layout)
+        let verifier = BlockVerifier(format: f, encoding: BlockEncoding(for: f), data: data, axis: 1, tensorScale: nil, seed: nil, threads: 1)
+        for maxMismatches in [0, 2, 1000] {
+            let whole = verifier.verify(claimedScales: claimed.scales, claimedElements: claimed.elements, packed: false,
+                                        maxMismatches: maxMismatches)
+            let (head, details) = verifier.verifyWithLazyDetails(claimedScales: claimed.scales, claimedElements: claimed.elements,
+                                                                 packed: false, maxMismatches: maxMismatches)
+            #expect(head.mismatches.isEmpty && details.count == whole.mismatches.count && (maxMismatches == 0 || details.count > 0))
+            var json = ""
+            try head.writeJSON(mismatches: details) { json += $0 }
+            #expect(json == (try JSON.encode(whole).text))
+            var lines: [String] = []
+            head.writeText(mismatches: details) { lines.append($0) }
+            #expect(lines == whole.textLines)
+        }
+    }
+
     @Test func otherScaleRuleAndTieRuleAreNamed() throws {
         let f = BlockFormat.mxfp4
         let data = BlockArray(values: .float(Self.values), shape: [4, 64], typeName: "float32")
