@@ -51,6 +51,8 @@ public final class ArrayInput {
             }
             madvise(p, size, MADV_SEQUENTIAL)
             mapped = UnsafeRawPointer(p)
+            // A file truncated while mapped: exit 2 with a message instead of dying of SIGBUS.
+            MappedFiles.register(UnsafeRawPointer(p), length: size, path: path)
         }
         mapping = mapped
         mappingLength = size
@@ -86,13 +88,19 @@ public final class ArrayInput {
                 dataOffset = h.dataOffset
             }
         } catch {
-            if let mapped { munmap(UnsafeMutableRawPointer(mutating: mapped), size) }
+            if let mapped {
+                MappedFiles.unregister(mapped)
+                munmap(UnsafeMutableRawPointer(mutating: mapped), size)
+            }
             throw error
         }
     }
 
     deinit {
-        if let mapping { munmap(UnsafeMutableRawPointer(mutating: mapping), mappingLength) }
+        if let mapping {
+            MappedFiles.unregister(mapping)
+            munmap(UnsafeMutableRawPointer(mutating: mapping), mappingLength)
+        }
     }
 
     /// Reads the elements as another type of the same width: `uint16` bits as `bf16` or `f16`,

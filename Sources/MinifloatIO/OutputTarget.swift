@@ -136,11 +136,16 @@ enum TemporaryFiles {
         sigaction(s, &action, nil)
     }
 
-    /// The signal handler: unlink every registered temporary, then die of the signal as before.
-    static func removeAll(_ signalNumber: Int32) {
+    /// Unlinks every registered temporary (async-signal-safe: only `unlink`).
+    static func unlinkAll() {
         for i in 0..<capacity {
             if let p = slots[i] { unlink(p) }
         }
+    }
+
+    /// The signal handler: unlink every registered temporary, then die of the signal as before.
+    static func removeAll(_ signalNumber: Int32) {
+        unlinkAll()
         signal(signalNumber, SIG_DFL)
         raise(signalNumber)
     }

@@ -161,6 +161,36 @@ struct FileSafetyTests {
         }
     }
 
+    /// An input truncated by another process while it is memory-mapped: one line, exit 2, no output
+    /// and no temporary (it was SIGBUS and a crash report, with the temporary left behind).
+    @Test func anInputTruncatedWhileReadIsReported() throws {
+        let dir = try folder()
+        let codes = dir.appendingPathComponent("codes.npy").path
+        let bytes = (0..<(1 << 24)).map { UInt8(truncatingIfNeeded: $0 % 126) }
+        try bytes.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .uint8, shape: [bytes.count]), to: codes) }
+        let process = Process()
+        process.executableURL = try builtProduct("minifloat")
+        // 2^24 exact decimals as text: seconds of work, reading the input chunk by chunk.
+        process.arguments = ["decode", "e4m3fn", "--input", codes, "--output", dir.appendingPathComponent("values.txt").path]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var writing = false
+        for _ in 0..<2000 where !writing {
+            writing = try contents(dir).contains { $0.hasPrefix(".minifloat-") }
+            if !writing { usleep(2000) }
+        }
+        #expect(writing, "the output was seen in progress")
+        #expect(truncate(codes, 128) == 0)  // the header alone
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 2, "\(process.terminationStatus): \(message)")
+        #expect(message.hasPrefix("minifloat: error: '") && message.contains("codes.npy' shrank while it was being read")
+                && message.split(separator: "\n").count == 1, "\(message)")
+        #expect(try contents(dir) == ["codes.npy", "x.npy"], "neither the temporary nor a partial output")
+    }
+
     @Test func aTerminatedWriteLeavesNoTemporary() throws {
         let dir = try folder()
         // 2^24 values written as text: long enough to be stopped in the middle.
