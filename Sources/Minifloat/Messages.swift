@@ -12,6 +12,10 @@ extension String {
             case "\n": out += "\\n"; written += 2
             case "\r": out += "\\r"; written += 2
             case "\t": out += "\\t"; written += 2
+            case _ where (0xF780...0xF7FF).contains(scalar.value):
+                // A path byte that is not UTF-8, as MinifloatIO's PathBytes holds it.
+                out += "\\x" + String(scalar.value - 0xF700, radix: 16)
+                written += 4
             case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
                 || scalar.value == 0x2028 || scalar.value == 0x2029:
                 let escape = "\\u{\(String(scalar.value, radix: 16))}"

@@ -141,7 +141,7 @@ func openBinary(_ path: String, raw: ElementType?, reinterpret: ElementType?, ro
 }
 
 func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY)
+    let fd = openForReading(path)
     guard fd >= 0 else { throw CLIError("cannot read '\(path)': \(String(cString: strerror(errno))); check the path") }
     defer { close(fd) }
     var result: [UInt8] = []

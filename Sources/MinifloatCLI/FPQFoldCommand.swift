@@ -37,11 +37,10 @@ struct FPQFoldCommand: ParsableCommand {
         if let only, only[0].exponentBits + only[0].mantissaBits + 1 != options.bits {
             throw CLIError("--format \(only[0]) has \(only[0].exponentBits + only[0].mantissaBits + 1) bits but --bits is \(options.bits)")
         }
-        if mkdir(out, 0o755) != 0 && errno != EEXIST {
+        if makeFolder(out, 0o755) != 0 && errno != EEXIST {
             throw CLIError("cannot create '\(out)': \(String(cString: strerror(errno))); choose a writable directory")
         }
-        var info = stat()
-        guard stat(out, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        guard isFolder(out) else {
             throw CLIError("'\(out)' is not a directory; give a directory for the outputs")
         }
         let (x, w, grid) = try options.load()

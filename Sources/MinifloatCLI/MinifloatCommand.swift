@@ -25,7 +25,8 @@ struct MinifloatCommand: ParsableCommand {
     /// Runs a command; every failure is one line on stderr and exit status 2 (help exits 0).
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // The arguments byte for byte: a path that is not UTF-8 names the file it names.
+            var command = try parseAsRoot(Array(PathBytes.arguments.dropFirst()))
             try command.run()
         } catch let error as CLIError {
             fail(error.description)

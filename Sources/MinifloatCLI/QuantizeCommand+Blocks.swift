@@ -56,11 +56,10 @@ extension QuantizeCommand {
 
     func writeBlockDirectory(_ dir: String, _ f: BlockFormat, data: BlockArray, axis: Int, encoding: BlockEncoding,
                              codes: BlockCodes) throws {
-        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+        if makeFolder(dir, 0o755) != 0 && errno != EEXIST {
             throw CLIError("cannot create '\(dir)': \(String(cString: strerror(errno))); choose a writable directory")
         }
-        var info = stat()
-        guard stat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        guard isFolder(dir) else {
             throw CLIError("'\(dir)' is not a directory; give a directory for the outputs")
         }
         let shape = data.shape.isEmpty ? [1] : data.shape
@@ -101,7 +100,7 @@ extension QuantizeCommand {
             let description = try ArrayOutput(path: dir + "/block.json", layout: .raw)
             try description.write(JSON.object(fields).text + "\n")
             for output in pending { try output.commit() }
-            if codes.tensorScale == nil { unlink(dir + "/tensor_scale.npy") }  // a stale one from an NVFP4 run
+            if codes.tensorScale == nil { unlinkPath(dir + "/tensor_scale.npy") }  // a stale one from an NVFP4 run
             try description.commit()
         } catch let e as ArrayFileError {
             throw CLIError(e.description)

@@ -33,7 +33,7 @@ public final class ArrayInput {
     public init(path: String, rawType: ElementType? = nil) throws {
         self.path = path
         // O_NONBLOCK: a FIFO with no writer would block open() forever; it is refused below.
-        let fd = open(path, O_RDONLY | O_NONBLOCK)
+        let fd = openPath(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw ArrayFileError("cannot read '\(path)': \(String(cString: strerror(errno))); check the path")
         }

@@ -55,7 +55,7 @@ public final class ArrayOutput {
         switch try OutputTarget.resolve(path) {
         case .stream:
             final = nil
-            fd = open(path, O_WRONLY | O_APPEND)
+            fd = openPath(path, O_WRONLY | O_APPEND)
             guard fd >= 0 else {
                 throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno)))")
             }
@@ -79,7 +79,7 @@ public final class ArrayOutput {
 
     func removeTemporary() {
         guard let temporary else { return }
-        unlink(temporary)
+        unlinkPath(temporary)
         TemporaryFiles.unregister(temporary)
         self.temporary = nil
     }
@@ -130,7 +130,7 @@ public final class ArrayOutput {
             throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(reason); choose a writable path with free space")
         }
         if let final, let temporary {
-            guard rename(temporary, final) == 0 else {
+            guard PathBytes.withCString(temporary, { t in PathBytes.withCString(final) { rename(t, $0) } }) == 0 else {
                 let reason = String(cString: strerror(errno))
                 removeTemporary()
                 throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(reason); choose a writable path")

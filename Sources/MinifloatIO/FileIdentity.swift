@@ -15,7 +15,7 @@ public struct FileIdentity: Hashable, Sendable {
     /// The identity of the file at `path` (links followed), or nil if there is none.
     public init?(path: String) {
         var info = stat()
-        guard !path.isEmpty, stat(path, &info) == 0 else { return nil }
+        guard !path.isEmpty, statPath(path, &info) == 0 else { return nil }
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
     }
@@ -23,7 +23,7 @@ public struct FileIdentity: Hashable, Sendable {
     /// Whether `path` is a pipe, a device or a socket (written through, never replaced).
     static func isStream(_ path: String) -> Bool {
         var info = stat()
-        guard stat(path, &info) == 0 else { return false }
+        guard statPath(path, &info) == 0 else { return false }
         let type = info.st_mode & S_IFMT
         return type == S_IFIFO || type == S_IFCHR || type == S_IFSOCK
     }

@@ -21,22 +21,23 @@ enum OutputTarget {
     static func resolve(_ path: String) throws -> OutputTarget {
         guard !path.isEmpty else { throw ArrayFileError("the output path is empty; give a file name") }
         var info = stat()
-        if lstat(path, &info) != 0 {
+        if lstatPath(path, &info) != 0 {
             guard errno == ENOENT else { throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno)))") }
             return .replace(final: path, mode: 0o666 & ~processUmask)
         }
         var final = path
         if info.st_mode & S_IFMT == S_IFLNK {
-            guard stat(path, &info) == 0 else {
+            guard statPath(path, &info) == 0 else {
                 throw ArrayFileError("'\(path.quotedForMessage())' is a symbolic link to a missing file; write to the file itself or remove the link")
             }
             // A link to a regular file: replace that file. (A link to a pipe or device, such as
             // /dev/stdout, is written through below; realpath cannot name a pipe.)
             if info.st_mode & S_IFMT == S_IFREG {
-                guard let resolved = realpath(path, nil) else {
+                guard let resolved = PathBytes.withCString(path, { realpath($0, nil) }) else {
                     throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(String(cString: strerror(errno)))")
                 }
-                final = String(cString: resolved)
+                final = PathBytes.string(UnsafeBufferPointer(start: UnsafeRawPointer(resolved).assumingMemoryBound(to: UInt8.self),
+                                                             count: strlen(resolved)))
                 free(resolved)
             }
         }
@@ -65,14 +66,14 @@ func createTemporary(beside final: String) throws -> (path: String, fd: Int32) {
     } else {
         folder = ""
     }
-    var template = Array((folder + ".minifloat-XXXXXX").utf8CString)
+    var template = (PathBytes.bytes(folder) + Array(".minifloat-XXXXXX".utf8)).map { CChar(bitPattern: $0) } + [0]
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else {
         let folderName = folder.isEmpty ? "." : folder
         throw ArrayFileError("cannot write '\(final.quotedForMessage())': cannot create a file in '\(folderName.quotedForMessage())': "
                              + "\(String(cString: strerror(errno))); choose a writable folder")
     }
-    let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    let path = PathBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
     TemporaryFiles.register(path)
     return (path, fd)
 }
@@ -99,7 +100,7 @@ enum TemporaryFiles {
             for s in [SIGINT, SIGTERM, SIGHUP] { installHandler(s) }
         }
         for i in 0..<capacity where slots[i] == nil {
-            slots[i] = strdup(path)
+            slots[i] = PathBytes.withCString(path) { strdup($0) }
             return
         }
     }
@@ -109,7 +110,7 @@ enum TemporaryFiles {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         for i in 0..<capacity {
-            if let p = slots[i], String(cString: p) == path {
+            if let p = slots[i], PathBytes.bytes(path).map({ CChar(bitPattern: $0) }) == Array(UnsafeBufferPointer(start: p, count: strlen(p))) {
                 slots[i] = nil
                 free(p)
                 return

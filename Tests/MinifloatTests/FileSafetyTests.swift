@@ -161,6 +161,105 @@ struct FileSafetyTests {
         }
     }
 
+    /// Runs `minifloat` with arguments given as bytes (Process takes only Strings); returns the
+    /// exit status and what it wrote on standard error.
+    func runWithByteArguments(_ arguments: [[UInt8]]) throws -> (status: Int32, stderr: String) {
+        let program = try builtProduct("minifloat").path
+        var argv: [UnsafeMutablePointer<CChar>?] = ([Array(program.utf8)] + arguments).map { bytes in
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
+            p[bytes.count] = 0
+            return p
+        } + [nil]
+        defer { argv.forEach { $0?.deallocate() } }
+        var pipeEnds: [Int32] = [0, 0]
+        #expect(pipe(&pipeEnds) == 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var pid = pid_t()
+        #expect(posix_spawn(&pid, program, &actions, nil, &argv, environ) == 0)
+        close(pipeEnds[1])
+        var err: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(pipeEnds[0], $0.baseAddress, 4096) }
+            if n <= 0 { break }
+            err += buffer[0..<n]
+        }
+        close(pipeEnds[0])
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return ((status >> 8) & 0xFF, String(decoding: err, as: UTF8.self))
+    }
+
+    /// The names in a folder as bytes.
+    func rawNames(_ path: [UInt8]) -> Set<[UInt8]> {
+        guard let d = PathBytes.withCString(PathBytes.string(path), { opendir($0) }) else { return [] }
+        defer { closedir(d) }
+        var names: Set<[UInt8]> = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name != Array(".".utf8) && name != Array("..".utf8) { names.insert(name) }
+        }
+        return names
+    }
+
+    /// Paths that are not UTF-8 name the files they name, byte for byte (they were read and written
+    /// under U+FFFD names), for inputs, outputs and block folders; messages show the bytes as \xff.
+    @Test func pathsThatAreNotUTF8AreKeptByteForByte() throws {
+        let dir = try folder()
+        let d = Array(dir.path.utf8)
+        let input = d + Array("/".utf8) + [0xFF] + Array(".npy".utf8)
+        let x = try Data(contentsOf: dir.appendingPathComponent("x.npy"))
+        let fd = PathBytes.withCString(PathBytes.string(input)) { open($0, O_WRONLY | O_CREAT | O_EXCL, 0o644) }
+        #expect(fd >= 0)
+        _ = x.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let output = d + Array("/o".utf8) + [0xFE] + Array(".npy".utf8)
+        let r = try runWithByteArguments([Array("quantize".utf8), Array("e4m3fn".utf8), Array("--input".utf8), input,
+                                          Array("--output".utf8), output])
+        #expect(r.status == 0, "\(r.stderr)")
+        let folderName = Array("m".utf8) + [0xFF, 0xC3]  // 0xC3 starts a 2-byte sequence that does not follow
+        let b = try runWithByteArguments([Array("quantize".utf8), Array("mxfp4".utf8), Array("--input".utf8), input,
+                                          Array("--output-dir".utf8), d + Array("/".utf8) + folderName])
+        #expect(b.status == 0, "\(b.stderr)")
+        let names = rawNames(d)
+        #expect(names == [Array("x.npy".utf8), [0xFF] + Array(".npy".utf8), Array("o".utf8) + [0xFE] + Array(".npy".utf8), folderName],
+                "\(names.map { $0.map { String($0, radix: 16) } })")
+        #expect(rawNames(d + Array("/".utf8) + folderName) == Set(["block.json", "elements.npy", "scales.npy"].map { Array($0.utf8) }))
+        // The codes are those of the same command on a UTF-8 name.
+        let plain = dir.appendingPathComponent("plain.npy").path
+        #expect(try runMinifloat(["quantize", "e4m3fn", "--input", dir.appendingPathComponent("x.npy").path, "--output", plain]).status == 0)
+        let written = PathBytes.withCString(PathBytes.string(output)) { p -> [UInt8] in
+            let f = open(p, O_RDONLY)
+            defer { close(f) }
+            var bytes = [UInt8](repeating: 0, count: 1 << 16)
+            let n = bytes.withUnsafeMutableBytes { read(f, $0.baseAddress, $0.count) }
+            return Array(bytes.prefix(max(0, n)))
+        }
+        #expect(written == Array(try Data(contentsOf: URL(fileURLWithPath: plain))))
+        // A missing one is named with its bytes escaped.
+        let missing = try runWithByteArguments([Array("quantize".utf8), Array("e4m3fn".utf8), Array("--input".utf8), [0xFE, 0x2E],
+                                                Array("--output".utf8), output])
+        #expect(missing.status == 2 && missing.stderr.contains("'\\xfe.'"), "\(missing.stderr)")
+    }
+
+    /// Every byte string survives the trip through a String, and UTF-8 text is itself.
+    @Test func pathBytesRoundTrip() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<2000 {
+            let bytes = (0..<(length % 24)).map { _ in UInt8.random(in: 1...255, using: &generator) }
+            #expect(PathBytes.bytes(PathBytes.string(bytes)) == bytes, "\(bytes)")
+        }
+        for text in ["plain.npy", "Größe/データ.npy", "emoji 🙂.txt", "\u{F780}\u{F7FF} private"] {
+            #expect(PathBytes.bytes(PathBytes.string(Array(text.utf8))) == Array(text.utf8))
+        }
+        #expect(PathBytes.string(Array("Größe/データ.npy".utf8)) == "Größe/データ.npy")
+    }
+
     /// An input truncated by another process while it is memory-mapped: one line, exit 2, no output
     /// and no temporary (it was SIGBUS and a crash report, with the temporary left behind).
     @Test func anInputTruncatedWhileReadIsReported() throws {
