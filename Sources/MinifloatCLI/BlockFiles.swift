@@ -5,15 +5,15 @@ import MinifloatOracle
 /// Block codes read back from files: what `quantize --output-dir` wrote, or explicit files.
 struct BlockFiles {
     let format: BlockFormat
-    /// Logical shape of the values, and storage order.
+    /// Logical shape of the values (`[]` for a 0-d array, stored as one element), and storage order.
     let shape: [Int]
     let fortranOrder: Bool
     let axis: Int
     let codes: BlockCodes
 
-    var storageShape: [Int] { fortranOrder ? shape.reversed() : shape }
+    var storageShape: [Int] { shape.isEmpty ? [1] : fortranOrder ? shape.reversed() : shape }
     var layout: BlockLayout {
-        BlockLayout(shape: storageShape, axis: fortranOrder ? shape.count - 1 - axis : axis, blockSize: format.blockSize)
+        BlockLayout(shape: storageShape, axis: fortranOrder ? storageShape.count - 1 - axis : axis, blockSize: format.blockSize)
     }
 
     /// Reads `DIR/block.json`, `scales.npy`, `elements.npy` (and `tensor_scale.npy`).

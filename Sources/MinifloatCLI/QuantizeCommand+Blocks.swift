@@ -80,7 +80,8 @@ extension QuantizeCommand {
         }
         var fields: [(String, JSON)] = [
             ("format", .string(f.name)), ("block_size", .int(f.blockSize)), ("axis", .int(axis)),
-            ("shape", .array(shape.map { .int($0) })), ("fortran_order", .bool(data.fortranOrder)),
+            // The input's own shape (a 0-d input is stored as one element, and decodes back to 0-d).
+            ("shape", .array(data.shape.map { .int($0) })), ("fortran_order", .bool(data.fortranOrder)),
             ("packed", .bool(pack)), ("scale_rule", .string(encoding.scaleRule.name)),
             ("rounding", .string(encoding.rounding.shortName)), ("saturation", .string(encoding.saturation.shortName)),
             ("specials", .string(encoding.specials.rawValue)), ("input_dtype", .string(data.typeName)),
@@ -106,7 +107,7 @@ extension QuantizeCommand {
             throw CLIError(e.description)
         }
         let nan = codes.scales.filter { UInt32($0) == f.scale.nanCode() }.count
-        print("\(f) \(data.typeName) \(NpyHeader.shapeText(shape)) axis \(axis): \(codes.scales.count) blocks"
+        print("\(f) \(data.typeName) \(NpyHeader.shapeText(data.shape)) axis \(axis): \(codes.scales.count) blocks"
               + (nan > 0 ? " (\(nan) with a NaN scale)" : "") + ", scale rule \(encoding.scaleRule)"
               + (codes.tensorScale.map { ", tensor scale \(hexFloat($0)) = \(ExactValue($0))" } ?? ""))
         print("wrote \(dir)/scales.npy \(NpyHeader.shapeText(scaleShape)), elements.npy \(NpyHeader.shapeText(elementShape))"

@@ -64,6 +64,22 @@ struct BlockCommandTests {
         }
     }
 
+    /// A 0-d input is one block of one element, and decodes back to a 0-d array (it came back as (1,)).
+    @Test("A 0-d input keeps its shape through quantize and decode")
+    func zeroDimensionalInput() throws {
+        let input = try writeNpy([Float(3.5)], .float32, shape: [])
+        let dir = Self.directory()
+        let r = try runMinifloat(["quantize", "mxfp4", "--input", input, "--output-dir", dir])
+        #expect(r.status == 0 && r.stdout.hasPrefix("mxfp4 float32 () axis 0: 1 blocks"), "\(r.stdout) \(r.stderr)")
+        let output = dir + "/y.npy"
+        #expect(try runMinifloat(["decode", "mxfp4", "--input-dir", dir, "--output", output]).status == 0)
+        let (y, yBits) = try readAllBits(output)
+        // The oracle: one block of 3.5, scale 2^floor(log2 3.5) - 2 = 2^-1 (OCP MX v1.0 section 6.3), element 3.5 / 0.5 = 7 -> 6.
+        let want = Self.oracle([3.5], shape: [1], axis: 0, .mxfp4, BlockEncoding(for: .mxfp4), tensorScale: Rational(1))
+        let v = Float(Oracle.nearestDouble(BlockOracle.decode(element: want.elements[0], scale: want.scales[0], format: .mxfp4)))
+        #expect(y.shape == [] && yBits.map { Float(bitPattern: UInt32($0)) } == [v])
+    }
+
     @Test("Fortran order, axis 0, NVFP4 with a given tensor scale; MXFP8 unpacked along axis 0")
     func fortranAndNVFP4() throws {
         let shape = [6, 35]
