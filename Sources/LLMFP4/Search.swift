@@ -1,3 +1,12 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The FPQ search of LLM-FP4 (paper section 4.1, Algorithm 1; `llmfp4.md` section 2): formats and
 /// biases chosen to minimise the layer-output MSE `mean((X_q W_q - X W)^2)`, with per-output-column
 /// weight biases and a per-tensor activation bias (the "FPQ baseline"), or per-channel activation
@@ -98,9 +107,14 @@ public enum FPQSearch {
     /// Runs the search (`formats`: restrict the format candidates, e.g. to E2M1 alone): `rounds` rounds of weight biases, weight format, activation bias, activation
     /// format (the released code's order; the paper's Algorithm 1 puts activations first).
     /// `progress` is called after each step with a short description.
+    ///
+    /// The candidates of each sweep (one per gamma) are evaluated on `threads` threads (nil: all
+    /// processors) and then compared in gamma order, so the result does not depend on the number
+    /// of threads. `progress` also gets `round r: weights E2M1, 40/100` style steps within a sweep.
     public static func run(activations x: Matrix, weights w: Matrix, bits: Int = 4, grid: Grid = .paper,
                            activation granularity: ActivationGranularity = .perTensor, rounds: Int = 3,
-                           formats only: [FormatChoice]? = nil, progress: ((String) -> Void)? = nil) -> Result {
+                           formats only: [FormatChoice]? = nil, threads: Int? = nil,
+                           progress: ((String) -> Void)? = nil) -> Result {
         precondition(x.columns == w.rows, "X is n x c and W is c x o")
         let reference = x.times(w)
         let gammas = grid.gammas
@@ -153,9 +167,11 @@ public enum FPQSearch {
                 let start = weightInit(f)
                 var best = [Double](repeating: .infinity, count: w.columns)
                 var chosen = start
-                for g in gammas {
+                let sweep = parallelMap(gammas.count, threads: threads, progress: progress.map { p in { p("round \(round): weights \(f), \($0)/\(gammas.count)") } }) { i in
+                    xq.times(quantizeWeights(w, f, biases: start.map { gammas[i] * $0 })).columnMSE(reference)
+                }
+                for (g, errors) in zip(gammas, sweep) {
                     let candidate = start.map { g * $0 }
-                    let errors = xq.times(quantizeWeights(w, f, biases: candidate)).columnMSE(reference)
                     for k in 0..<w.columns where errors[k] < best[k] {
                         best[k] = errors[k]
                         chosen[k] = candidate[k]
@@ -171,8 +187,10 @@ public enum FPQSearch {
                 let start = activationInit(f)
                 var best = Double.infinity
                 var chosen = start
-                for g in gammas {
-                    let e = mse(quantizeActivations(x, f, channelBiases: activationBiases(f, g * start).biases), wq)
+                let sweep = parallelMap(gammas.count, threads: threads, progress: progress.map { p in { p("round \(round): activations \(f), \($0)/\(gammas.count)") } }) { i in
+                    mse(quantizeActivations(x, f, channelBiases: activationBiases(f, gammas[i] * start).biases), wq)
+                }
+                for (g, e) in zip(gammas, sweep) {
                     if e < best { best = e; chosen = g * start }
                 }
                 aBias[f] = chosen
@@ -188,6 +206,37 @@ public enum FPQSearch {
         let (_, offsets) = activationBiases(af, aBias[af]!)
         return Result(weightFormat: wf, weightBiases: wBiases[wf]!, activationFormat: af, activationBias: aBias[af]!,
                       offsets: offsets, outputMSE: roundMSE.last!, roundMSE: roundMSE)
+    }
+
+    /// `body(i)` for i in 0..<count on `threads` threads (nil: all processors), results in order;
+    /// `progress` gets the number done (from one thread at a time, roughly every tenth).
+    static func parallelMap<T>(_ count: Int, threads: Int?, progress: ((Int) -> Void)?, _ body: (Int) -> T) -> [T] {
+        let workers = Swift.min(count, Swift.max(1, threads ?? ProcessInfoLite.processorCount))
+        if workers <= 1 {
+            return (0..<count).map { i in
+                if let progress, i % Swift.max(1, count / 10) == 0 { progress(i) }
+                return body(i)
+            }
+        }
+        var results = [T?](repeating: nil, count: count)
+        let counter = SharedCounter()
+        results.withUnsafeMutableBufferPointer { buffer in
+            let out = SendableBox(buffer)
+            withoutActuallyEscaping(body) { body in
+                let work = SendableBox(body)
+                let report = SendableBox(progress)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    // Interleaved: neighbouring gammas cost about the same.
+                    for i in stride(from: worker, to: count, by: workers) {
+                        out.value[i] = work.value(i)
+                        if let p = report.value {
+                            counter.increment { done in if done % Swift.max(1, count / 10) == 0 { p(done) } }
+                        }
+                    }
+                }
+            }
+        }
+        return results.map { $0! }
     }
 
     /// MinMax (no search): every bias from its maximum (gamma = 1), the format fixed.
@@ -218,4 +267,30 @@ public enum FPQSearch {
         return Result(weightFormat: f, weightBiases: wBiases, activationFormat: f, activationBias: a, offsets: offsets,
                       outputMSE: error, roundMSE: [error])
     }
+}
+
+/// The number of online processors (at least 1).
+enum ProcessInfoLite {
+    static var processorCount: Int { Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// A count under a mutex, for the progress of ``FPQSearch/parallelMap(_:threads:progress:_:)``.
+final class SharedCounter: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var count = 0
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    /// Adds one and calls `body` with the new count, under the mutex (one caller at a time).
+    func increment(_ body: (Int) -> Void) {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        count += 1
+        body(count)
+    }
+}
+
+/// A value handed to worker threads that write disjoint parts of it (or only read it).
+struct SendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -118,10 +118,13 @@ struct FPQSearchOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Bits per value: 4 (E3M0, E2M1, E1M2) or 8 (E5M2 ... E1M6), or any width 3...8.") var bits = 4
     @Option(help: "paper (the released code's 100 points) | corrected (adds gamma = 1 and 1.2).") var grid = "paper"
     @Option(parsing: .unconditional, help: "Search rounds.") var rounds = 3
+    @Option(parsing: .unconditional, help: "Threads (default: all processors; the result is the same for any number).")
+    var threads: Int?
 
     func load() throws -> (Matrix, Matrix, FPQSearch.Grid) {
         guard (3...8).contains(bits) else { throw CLIError("--bits must be 3 to 8 (got \(bits))") }
         guard (1...10).contains(rounds) else { throw CLIError("--rounds must be 1 to 10 (got \(rounds))") }
+        if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
         guard let g = FPQSearch.Grid(rawValue: grid.lowercased()) else { throw CLIError("unknown --grid '\(grid)': use paper or corrected") }
         let x = try loadMatrix(activations, role: "activations")
         let w = try loadMatrix(weights, role: "weights")
@@ -174,7 +177,7 @@ struct FPQSearchCommand: ParsableCommand {
         guard let r = ChannelOffsets.Rule(rawValue: rule.lowercased()) else { throw CLIError("unknown --rule '\(rule)': use code or paper") }
         let granularity: FPQSearch.ActivationGranularity = perChannel ? .perChannel(r) : .perTensor
         let result = FPQSearch.run(activations: x, weights: w, bits: options.bits, grid: grid, activation: granularity,
-                                   rounds: options.rounds, progress: searchProgress())
+                                   rounds: options.rounds, threads: options.threads, progress: searchProgress())
         clearProgress()
         let minMax = FPQSearch.minMax(activations: x, weights: w, format: .initial(bits: options.bits), activation: granularity)
         if json {

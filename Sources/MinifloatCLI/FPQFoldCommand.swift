@@ -45,7 +45,7 @@ struct FPQFoldCommand: ParsableCommand {
         }
         let (x, w, grid) = try options.load()
         let result = FPQSearch.run(activations: x, weights: w, bits: options.bits, grid: grid, activation: .perChannel(r),
-                                   rounds: options.rounds, formats: only, progress: searchProgress())
+                                   rounds: options.rounds, formats: only, threads: options.threads, progress: searchProgress())
         clearProgress()
         let folder = out.hasSuffix("/") ? out : out + "/"
         let check = try FoldCheck(activations: x, weights: w, result: result)

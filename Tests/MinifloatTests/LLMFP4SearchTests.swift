@@ -44,6 +44,26 @@ struct LLMFP4SearchTests {
     }
 
     /// Each weight column's chosen bias is the best candidate for that column (columns are independent).
+    /// The sweeps run on several threads and are compared in gamma order: the same result, bit for
+    /// bit, for 1, 2 and 5 threads, per tensor and per channel; progress reaches every sweep.
+    @Test func threadsDoNotChangeTheResult() {
+        let data = SyntheticLayer(seed: 4, tokens: 20, channels: 10, outputs: 7)
+        for granularity in [FPQSearch.ActivationGranularity.perTensor, .perChannel(.code)] {
+            var messages: [String] = []
+            let one = FPQSearch.run(activations: data.activations, weights: data.weights, activation: granularity, rounds: 2,
+                                    threads: 1, progress: { messages.append($0) })
+            #expect(messages.contains { $0.hasPrefix("round 2: activations") && $0.hasSuffix("/100") })
+            for threads in [2, 5] {
+                let r = FPQSearch.run(activations: data.activations, weights: data.weights, activation: granularity, rounds: 2,
+                                      threads: threads)
+                #expect(r.weightFormat == one.weightFormat && r.activationFormat == one.activationFormat)
+                #expect(r.weightBiases.map(\.bitPattern) == one.weightBiases.map(\.bitPattern))
+                #expect(r.activationBias.bitPattern == one.activationBias.bitPattern && r.offsets == one.offsets)
+                #expect(r.roundMSE.map(\.bitPattern) == one.roundMSE.map(\.bitPattern))
+            }
+        }
+    }
+
     @Test func weightColumnsAreChosenIndependently() {
         let data = SyntheticLayer(seed: 9, tokens: 16, channels: 8, outputs: 5)
         let x = data.activations, w = data.weights
