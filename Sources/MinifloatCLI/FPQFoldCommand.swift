@@ -37,25 +37,24 @@ struct FPQFoldCommand: ParsableCommand {
         if let only, only[0].exponentBits + only[0].mantissaBits + 1 != options.bits {
             throw CLIError("--format \(only[0]) has \(only[0].exponentBits + only[0].mantissaBits + 1) bits but --bits is \(options.bits)")
         }
-        if makeFolder(out, 0o755) != 0 && errno != EEXIST {
-            throw CLIError("cannot create '\(out)': \(String(cString: strerror(errno))); choose a writable directory")
-        }
-        guard isFolder(out) else {
-            throw CLIError("'\(out)' is not a directory; give a directory for the outputs")
-        }
+        // Inputs first: a refused input creates no folder.
         let (x, w, grid) = try options.load()
+        if FileIdentity(path: out) != nil && !isFolder(out) {
+            throw CLIError("'\(out.quotedForMessage())' is not a directory; give a directory for the outputs")
+        }
         let result = FPQSearch.run(activations: x, weights: w, bits: options.bits, grid: grid, activation: .perChannel(r),
                                    rounds: options.rounds, formats: only, threads: options.threads, progress: searchProgress())
         clearProgress()
         let folder = out.hasSuffix("/") ? out : out + "/"
         let check = try FoldCheck(activations: x, weights: w, result: result)
         let c = x.columns, o = w.columns
+        // The folder is written as a unit: every file to a temporary, then all renamed into place
+        // with summary.json last; a folder this run created is removed again if writing fails.
+        let unit = try OutputFolder(out)
         func write<T>(_ name: String, _ values: [T], _ type: ElementType, _ shape: [Int]) throws {
-            do {
-                try values.withUnsafeBytes {
-                    try ArrayOutput.write($0, header: NpyHeader(elementType: type, shape: shape), to: folder + name)
-                }
-            } catch let e as ArrayFileError { throw CLIError(e.description) }
+            try unit.prepare(name, layout: .npy(NpyHeader(elementType: type, shape: shape))) { output in
+                try values.withUnsafeBytes { try output.write($0) }
+            }
         }
         try write("weight_codes.npy", check.layer.weightCodes.flatMap { $0.map { UInt8($0) } }, .uint8, [c, o])
         try write("weight_bias.npy", (0..<c).flatMap { j in result.weightBiases.map { $0 + Double(result.offsets[j]) } }, .float64, [c, o])
@@ -71,7 +70,8 @@ struct FPQFoldCommand: ParsableCommand {
             ("output_mse", .string("\(result.outputMSE)")),
             ("folded_equals_unfolded", .bool(check.lossless)), ("outputs_compared", .int(check.outputsCompared)),
         ])
-        try writeAtomically(Array((summary.text + "\n").utf8), to: folder + "summary.json")
+        try unit.prepare("summary.json", layout: .raw) { try $0.write(summary.text + "\n") }
+        try unit.commit()
         print("weights \(result.weightFormat), activations \(result.activationFormat), rho \(formatted(result.activationBias, decimals: 6)), "
               + "offsets \(result.offsets.map(String.init).joined(separator: " "))")
         print("output MSE \(result.outputMSE); folded output equals unfolded output exactly on all \(check.outputsCompared) outputs: \(check.lossless)")

@@ -56,12 +56,7 @@ extension QuantizeCommand {
 
     func writeBlockDirectory(_ dir: String, _ f: BlockFormat, data: BlockArray, axis: Int, encoding: BlockEncoding,
                              codes: BlockCodes) throws {
-        if makeFolder(dir, 0o755) != 0 && errno != EEXIST {
-            throw CLIError("cannot create '\(dir)': \(String(cString: strerror(errno))); choose a writable directory")
-        }
-        guard isFolder(dir) else {
-            throw CLIError("'\(dir)' is not a directory; give a directory for the outputs")
-        }
+        let unit = try OutputFolder(dir)
         let shape = data.shape.isEmpty ? [1] : data.shape
         let scaleShape = BlockLayout.scaleShape(shape, axis: axis, blockSize: f.blockSize)
         let pack = f.elementBits == 4 && !unpacked
@@ -71,12 +66,10 @@ extension QuantizeCommand {
         // The folder is written as a unit: every file to a temporary first, then renamed into
         // place with block.json last; block.json records a digest of the codes it belongs with,
         // which decode checks, so a folder mixed from two runs is refused rather than misread.
-        var pending: [ArrayOutput] = []
         func prepare(_ bytes: [UInt8], _ type: ElementType, _ shape: [Int], _ name: String) throws {
-            let output = try ArrayOutput(path: dir + "/" + name, layout: .npy(NpyHeader(elementType: type, shape: shape,
-                                                                                         fortranOrder: data.fortranOrder)))
-            try output.write(bytes)
-            pending.append(output)
+            try unit.prepare(name, layout: .npy(NpyHeader(elementType: type, shape: shape, fortranOrder: data.fortranOrder))) {
+                try $0.write(bytes)
+            }
         }
         var fields: [(String, JSON)] = [
             ("format", .string(f.name)), ("block_size", .int(f.blockSize)), ("axis", .int(axis)),
@@ -89,22 +82,17 @@ extension QuantizeCommand {
         if encoding.rounding.isStochastic {
             fields += [("random_bits", .int(encoding.rounding.randomBits)), ("seed", .string(String(seed!)))]
         }
-        do {
-            try prepare(codes.scales, .uint8, scaleShape, "scales.npy")
-            try prepare(elements, .uint8, elementShape, "elements.npy")
-            if let t = codes.tensorScale {
-                try prepare(withUnsafeBytes(of: t.bitPattern.littleEndian) { Array($0) }, .float32, [], "tensor_scale.npy")
-                fields.append(("tensor_scale", .string(hexFloat(t))))
-            }
-            fields.append(("digests", .object([("scales", .string(blockDigest(codes.scales))),
-                                               ("elements", .string(blockDigest(elements)))])))
-            let description = try ArrayOutput(path: dir + "/block.json", layout: .raw)
-            try description.write(JSON.object(fields).text + "\n")
-            for output in pending { try output.commit() }
+        try prepare(codes.scales, .uint8, scaleShape, "scales.npy")
+        try prepare(elements, .uint8, elementShape, "elements.npy")
+        if let t = codes.tensorScale {
+            try prepare(withUnsafeBytes(of: t.bitPattern.littleEndian) { Array($0) }, .float32, [], "tensor_scale.npy")
+            fields.append(("tensor_scale", .string(hexFloat(t))))
+        }
+        fields.append(("digests", .object([("scales", .string(blockDigest(codes.scales))),
+                                           ("elements", .string(blockDigest(elements)))])))
+        try unit.prepare("block.json", layout: .raw) { try $0.write(JSON.object(fields).text + "\n") }
+        try unit.commit {
             if codes.tensorScale == nil { unlinkPath(dir + "/tensor_scale.npy") }  // a stale one from an NVFP4 run
-            try description.commit()
-        } catch let e as ArrayFileError {
-            throw CLIError(e.description)
         }
         let nan = codes.scales.filter { UInt32($0) == f.scale.nanCode() }.count
         print("\(f) \(data.typeName) \(NpyHeader.shapeText(data.shape)) axis \(axis): \(codes.scales.count) blocks"

@@ -1,4 +1,5 @@
 import Foundation
+import LLMFP4
 import MinifloatIO
 import Testing
 #if canImport(Glibc)
@@ -245,6 +246,38 @@ struct FileSafetyTests {
         let missing = try runWithByteArguments([Array("quantize".utf8), Array("e4m3fn".utf8), Array("--input".utf8), [0xFE, 0x2E],
                                                 Array("--output".utf8), output])
         #expect(missing.status == 2 && missing.stderr.contains("'\\xfe.'"), "\(missing.stderr)")
+    }
+
+    /// `fpq fold --out` and `quantize --output-dir` write their folders as a unit: a refused input
+    /// creates no folder, and a failure while writing leaves none of the run's files (and removes a
+    /// folder the run created).
+    @Test func foldAndBlockFoldersAreWrittenAsAUnit() throws {
+        let dir = try folder()
+        let data = SyntheticLayer(seed: 5, tokens: 8, channels: 6, outputs: 3)
+        let xPath = dir.appendingPathComponent("x64.npy").path, wPath = dir.appendingPathComponent("w.npy").path
+        try data.activations.values.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .float64, shape: [8, 6]), to: xPath) }
+        try data.weights.values.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .float64, shape: [6, 3]), to: wPath) }
+        let fresh = dir.appendingPathComponent("fresh").path
+        let refused = try runMinifloat(["fpq", "fold", "--weights", wPath, "--activations", dir.appendingPathComponent("x.npy").path,
+                                        "--out", fresh, "--format", "e2m1", "--rounds", "1"])
+        #expect(refused.status == 2 && !FileManager.default.fileExists(atPath: fresh), "\(refused.stderr)")
+        // summary.json (written last) cannot be written: it is a folder. Nothing else lands.
+        let blocked = dir.appendingPathComponent("blocked").path
+        try FileManager.default.createDirectory(atPath: blocked + "/summary.json", withIntermediateDirectories: true)
+        let failed = try runMinifloat(["fpq", "fold", "--weights", wPath, "--activations", xPath, "--out", blocked,
+                                       "--format", "e2m1", "--rounds", "1"])
+        #expect(failed.status == 2 && failed.stderr.contains("is a folder"), "\(failed.stderr)")
+        #expect(try contents(URL(fileURLWithPath: blocked)) == ["summary.json"])
+        // The same for a block folder whose block.json is a folder.
+        let blocks = dir.appendingPathComponent("blocks").path
+        try FileManager.default.createDirectory(atPath: blocks + "/block.json", withIntermediateDirectories: true)
+        let b = try runMinifloat(["quantize", "mxfp4", "--input", dir.appendingPathComponent("x.npy").path, "--output-dir", blocks])
+        #expect(b.status == 2 && b.stdout.isEmpty, "\(b.stderr)")
+        #expect(try contents(URL(fileURLWithPath: blocks)) == ["block.json"])
+        let ok = try runMinifloat(["fpq", "fold", "--weights", wPath, "--activations", xPath, "--out", fresh, "--format", "e2m1", "--rounds", "1"])
+        let written = try contents(URL(fileURLWithPath: fresh))
+        #expect(ok.status == 0 && written == ["activation_codes.npy", "offsets.npy", "summary.json",
+                                              "weight_bias.npy", "weight_codes.npy", "weight_qmax.npy"], "\(ok.stderr)")
     }
 
     /// Every byte string survives the trip through a String, and UTF-8 text is itself.
