@@ -33,7 +33,7 @@ let package = Package(
         // LLM-FP4: the paper's quantizer (float and exact), channel offsets, weight folding.
         .target(name: "LLMFP4", dependencies: ["Minifloat", "MinifloatOracle"], exclude: ["README.md"]),
         // The properties the fuzz targets check, also replayed by the tests (Fuzz/README.md).
-        .target(name: "FuzzChecks", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO", "LLMFP4"],
+        .target(name: "FuzzChecks", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4"],
                 path: "Fuzz/Checks"),
         // Verification: the checker and its typed causes, named behaviours, test vectors.
         .target(name: "MinifloatVerify", dependencies: ["Minifloat", "MinifloatOracle", "MinifloatIO"], exclude: ["README.md"]),

@@ -1,6 +1,7 @@
 import LLMFP4
 import Minifloat
 import MinifloatIO
+import MinifloatVerify
 import MinifloatOracle
 
 /// The properties the fuzz targets check, as plain functions: each returns nil when the property
@@ -119,6 +120,19 @@ public enum FuzzChecks {
             } catch {
                 return "npy: unexpected error type \(error)"
             }
+        }
+        // A block folder's block.json: a description with sizes that fit, or a one-line error.
+        do {
+            let d = try BlockDescription(parsing: bytes, name: "'block.json'")
+            guard d.shape.count <= 64, (1...(1 << 20)).contains(d.blockSize), (0..<max(d.shape.count, 1)).contains(d.axis)
+            else { return "block.json: out-of-range description accepted: \(d)" }
+            // The layout it implies is computable (the shape's product fits, as block.json promises).
+            let storage = d.shape.isEmpty ? [1] : d.fortranOrder ? d.shape.reversed() : d.shape
+            let layout = BlockLayout(shape: storage, axis: d.fortranOrder ? storage.count - 1 - d.axis : d.axis, blockSize: d.blockSize)
+            if layout.scaleCount < 0 || layout.elementCount < 0 { return "block.json: negative layout \(layout)" }
+            if let t = d.tensorScale, !(t.isFinite && t > 0) { return "block.json: tensor scale \(t) accepted" }
+        } catch {
+            if error.description.isEmpty || error.description.contains("\n") { return "block.json error: \(error.description)" }
         }
         return nil
     }

@@ -1,6 +1,7 @@
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -26,44 +27,20 @@ struct BlockFiles {
     /// Reads `DIR/block.json`, `scales.npy`, `elements.npy` (and `tensor_scale.npy`).
     static func directory(_ dir: String, _ f: BlockFormat, blockSizeGiven: Int?) throws -> BlockFiles {
         let bytes = try readWholeFile(dir + "/block.json")
-        guard let text = String(validating: bytes, as: UTF8.self), let meta = JSON.parse(text),
-              let name = meta["format"]?.stringValue, let size = meta["block_size"]?.intValue, let axis = meta["axis"]?.intValue,
-              let shapeItems = meta["shape"]?.arrayValue, let packed = meta["packed"]?.boolValue,
-              let fortran = meta["fortran_order"]?.boolValue
-        else { throw CLIError("'\(dir)/block.json' is not a block description written by 'minifloat quantize --output-dir'") }
+        let description: BlockDescription
+        do { description = try BlockDescription(parsing: bytes, name: "'\(dir)/block.json'") } catch { throw CLIError(error.description) }
+        let name = description.format, size = description.blockSize, axis = description.axis, shape = description.shape
+        let fortran = description.fortranOrder, packed = description.packed
         guard name == f.name else { throw CLIError("'\(dir)' holds \(name) blocks, not \(f.name); decode it as \(name)") }
         if let blockSizeGiven, blockSizeGiven != size {
             throw CLIError("'\(dir)' has blocks of \(size); --block-size \(blockSizeGiven) disagrees (leave it out)")
         }
-        let shape = shapeItems.compactMap(\.intValue)
-        guard shape.count == shapeItems.count, shape.count <= 64, shape.allSatisfy({ $0 >= 0 }) else {
-            throw CLIError("'\(dir)/block.json' has a shape that is not a list of at most 64 integers >= 0")
-        }
-        guard shape.reduce((1, false), { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-            return (p, acc.1 || o || p > Int.max / 8)
-        }).1 == false else {
-            throw CLIError("'\(dir)/block.json' has a shape \(NpyHeader.shapeText(shape)) larger than any array can be")
-        }
-        guard (1...(1 << 20)).contains(size), (0..<max(shape.count, 1)).contains(axis) else {
-            throw CLIError("'\(dir)/block.json' has an impossible block size (1 to 1048576) or axis")
-        }
         let g = f.withBlockSize(size)
-        var tensorScale: Float? = nil
-        if g.hasTensorScale {
-            guard let t = meta["tensor_scale"]?.stringValue, let v = try? ExactValue(parsing: t), let r = v.rational,
-                  r.sign > 0, case let f = Float(Oracle.nearestDouble(ExactValue(r))), f.isFinite, f > 0,
-                  Rational(exactly: Double(f)) == r
-            else { throw CLIError("'\(dir)/block.json' has no valid tensor_scale (a positive finite float32 value)") }
-            tensorScale = f
+        let tensorScale = g.hasTensorScale ? description.tensorScale : nil
+        if g.hasTensorScale && tensorScale == nil {
+            throw CLIError("'\(dir)/block.json' has no valid tensor_scale (a positive finite float32 value)")
         }
-        var digests: (scales: String, elements: String)? = nil
-        if let d = meta["digests"] {
-            guard let s = d["scales"]?.stringValue, let e = d["elements"]?.stringValue else {
-                throw CLIError("'\(dir)/block.json' has malformed digests")
-            }
-            digests = (s, e)
-        }
+        let digests = description.digests.map { (scales: $0.scales, elements: $0.elements) }
         return try read(g, scales: dir + "/scales.npy", elements: dir + "/elements.npy", shape: shape, fortranOrder: fortran,
                         axis: axis, packed: packed, tensorScale: tensorScale, digests: digests, folder: dir)
     }
@@ -180,9 +157,11 @@ final class OutputFolder {
         } catch let e as ArrayFileError { throw CLIError(e.description) }
     }
 
-    /// Renames every prepared file into place, in order; `beforeLast` runs just before the last.
+    /// Completes every prepared file (all data written: a full disk shows itself here, before any
+    /// file lands), then renames them into place in order; `beforeLast` runs just before the last.
     func commit(beforeLast: () -> Void = {}) throws {
         do {
+            for output in pending { try output.complete() }
             for (i, output) in pending.enumerated() {
                 if i == pending.count - 1 { beforeLast() }
                 try output.commit()

@@ -119,8 +119,11 @@ public final class ArrayOutput {
         }
     }
 
-    /// Flushes, closes and renames the temporary file over the path (or closes the stream).
-    public func commit() throws {
+    /// Writes out what is buffered and closes the file, without renaming it into place: after this
+    /// the data is on the file system (a full disk has shown itself), and only ``commit()``'s rename
+    /// is left. For several files that must land together: complete them all, then commit them all.
+    public func complete() throws {
+        guard fd >= 0 else { return }
         try flush()
         let closed = close(fd) == 0
         let reason = String(cString: strerror(errno))
@@ -129,6 +132,12 @@ public final class ArrayOutput {
             removeTemporary()
             throw ArrayFileError("cannot write '\(path.quotedForMessage())': \(reason); choose a writable path with free space")
         }
+    }
+
+    /// Completes the file (``complete()``) and renames the temporary file over the path (or
+    /// closes the stream).
+    public func commit() throws {
+        try complete()
         if let final, let temporary {
             guard PathBytes.withCString(temporary, { t in PathBytes.withCString(final) { rename(t, $0) } }) == 0 else {
                 let reason = String(cString: strerror(errno))

@@ -114,4 +114,55 @@ struct BadInputTableTests {
             #expect(leftovers.isEmpty, "\(line) left \(leftovers)")
         }
     }
+
+    /// Command-line fuzzing: random argument lists drawn from a pool of subcommands, formats,
+    /// options and hostile values (seeded, so a failure repeats). Every run ends under the
+    /// watchdog with status 0, 1 (verify found mismatches) or 2, never by a signal; a status-2 run
+    /// prints exactly one line on stderr, nothing on stdout, and writes no file.
+    @Test func randomArgumentsKeepTheContract() throws {
+        let directory = NSTemporaryDirectory() + "minifloat-argfuzz-\(UUID().uuidString)"
+        let out = directory + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let floats = try writeNpy([Float(1.5), -0.1, .nan, 1e30], .float32, shape: [2, 2])
+        let codes = try writeNpy([UInt8(0x38), 0x7F, 0x00, 0x01], .uint8, shape: [2, 2])
+        defer { for p in [floats, codes] { try? FileManager.default.removeItem(atPath: p) } }
+        let commands = [["quantize"], ["decode"], ["verify"], ["table"], ["formats"], ["gen"], ["fpq", "quantize"]]
+        let formats = ["e4m3fn", "e5m2", "e2m1fn", "e8m0", "mxfp4", "nvfp4", "mxint8", "e4m3b1000000", "e21m0", "binary16",
+                       "e4m3nf", "", "ue4m3", "e2m1", "binary8p3se", "float8_e4m3fnuz"]
+        let options = ["--input", "--output", "--claimed", "--report", "--rounding", "--saturation", "--random-bits", "--seed",
+                       "--axis", "--block-size", "--tensor-scale", "--packed", "--count", "--threads", "--max-report", "--json",
+                       "--exact-decimal", "--from", "--level", "--bias", "--maxval", "--format", "--output-dir", "--input-dir",
+                       "--profile", "--raw-dtype", "--input-dtype", "--claimed-as", "--scale-rule", "--", "-", "--bogus"]
+        let values = ["0.1", "-1.5", "1e1000000", "0x1p-149", "2^-127", "1.5 * 2^-130", "nan", "-inf", "1/0", "0x7e", "-1",
+                      "9223372036854775807", "-9223372036854775808", "rne", "srb", "satfinite", "ocp-saturating", "f32", "u8",
+                      "", " ", "\u{FEFF}1", "1\n2", String(repeating: "9", count: 5000), "../", "/dev/null", floats, codes,
+                      out + "/a.npy", out + "/b.txt", out + "/dir", out, directory + "/missing.npy", "é", "\u{202E}x"]
+        var rng = SplitMix64(seed: 20261127)
+        func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
+        let minifloat = try builtProduct("minifloat").path
+        for run in 0..<300 {
+            var arguments = pick(commands)
+            if arguments != ["formats"] { arguments.append(pick(formats)) }
+            for _ in 0..<Int(rng.next() % 6) {
+                switch rng.next() % 3 {
+                case 0: arguments.append(pick(values))
+                default: arguments += [pick(options), pick(values)]
+                }
+            }
+            let r = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"), ["60", minifloat] + arguments)
+            let line = "run \(run): \(arguments.map { $0.count > 40 ? String($0.prefix(40)) + "..." : $0 })"
+            #expect([0, 1, 2].contains(r.status), "\(line): status \(r.status) \(r.stderr.prefix(300))")
+            if r.status == 2 {
+                #expect(r.stdout.isEmpty, "\(line): stdout \(r.stdout.prefix(200))")
+                #expect(r.stderr.hasPrefix("minifloat: error: ") && r.stderr.split(separator: "\n").count == 1
+                        && r.stderr.count <= 1100, "\(line): \(r.stderr.prefix(300))")
+                let left = try FileManager.default.contentsOfDirectory(atPath: out)
+                #expect(left.isEmpty, "\(line) wrote \(left)")
+            }
+            for name in try FileManager.default.contentsOfDirectory(atPath: out) {
+                try FileManager.default.removeItem(atPath: out + "/" + name)
+            }
+        }
+    }
 }

@@ -280,6 +280,35 @@ struct FileSafetyTests {
                                               "weight_bias.npy", "weight_codes.npy", "weight_qmax.npy"], "\(ok.stderr)")
     }
 
+    /// A full disk (a 256 KB tmpfs, where the machine lets the tests mount one: root on Linux):
+    /// exit 2 with one line naming the problem, and neither a partial output nor a temporary, for
+    /// a file and for a block folder. Skipped where mounting is not allowed.
+    @Test func aFullDiskLeavesNothingBehind() throws {
+        let dir = try folder()
+        let small = dir.appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        let mount = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "mount -t tmpfs -o size=256k tmpfs '\(small)' 2>&1"])
+        guard mount.status == 0 else { return }  // not allowed here: nothing to check
+        defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "umount '\(small)'"]) }
+        let big = dir.appendingPathComponent("big.npy").path
+        let values = (0..<(1 << 16)).map { Float($0) * 0.37 }
+        try values.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .float32, shape: [values.count]), to: big) }
+        let codes = dir.appendingPathComponent("codes.npy").path
+        let codeBytes = (0..<(1 << 16)).map { UInt8(truncatingIfNeeded: $0 % 126) }
+        try codeBytes.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .uint8, shape: [codeBytes.count]), to: codes) }
+        for arguments in [["quantize", "e4m3fn", "--input", big, "--output", small + "/codes.txt"],
+                          ["decode", "e4m3fn", "--input", codes, "--output", small + "/values.npy"],
+                          ["quantize", "mxfp8", "--input", big, "--output-dir", small + "/blocks"]] {
+            // Fill the disk but for a few bytes, then run.
+            _ = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "head -c 250000 /dev/zero > '\(small)/filler'"])
+            let r = try runMinifloat(arguments)
+            #expect(r.status == 2 && r.stderr.hasPrefix("minifloat: error: ") && r.stderr.split(separator: "\n").count == 1
+                    && r.stderr.contains("No space left on device"), "\(arguments): \(r.status) \(r.stderr)")
+            #expect(try contents(URL(fileURLWithPath: small)) == ["filler"], "\(arguments): a partial output or a temporary")
+            try FileManager.default.removeItem(atPath: small + "/filler")
+        }
+    }
+
     /// Every byte string survives the trip through a String, and UTF-8 text is itself.
     @Test func pathBytesRoundTrip() {
         var generator = SystemRandomNumberGenerator()
