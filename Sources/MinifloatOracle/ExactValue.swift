@@ -56,7 +56,8 @@ public enum ExactValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// ``description`` in the short exact notation of ``Rational/shortExactString(limit:)``: the
-    /// decimal when it has at most 40 characters, else `2^-127`, `-1.5 * 2^-130`. Exact, and read
+    /// decimal when it has at most 40 characters or is less than twice as long as the alternative,
+    /// else `2^-127`, `-1.5 * 2^-130`. Exact, and read
     /// back by ``init(parsing:)``; its cost does not grow with the exponent.
     public var shortDescription: String {
         guard case .finite(let negative, let magnitude) = self, magnitude.sign != 0 else { return description }

@@ -185,8 +185,8 @@ public final class Rational: @unchecked Sendable {
         return (timesPowerOfTwo(-e), e)
     }
 
-    /// The exact value in the shortest of two exact notations: the decimal (``description``) when
-    /// it has at most `limit` characters or is no longer than the alternative, else
+    /// The exact value in the shorter of two exact notations: the decimal (``description``) when
+    /// it has at most `limit` characters or is less than twice as long as the alternative, else
     /// `significand * 2^exponent` with `1 <= significand < 2` written as an exact decimal, or
     /// `2^exponent` when the significand is 1: `2^-127`, `-1.5 * 2^-130`. Values whose
     /// denominator is not a power of two print as ``description``. Cost: linear in the length of
@@ -202,7 +202,7 @@ public final class Rational: @unchecked Sendable {
         let s = significand.magnitude
         let power = "2^\(exponent)"
         let short = (negative ? "-" : "") + (s == Rational(1) ? power : "\(s.description) * \(power)")
-        if let decimal, decimal.utf8.count <= short.utf8.count { return decimal }
+        if let decimal, decimal.utf8.count < 2 * short.utf8.count { return decimal }
         return short
     }
 

@@ -90,6 +90,12 @@ struct NameAndParsingTests {
             (Rational(15).timesPowerOfTwo(-1_000_003), "1.875 * 2^-1000000"),
             (Rational.powerOfTwo(1_000_000), "2^1000000"),
             (Rational(1, 3), "1/3"),                                      // not dyadic: as before
+            (Rational.powerOfTwo(-149), "2^-149"),
+            // A float64 with a full significand: the power form would be barely shorter.
+            (Rational(exactly: 0.1), "0.1000000000000000055511151231257827021181583404541015625"),
+            (Rational(exactly: 0x1.0000000000001p-10), "0.00097656250000000021684043449710088680149056017398834228515625"),
+            (Rational(exactly: 0x1.0000000000001p-100),
+             "1.0000000000000002220446049250313080847263336181640625 * 2^-100"),
         ]
         for (value, text) in cases {
             #expect(value.shortExactString() == text)
