@@ -1,5 +1,5 @@
 /// Per-channel activation biases split into a shared real part and integer offsets (paper
-/// section 4.2, Eqs. 14-15; `llmfp4.md` section 3).
+/// section 4.2, Eqs. 14-15; docs/llm-fp4.md).
 public enum ChannelOffsets {
     /// How the integer offset `k_j` of channel j is computed from its bias `b_j` and the shared `rho`.
     public enum Rule: String, Sendable, CaseIterable {

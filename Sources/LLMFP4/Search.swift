@@ -7,7 +7,7 @@ import Musl
 import Darwin
 #endif
 
-/// The FPQ search of LLM-FP4 (paper section 4.1, Algorithm 1; `llmfp4.md` section 2): formats and
+/// The FPQ search of LLM-FP4 (paper section 4.1, Algorithm 1; docs/llm-fp4.md): formats and
 /// biases chosen to minimise the layer-output MSE `mean((X_q W_q - X W)^2)`, with per-output-column
 /// weight biases and a per-tensor activation bias (the "FPQ baseline"), or per-channel activation
 /// biases whose shared part rho is searched ("FPQ", section 4.2).

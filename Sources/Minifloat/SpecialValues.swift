@@ -1,6 +1,6 @@
 /// Which codes of a format are NaN or infinite, and what non-saturating overflow gives.
 ///
-/// The schemes in use (formats.md section 1):
+/// The schemes in use (docs/formats.md lists each format's):
 ///
 /// | scheme | NaN | Inf | -0 | non-saturating overflow (``SaturationMode/satNone``) |
 /// |---|---|---|---|---|

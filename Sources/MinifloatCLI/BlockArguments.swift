@@ -65,7 +65,8 @@ struct BlockLayoutArguments: ParsableArguments {
 /// scales are chosen.
 struct BlockArguments: ParsableArguments {
     @OptionGroup var layout: BlockLayoutArguments
-    @Option(help: "Block formats: floor (OCP, MX default) | ceil (NVFP4 default) | ties-up | even | down.")
+    @Option(help: "Block formats: floor (OCP, MX default) | ceil (NVFP4 default) | ties-up | even | down.",
+            completion: .list(Completions.scaleRules))
     var scaleRule: String?
     @Option(help: "Block formats: nan-scale (a block with NaN/Inf gets the NaN scale) | finite-amax.")
     var specials = "nan-scale"

@@ -15,7 +15,7 @@ struct DecodeCommand: ParsableCommand {
             is twice the bytes unless --count says otherwise.
             """)
 
-    @Argument(help: "A format name (see 'minifloat formats').") var format: String
+    @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
     @Argument(help: "Codes, decimal (126) or hex (0x7e).") var codes: [String] = []
     @Flag(help: "Print a JSON array.") var json = false
     @Flag(help: exactDecimalHelp) var exactDecimal = false

@@ -32,9 +32,9 @@ struct GenCommand: ParsableCommand {
             (uint32) used for the expected codes; give it to 'verify --random-values'.
             """)
 
-    @Argument(help: "A format name (see 'minifloat formats').") var format: String
-    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src.") var rounding = "rne"
-    @Option(help: "satfinite | satpropagate | satnone.") var saturation = "satnone"
+    @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
+    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src.", completion: .list(Completions.roundings)) var rounding = "rne"
+    @Option(help: "satfinite | satpropagate | satnone.", completion: .list(Completions.saturations)) var saturation = "satnone"
     @Option(help: "The source type of the cases: f32 | f64 | f16 | bf16.") var from = "f32"
     @Option(parsing: .unconditional, help: "1, or 2 for more cases near every boundary.") var level = 1
     @Option(parsing: .unconditional, help: "How many seeded random cases (default 10000 at level 1, 100000 at level 2).") var count: Int?

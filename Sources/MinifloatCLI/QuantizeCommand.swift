@@ -28,14 +28,14 @@ struct QuantizeCommand: ParsableCommand {
             N bits of SplitMix64's (i+1)-th output from state S.
             """)
 
-    @Argument(help: "A format name (see 'minifloat formats').") var format: String
+    @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
     @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\"; after \"--\" every argument is a value).")
     var values: [String] = []
-    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (stochastic A/B/C need --random-bits and --random).")
+    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (stochastic A/B/C need --random-bits and --random).", completion: .list(Completions.roundings))
     var rounding = "rne"
     @Option(parsing: .unconditional, help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
     @Option(parsing: .unconditional, help: "The random integer R for stochastic rounding, 0 <= R < 2^N.") var random: UInt64?
-    @Option(help: "satfinite | satpropagate | satnone (default satnone; satfinite for block formats).") var saturation: String?
+    @Option(help: "satfinite | satpropagate | satnone (default satnone; satfinite for block formats).", completion: .list(Completions.saturations)) var saturation: String?
     @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
     @Flag(help: "Print a JSON array.") var json = false
     @Flag(help: exactDecimalHelp) var exactDecimal = false

@@ -27,7 +27,7 @@ struct SweepCommand: ParsableCommand {
     @Argument(help: "Format name(s), comma-separated (see 'minifloat formats'), or 'all': every catalog format of at most 8 bits.")
     var format: String
     @Option(help: "rne | rna | rtz | rtp | rtn | rto, comma-separated, or all.") var rounding = "rne"
-    @Option(help: "satfinite | satpropagate | satnone, comma-separated.") var saturation = "satfinite"
+    @Option(help: "satfinite | satpropagate | satnone, comma-separated.", completion: .list(Completions.saturations)) var saturation = "satfinite"
     @Option(help: "f32 | bf16 | f16: the source type whose every value is checked.") var from = "f32"
     @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
     @Option(parsing: .unconditional, help: "Mismatches printed per run.") var maxReport = 20

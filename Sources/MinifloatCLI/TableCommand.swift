@@ -8,7 +8,7 @@ struct TableCommand: ParsableCommand {
         commandName: "table",
         abstract: "One row per code: hex, class, exact rational value, exact decimal value (from the oracle).")
 
-    @Argument(help: "A format name (see 'minifloat formats').") var format: String
+    @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
     @Flag(help: "Print a JSON array.") var json = false
     @Flag(help: "Print the rational and decimal columns in full (by default a value whose text has more than 40 characters prints as 2^-127 or 1.5 * 2^-130; JSON always has both in full).")
     var exactDecimal = false

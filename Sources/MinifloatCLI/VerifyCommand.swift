@@ -37,14 +37,15 @@ struct VerifyCommand: ParsableCommand {
             division.
             """)
 
-    @Argument(help: "A format name (see 'minifloat formats').") var format: String
+    @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
     @Option(help: "The values that were quantized (.npy, .txt or raw).") var input: String
     @Option(help: "The quantizer's output (.npy, .txt or raw).") var claimed: String?
     @Option(help: "codes | values | packed-fp4 (default: codes for integer files, values for float files).")
     var claimedAs: String?
-    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (default rne, or the profile's).") var rounding: String?
-    @Option(help: "satfinite | satpropagate | satnone (default satnone, or the profile's).") var saturation: String?
-    @Option(help: "A named behaviour: \(Behaviour.all.map(\.name).joined(separator: ", ")).") var profile: String?
+    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (default rne, or the profile's).", completion: .list(Completions.roundings)) var rounding: String?
+    @Option(help: "satfinite | satpropagate | satnone (default satnone, or the profile's).", completion: .list(Completions.saturations)) var saturation: String?
+    @Option(help: "A named behaviour: \(Behaviour.all.map(\.name).joined(separator: ", ")).", completion: .list(Completions.profiles))
+    var profile: String?
     @Flag(help: "Accept any NaN code where the reference gives a NaN.") var nanAny = false
     @Option(help: "Write the full report as JSON to this file.") var report: String?
     @Option(parsing: .unconditional, help: "How many mismatches to show in detail.") var maxReport = 10

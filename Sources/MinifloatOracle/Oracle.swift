@@ -21,7 +21,7 @@ public enum Oracle {
     }
 
     /// Whether a code is NaN, +Inf or -Inf, from the format's special-value rules
-    /// (formats.md section 1; P3109 v4.0 Annex B).
+    /// (docs/formats.md; P3109 v4.0 Annex B).
     static func special(_ code: UInt32, _ f: Format) -> ExactValue? {
         let (sign, exponent, mantissa) = fields(code, f)
         let k = f.bitWidth

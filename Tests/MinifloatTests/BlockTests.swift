@@ -132,7 +132,7 @@ struct BlockTests {
         #expect(f.decode(ceil, layout: layout) == [960, 960])
     }
 
-    @Test("E8M0 tie conventions on amax / 6 = 3 (formats.md: ml_dtypes 4, gfloat 2)")
+    @Test("E8M0 tie conventions on amax / 6 = 3 (ml_dtypes gives 4, gfloat 2)")
     func e8m0Ties() {
         let f = BlockFormat.mxfp4
         let layout = BlockLayout(shape: [1], blockSize: 32)

@@ -139,6 +139,17 @@ struct CommandLineTests {
         }
     }
 
+    /// Shell completion offers format names, modes, profiles and scale rules, not only subcommands.
+    @Test func completionOffersNames() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try runMinifloat(["--generate-completion-script", shell])
+            #expect(r.status == 0, "\(shell): \(r.stderr)")
+            for word in ["e4m3fn", "float8_e5m2", "mxfp4", "nvfp4", "satfinite", "srb", "ocp-saturating", "ties-up"] {
+                #expect(r.stdout.contains(word), "\(shell) completion lacks \(word)")
+            }
+        }
+    }
+
     @Test func sweepJSON() throws {
         let r = try runMinifloat(["sweep", "e2m1fn,e4m3fnuz", "--from", "f16", "--rounding", "rne,rtz", "--json"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -59,12 +59,12 @@ struct EndToEndTests {
             let x = xs[i], claim = UInt32(claims[i])
             switch d["kind"] as? String {
             case "double-rounding":
-                // ml_dtypes casts float64 through float32 (formats.md 3, ml_dtypes #401).
+                // ml_dtypes casts float64 through float32 (ml_dtypes issue #401).
                 #expect(d["via"] as? String == "float32")
                 let viaF32 = Oracle.nearest(ExactValue(x), in: .binary32)
                 #expect(Oracle.Bracket(viaF32, f).code(rounding: .nearestTiesToEven, saturation: .satNone) == claim)
             case "tie-break":
-                // ml_dtypes rounds E8M0 ties up (formats.md: implicit bit used as the LSB).
+                // ml_dtypes rounds E8M0 ties up (ml_dtypes uses the implicit bit as the LSB when rounding).
                 #expect(Oracle.Bracket(ExactValue(x), f).isTie && d["matches_rounding"] as? String == "rna")
                 #expect(oracleCode(x, f, .nearestTiesToAway, .satNone) == claim)
             case "subnormal-input":

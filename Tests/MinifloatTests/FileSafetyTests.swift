@@ -282,7 +282,8 @@ struct FileSafetyTests {
 
     /// A full disk (a 256 KB tmpfs, where the machine lets the tests mount one: root on Linux):
     /// exit 2 with one line naming the problem, and neither a partial output nor a temporary, for
-    /// a file and for a block folder. Skipped where mounting is not allowed.
+    /// a file and for a block folder; then the same file system read-only. Skipped where mounting
+    /// is not allowed.
     @Test func aFullDiskLeavesNothingBehind() throws {
         let dir = try folder()
         let small = dir.appendingPathComponent("small").path
@@ -307,6 +308,53 @@ struct FileSafetyTests {
             #expect(try contents(URL(fileURLWithPath: small)) == ["filler"], "\(arguments): a partial output or a temporary")
             try FileManager.default.removeItem(atPath: small + "/filler")
         }
+        // A read-only file system (root writes through any folder's mode bits, so the folder is
+        // made read-only by remounting): one line, exit 2, nothing written.
+        guard try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "mount -o remount,ro '\(small)'"]).status == 0 else { return }
+        for arguments in [["quantize", "e4m3fn", "--input", big, "--output", small + "/codes.npy"],
+                          ["quantize", "mxfp4", "--input", big, "--output-dir", small + "/blocks"]] {
+            let r = try runMinifloat(arguments)
+            #expect(r.status == 2 && r.stderr.hasPrefix("minifloat: error: ") && r.stderr.split(separator: "\n").count == 1
+                    && r.stderr.contains("Read-only file system"), "\(arguments): \(r.status) \(r.stderr)")
+            #expect(try contents(URL(fileURLWithPath: small)).isEmpty)
+        }
+    }
+
+    /// `verify --max-report` far beyond the mismatches: peak memory stays near that of a small
+    /// report (the details are streamed). 2^16 mismatches with their details held at once took
+    /// about 3.5 KB each, over 200 MB; streamed, the whole process stays under 150 MB.
+    @Test func verifyMemoryDoesNotGrowWithMaxReport() throws {
+        let dir = try folder()
+        let n = 1 << 16
+        let xs = (0..<n).map { Float($0 % 200) + 0.5 }
+        let input = dir.appendingPathComponent("in.npy").path, claimed = dir.appendingPathComponent("zeros.npy").path
+        try xs.withUnsafeBytes { try ArrayOutput.write($0, header: NpyHeader(elementType: .float32, shape: [n]), to: input) }
+        try [UInt8](repeating: 0, count: n).withUnsafeBytes {
+            try ArrayOutput.write($0, header: NpyHeader(elementType: .uint8, shape: [n]), to: claimed)
+        }
+        let program = try builtProduct("minifloat").path
+        let arguments = [program, "verify", "e4m3fn", "--input", input, "--claimed", claimed, "--max-report", "1000000000",
+                         "--report", dir.appendingPathComponent("r.json").path]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var pid = pid_t()
+        #expect(posix_spawn(&pid, program, &actions, nil, &argv, environ) == 0)
+        var status: Int32 = 0
+        var usage = rusage()
+        #expect(wait4(pid, &status, 0, &usage) == pid)
+        #expect((status >> 8) & 0xFF == 1, "verify reports mismatches with status 1")
+        #if canImport(Darwin)
+        let peakMB = usage.ru_maxrss / (1 << 20)  // bytes on Darwin
+        #else
+        let peakMB = usage.ru_maxrss / 1024  // kilobytes on Linux
+        #endif
+        #expect(peakMB < 150, "verify peaked at \(peakMB) MB")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("r.json"))) as? [String: Any]
+        #expect((report?["mismatches"] as? [Any])?.count == n)
     }
 
     /// Every byte string survives the trip through a String, and UTF-8 text is itself.

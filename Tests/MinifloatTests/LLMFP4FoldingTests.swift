@@ -69,7 +69,7 @@ struct LLMFP4FoldingTests {
                 #expect(Swift.abs(byRule[.paper]![j] - byRule[.code]![j]) == 1)
             }
         }
-        // llmfp4.md 3.2: b = 2.4, rho = 1.6: the code's rule gives 0, the paper's 1.
+        // docs/llm-fp4.md, offset rules: b = 2.4, rho = 1.6: the code's rule gives 0, the paper's 1.
         #expect(ChannelOffsets.offsets(biases: [2.4], rho: 1.6, exponentBits: 2, rule: .code) == [0])
         #expect(ChannelOffsets.offsets(biases: [2.4], rho: 1.6, exponentBits: 2, rule: .paper) == [1])
         // Clipped to [0, 2^e - 1].

@@ -86,7 +86,7 @@ struct LLMFP4SearchTests {
     }
 
     @Test func commandLine() throws {
-        // fpq quantize: the paper's E2M1 b = 1 answers (llmfp4.md 1.3), and the exact form's code.
+        // fpq quantize: the paper's E2M1 b = 1 answers (docs/llm-fp4.md), and the exact form's code.
         let q = try runMinifloat(["fpq", "quantize", "--format", "e2m1", "--bias", "1", "2.5", "0.25", "-5", "--json"])
         #expect(q.status == 0, "\(q.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [[String: Any]])

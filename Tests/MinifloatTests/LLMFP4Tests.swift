@@ -69,7 +69,7 @@ enum ProofCounts {
 
 @Suite("LLM-FP4: the quantizer")
 struct LLMFP4QuantizerTests {
-    /// The paper's grids (llmfp4.md 1.4) and tie cases (1.3), by the float quantizer and the exact one.
+    /// The paper's grids and tie cases (docs/llm-fp4.md), by the float quantizer and the exact one.
     @Test func gridsAndTies() throws {
         func positiveValues(_ e: Int, _ m: Int, bias: Int) throws -> [Rational] {
             let q = try ExactFPQuantizer(exponentBits: e, mantissaBits: m, integerBias: bias)

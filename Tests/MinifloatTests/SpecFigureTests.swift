@@ -2,7 +2,7 @@ import Minifloat
 import MinifloatOracle
 import Testing
 
-/// The specs' and peers' own figures (formats.md sections 1, 2 and 5), as literal expectations,
+/// The specs' and peers' own figures (the specs and peers cited in docs/formats.md), as literal expectations,
 /// checked against both the fast codec and the oracle.
 @Suite("Spec figures")
 struct SpecFigureTests {
@@ -55,7 +55,7 @@ struct SpecFigureTests {
         let expected: [Double] = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
         #expect((0..<8).map { Format.e2m1fn.decode(UInt32($0)) } == expected)
         #expect((0..<8).map { Oracle.decode(UInt32($0), in: .e2m1fn) } == expected.map { ExactValue($0) })
-        // LLM-FP4 ties (llmfp4.md 1.3): Q(0.25) = 0, Q(1.25) = 1, Q(1.75) = 2, Q(2.5) = 2, Q(5) = 4.
+        // LLM-FP4 ties (docs/llm-fp4.md): Q(0.25) = 0, Q(1.25) = 1, Q(1.75) = 2, Q(2.5) = 2, Q(5) = 4.
         for (x, q) in [(0.25, 0.0), (1.25, 1), (1.75, 2), (2.5, 2), (5, 4)] {
             #expect(Format.e2m1.quantize(x) == q)
         }
@@ -66,7 +66,7 @@ struct SpecFigureTests {
     }
 
     @Test func ranges() {
-        // formats.md section 1: max finite, min normal, min subnormal.
+        // The specs' figures: max finite, min normal, min subnormal.
         let table: [(Format, Double, Double, Double?)] = [
             (.e4m3fn, 448, 0x1p-6, 0x1p-9), (.e5m2, 57344, 0x1p-14, 0x1p-16),
             (.e4m3fnuz, 240, 0x1p-7, 0x1p-10), (.e5m2fnuz, 57344, 0x1p-15, 0x1p-17),
@@ -88,7 +88,7 @@ struct SpecFigureTests {
     }
 
     @Test func specialCodes() {
-        // formats.md section 1: NaN and Inf encodings.
+        // The specs' figures: NaN and Inf encodings.
         #expect(Format.e4m3fn.classify(0x7F) == .nan && Format.e4m3fn.classify(0xFF) == .nan)
         #expect(Format.e5m2.classify(0x7C) == .infinity && Format.e5m2.classify(0xFD) == .nan)
         #expect(Format.e4m3fnuz.classify(0x80) == .nan && Format.e4m3fnuz.classify(0x00) == .zero)

@@ -53,7 +53,7 @@ typedef enum {
  * process can look up at most 4096 distinct formats (then MINIFLOAT_ERR_UNKNOWN_FORMAT, saying so). */
 typedef struct minifloat_format minifloat_format;
 
-/* Finds a format by name ("e4m3fn", "float8_e5m2", "mxfp4", "e3m2b5fn", ...). */
+/* Finds a format by name ("e4m3fn", "float8_e5m2", "e2m1fn", "e3m2b5fn", ...; block formats such as mxfp4 are not element formats). */
 minifloat_status minifloat_format_named(const char *name, const minifloat_format **format);
 
 /* The canonical name (static storage), the width in bits, and the largest code. */
