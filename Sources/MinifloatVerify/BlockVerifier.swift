@@ -74,10 +74,10 @@ public struct BlockVerifier {
     /// The detailed mismatches of a block verification (scale mismatches first, then element
     /// mismatches, each in order), each built when it is read.
     public struct LazyMismatches: RandomAccessCollection {
-        let count_: Int
+        let total: Int
         let build: (Int) -> BlockMismatch
         public var startIndex: Int { 0 }
-        public var endIndex: Int { count_ }
+        public var endIndex: Int { total }
         /// Mismatch `i`.
         public subscript(i: Int) -> BlockMismatch { build(i) }
     }
@@ -160,7 +160,7 @@ public struct BlockVerifier {
         // Details, built when read.
         let scaleShown = Array(scaleMismatches.prefix(maxMismatches)), elementShown = Array(elementMismatches.prefix(maxMismatches))
         let verifier = self
-        let details = LazyMismatches(count_: scaleShown.count + elementShown.count) { i in
+        let details = LazyMismatches(total: scaleShown.count + elementShown.count) { i in
             if i < scaleShown.count {
                 let b = scaleShown[i]
                 return .scale(verifier.scaleDetail(b, claimed: claimedScales[b], reference: reference.scales[b], alternatives: alternatives))
