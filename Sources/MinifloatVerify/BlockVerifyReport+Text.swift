@@ -104,15 +104,6 @@ extension BlockVerifyReport {
     public func writeJSON<Details: Sequence<BlockMismatch>>(mismatches details: Details, to emit: (String) throws -> Void) throws {
         var head = self
         head.mismatches = []
-        let text = try JSON.encode(head).text
-        let empty = "[]}"
-        precondition(text.hasSuffix(empty), "mismatches is the report's last key")
-        try emit(String(text.dropLast(empty.count)) + "[")
-        var first = true
-        for m in details {
-            try emit((first ? "" : ",") + JSON.encode(m).text)
-            first = false
-        }
-        try emit("]}")
+        try writeStreamedJSON(head, details, to: emit)
     }
 }

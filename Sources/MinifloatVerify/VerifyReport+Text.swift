@@ -85,15 +85,22 @@ extension VerifyReport {
     public func writeJSON<Details: Sequence<Mismatch>>(mismatches details: Details, to emit: (String) throws -> Void) throws {
         var head = self
         head.mismatches = []
-        let text = try JSON.encode(head).text
-        let empty = "[]}"
-        precondition(text.hasSuffix(empty), "mismatches is the report's last key")
-        try emit(String(text.dropLast(empty.count)) + "[")
-        var first = true
-        for m in details {
-            try emit((first ? "" : ",") + JSON.encode(m).text)
-            first = false
-        }
-        try emit("]}")
+        try writeStreamedJSON(head, details, to: emit)
     }
+}
+
+/// Writes `head` (a report whose last key, `mismatches`, is an empty array) as JSON with `details`
+/// as that array, piece by piece: the text `JSON.encode` gives for the whole report.
+func writeStreamedJSON<Head: Encodable, Details: Sequence>(_ head: Head, _ details: Details,
+                                                            to emit: (String) throws -> Void) throws where Details.Element: Encodable {
+    let text = try JSON.encode(head).text
+    let empty = "[]}"
+    precondition(text.hasSuffix(empty), "mismatches is the report's last key")
+    try emit(String(text.dropLast(empty.count)) + "[")
+    var first = true
+    for m in details {
+        try emit((first ? "" : ",") + JSON.encode(m).text)
+        first = false
+    }
+    try emit("]}")
 }
