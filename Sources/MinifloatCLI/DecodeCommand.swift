@@ -119,4 +119,4 @@ func printRows(_ rows: [[(String, Cell)]], json: Bool, exactDecimal: Bool = fals
 }
 
 /// The `--exact-decimal` flag's help.
-let exactDecimalHelp = ArgumentHelp("Print values as full exact decimals (by default a value whose decimal has more than 40 characters prints as 2^-127 or 1.5 * 2^-130; JSON always has the full decimal).")
+let exactDecimalHelp = ArgumentHelp("Print values as full exact decimals (by default a decimal of over 40 characters, at least twice as long as the power form, prints as 2^-127 or 1.5 * 2^-130; JSON always has the full decimal).")

@@ -10,7 +10,7 @@ struct TableCommand: ParsableCommand {
 
     @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
     @Flag(help: "Print a JSON array.") var json = false
-    @Flag(help: "Print the rational and decimal columns in full (by default a value whose text has more than 40 characters prints as 2^-127 or 1.5 * 2^-130; JSON always has both in full).")
+    @Flag(help: "Print the rational and decimal columns in full (by default a value whose decimal has over 40 characters, at least twice as long as the power form, prints as 2^-127 or 1.5 * 2^-130 in both; JSON always has both in full).")
     var exactDecimal = false
 
     func run() throws {
