@@ -1,11 +1,6 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Minifloat
+import Synchronization
 
 /// The FPQ search of LLM-FP4 (paper section 4.1, Algorithm 1; docs/llm-fp4.md): formats and
 /// biases chosen to minimise the layer-output MSE `mean((X_q W_q - X W)^2)`, with per-output-column
@@ -209,9 +204,9 @@ public enum FPQSearch {
     }
 
     /// `body(i)` for i in 0..<count on `threads` threads (nil: all processors), results in order;
-    /// `progress` gets the number done (from one thread at a time, roughly every tenth).
+    /// `progress` gets the number done (under a lock, one call at a time, roughly every tenth).
     static func parallelMap<T>(_ count: Int, threads: Int?, progress: ((Int) -> Void)?, _ body: (Int) -> T) -> [T] {
-        let workers = Swift.min(count, Swift.max(1, threads ?? ProcessInfoLite.processorCount))
+        let workers = Swift.min(count, Swift.max(1, threads ?? Parallel.processorCount))
         if workers <= 1 {
             return (0..<count).map { i in
                 if let progress, i % Swift.max(1, count / 10) == 0 { progress(i) }
@@ -219,18 +214,21 @@ public enum FPQSearch {
             }
         }
         var results = [T?](repeating: nil, count: count)
-        let counter = SharedCounter()
+        let done = Mutex(0)
         results.withUnsafeMutableBufferPointer { buffer in
-            let out = SendableBox(buffer)
+            let out = UncheckedSendable(buffer)
             withoutActuallyEscaping(body) { body in
-                let work = SendableBox(body)
-                let report = SendableBox(progress)
+                let work = UncheckedSendable(body)
+                let report = UncheckedSendable(progress)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     // Interleaved: neighbouring gammas cost about the same.
                     for i in stride(from: worker, to: count, by: workers) {
                         out.value[i] = work.value(i)
                         if let p = report.value {
-                            counter.increment { done in if done % Swift.max(1, count / 10) == 0 { p(done) } }
+                            done.withLock { n in
+                                n += 1
+                                if n % Swift.max(1, count / 10) == 0 { p(n) }
+                            }
                         }
                     }
                 }
@@ -269,28 +267,3 @@ public enum FPQSearch {
     }
 }
 
-/// The number of online processors (at least 1).
-enum ProcessInfoLite {
-    static var processorCount: Int { Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-}
-
-/// A count under a mutex, for the progress of ``FPQSearch/parallelMap(_:threads:progress:_:)``.
-final class SharedCounter: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var count = 0
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    /// Adds one and calls `body` with the new count, under the mutex (one caller at a time).
-    func increment(_ body: (Int) -> Void) {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        count += 1
-        body(count)
-    }
-}
-
-/// A value handed to worker threads that write disjoint parts of it (or only read it).
-struct SendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -5,10 +5,9 @@ import MinifloatVerify
 /// --generate-completion-script bash|zsh|fish`): every format name and alias, rounding and
 /// saturation modes, source types, profiles and scale rules.
 enum Completions {
-    /// Element formats: catalog names and aliases.
-    static let elementFormats: [String] = Format.catalog.flatMap { [$0.format.name] + $0.aliases }
-    /// Element and block formats.
-    static let formats: [String] = elementFormats + BlockFormat.all.map(\.name) + BlockFormat.aliases.keys.sorted()
+    /// Element formats (catalog names and aliases) and block formats.
+    static let formats: [String] = Format.catalog.flatMap { [$0.format.name] + $0.aliases }
+        + BlockFormat.all.map(\.name) + BlockFormat.aliases.keys.sorted()
     static let roundings = ["rne", "rna", "rtz", "rtp", "rtn", "rto", "sra", "srb", "src"]
     static let saturations = ["satfinite", "satpropagate", "satnone"]
     static let profiles: [String] = Behaviour.all.map(\.name)

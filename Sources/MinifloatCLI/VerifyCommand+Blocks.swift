@@ -75,20 +75,9 @@ extension VerifyCommand {
         result.input = .init(path: input, type: data.typeName, shape: data.shape)
         result.claimedScales = scalesPath
         result.claimedElements = elementsPath
-        if let path = self.report {
-            do {
-                let out = try ArrayOutput(path: path, layout: .raw)
-                try result.writeJSON(mismatches: details) { try out.write($0) }
-                try out.write("\n")
-                try out.commit()
-            } catch let e as ArrayFileError { throw CLIError(e.description) }
-        }
-        if json {
-            try result.writeJSON(mismatches: details) { print($0, terminator: "") }
-            print()
-        } else {
-            result.writeText(mismatches: details, exactDecimals: exactDecimal) { print($0) }
-        }
+        try emitReport(to: self.report, json: json,
+                       writeJSON: { emit in try result.writeJSON(mismatches: details, to: emit) },
+                       writeText: { emit in result.writeText(mismatches: details, exactDecimals: exactDecimal, to: emit) })
         if result.mismatching > 0 { throw ExitCode(1) }
     }
 }

@@ -138,3 +138,23 @@ struct IndexMapping {
         return ArrayInput.storagePosition(index, shape: claimedShape, fortranOrder: claimedFortran)
     }
 }
+
+/// Writes a verify report whose details are built one at a time: as JSON to `path` (if given,
+/// atomically), and on standard output as JSON or text.
+func emitReport(to path: String?, json: Bool, writeJSON: ((String) throws -> Void) throws -> Void,
+                writeText: ((String) -> Void) -> Void) throws {
+    if let path {
+        do {
+            let out = try ArrayOutput(path: path, layout: .raw)
+            try writeJSON { try out.write($0) }
+            try out.write("\n")
+            try out.commit()
+        } catch let e as ArrayFileError { throw CLIError(e.description) }
+    }
+    if json {
+        try writeJSON { print($0, terminator: "") }
+        print()
+    } else {
+        writeText { print($0) }
+    }
+}

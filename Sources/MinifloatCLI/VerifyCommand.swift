@@ -111,20 +111,9 @@ struct VerifyCommand: ParsableCommand {
         }
         report.input = inputData.description(path: input)
         report.claimed = claimedData.description(path: claimed)
-        if let path = self.report {
-            do {
-                let out = try ArrayOutput(path: path, layout: .raw)
-                try report.writeJSON(mismatches: details) { try out.write($0) }
-                try out.write("\n")
-                try out.commit()
-            } catch let e as ArrayFileError { throw CLIError(e.description) }
-        }
-        if json {
-            try report.writeJSON(mismatches: details) { print($0, terminator: "") }
-            print()
-        } else {
-            report.writeText(mismatches: details, exactDecimals: exactDecimal) { print($0) }
-        }
+        try emitReport(to: self.report, json: json,
+                       writeJSON: { emit in try report.writeJSON(mismatches: details, to: emit) },
+                       writeText: { emit in report.writeText(mismatches: details, exactDecimals: exactDecimal, to: emit) })
         if report.mismatching > 0 { throw ExitCode(1) }
     }
 

@@ -9,9 +9,9 @@ import Darwin
 
 /// Splits element-wise work over threads. Each element's result depends only on its index, so
 /// any split gives the same output.
-enum Parallel {
+package enum Parallel {
     /// The number of online processors (at least 1).
-    static var processorCount: Int {
+    package static var processorCount: Int {
         #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
@@ -47,9 +47,9 @@ enum Parallel {
 
 /// Wraps a value the compiler cannot prove thread-safe but which is only read, or whose parts
 /// are written by one thread each (disjoint output ranges).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }
 
 extension Parallel {
