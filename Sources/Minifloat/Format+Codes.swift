@@ -7,10 +7,11 @@ public enum CodeClass: String, Sendable, Hashable, CaseIterable {
 }
 
 extension Format {
-    /// A code in hex, zero-padded to the format's width in nibbles: `0x7e` (E4M3), `0x7` (E2M1),
-    /// `0x01ff` (a 9- to 16-bit format).
+    /// A code in hex, zero-padded to the bytes that hold it (codes are stored one per byte, or
+    /// two bytes for a 9- to 16-bit format): `0x7e` (E4M3), `0x07` (E2M1, as in a `.npy` of its
+    /// codes and in the block commands), `0x01ff` (a 9- to 16-bit format).
     public func hexCode(_ code: UInt32) -> String {
-        let digits = (bitWidth + 3) / 4
+        let digits = bitWidth <= 8 ? 2 : (bitWidth + 7) / 8 * 2
         let s = String(code, radix: 16)
         return "0x" + String(repeating: "0", count: max(0, digits - s.count)) + s
     }

@@ -180,9 +180,9 @@ struct CommandLineTests {
         #expect(dashes.status == 0, "\(dashes.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(dashes.stdout.utf8)) as? [[String: Any]])
         #expect(rows.map { $0["code"] as? Int } == [-1.5, 0.3, -Double.infinity].map { Int(oracleCode($0, f, .nearestTiesToEven, .satNone)) })
-        // --bias -1: E2M1 with bias -1 has values 4 times those of bias 1; 2.5 rounds to 2 (code 0x1) there.
+        // --bias -1: E2M1 with bias -1 has values 4 times those of bias 1; 2.5 rounds to 2 (code 0x01) there.
         let bias = try runMinifloat(["fpq", "quantize", "--format", "e2m1", "--bias", "-1", "2.5"])
-        #expect(bias.status == 0 && bias.stdout.contains("bias=-1") && bias.stdout.contains("code=0x1"), "\(bias.stdout)\(bias.stderr)")
+        #expect(bias.status == 0 && bias.stdout.contains("bias=-1") && bias.stdout.contains("code=0x01"), "\(bias.stdout)\(bias.stderr)")
         // --axis -1 is the documented default: the same as not giving it.
         let axis = try runMinifloat(["quantize", "mxfp4", "--axis", "-1", "1", "2", "3"])
         let noAxis = try runMinifloat(["quantize", "mxfp4", "1", "2", "3"])

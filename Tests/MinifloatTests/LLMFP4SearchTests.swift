@@ -91,7 +91,7 @@ struct LLMFP4SearchTests {
         #expect(q.status == 0, "\(q.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [[String: Any]])
         #expect(rows.map { $0["paper"] as? String } == ["2", "0", "-4"] && rows.map { $0["exact"] as? String } == ["2", "0", "-4"])
-        #expect(rows.map { $0["code"] as? String } == ["0x4", "0x0", "0xe"])
+        #expect(rows.map { $0["code"] as? String } == ["0x04", "0x00", "0x0e"])
         // fpq fold on a small layer: files written, folding exact.
         let data = SyntheticLayer(seed: 5, tokens: 8, channels: 6, outputs: 3)
         let xPath = try writeNpy(data.activations.values, .float64, shape: [8, 6])

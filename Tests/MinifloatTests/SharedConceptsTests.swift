@@ -40,7 +40,8 @@ struct SharedConceptsTests {
     }
 
     @Test func hexCodesAndClasses() {
-        #expect(Format.e4m3fn.hexCode(0x7) == "0x07" && Format.e2m1fn.hexCode(0x7) == "0x7")
+        #expect(Format.e4m3fn.hexCode(0x7) == "0x07" && Format.e2m1fn.hexCode(0x7) == "0x07"
+                && Format.e3m2fn.hexCode(0x3f) == "0x3f" && (try? Format.named("e21m0"))?.hexCode(1) == "0x000001")
         #expect(Format.binary16.hexCode(0x1F) == "0x001f")
         #expect(CodeClass.allCases.map(\.shortName) == ["zero", "subnormal", "normal", "inf", "nan"])
     }
