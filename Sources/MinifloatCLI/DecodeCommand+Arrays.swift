@@ -25,7 +25,7 @@ extension DecodeCommand {
                     }
                     return value
                 }
-                codes = .memory((0..<(try packedCount(bytes.count))).map { UInt32(PackedFP4.code(at: $0, in: bytes)) })
+                codes = .memory((0..<(try packedCount(bytes.count, rows: 1))).map { UInt32(PackedFP4.code(at: $0, in: bytes)) })
             } else {
                 codes = .memory(try lines.indices.map { try parseCode(lines[$0], f, place: "\(path) line \(numbers[$0])") })
             }
@@ -42,35 +42,41 @@ extension DecodeCommand {
             }
             if packed {
                 guard input.elementType.byteCount == 1 else { throw CLIError("--packed input must hold bytes (uint8)") }
-                _ = try packedCount(input.count)
             }
             codes = .file(input)
         }
-        let n = packed ? try packedCount(data.count) : data.count
+        // Packed: rows of bytes along the storage-contiguous axis, each unpacked to --count codes
+        // (default twice its bytes); the shape keeps its axes, that one doubled.
+        let rows: PackedRows
         let shape: [Int]
         if packed {
-            if count == nil, !data.fortranOrder, let last = data.shape.last { shape = data.shape.dropLast() + [2 * last] }
-            else { shape = [n] }
+            let byteRows = PackedRows(shape: data.shape, fortranOrder: data.fortranOrder)
+            rows = PackedRows(rowLength: try packedCount(byteRows.rowLength, rows: byteRows.rows), rows: byteRows.rows)
+            var s = data.shape.isEmpty ? [1] : data.shape
+            s[data.fortranOrder ? 0 : s.count - 1] = rows.rowLength
+            shape = s
         } else {
+            rows = PackedRows(rowLength: data.count, rows: 1)
             shape = data.shape
         }
+        let n = rows.count
         try checkRange(codes, f, path: path)
         guard let output else {
-            let all = codes.all(count: n, packed: packed)
+            let all = codes.all(packed: packed ? rows : nil)
             printRows(all.indices.map { codeRow(input: .int(Int(all[$0])), code: all[$0], f) }, json: json, exactDecimal: exactDecimal)
             return
         }
         let layout = OutputLayout(path: output)
-        let header = NpyHeader(elementType: valueType, shape: shape, fortranOrder: packed ? false : data.fortranOrder)
+        let header = NpyHeader(elementType: valueType, shape: shape, fortranOrder: data.fortranOrder)
         do {
             let out = try ArrayOutput(path: output, layout: layout == .npy ? .npy(header) : .raw)
             var progress = Progress("decode \(path)", total: n)
             let step = chunkElements
             let values = UnsafeMutableRawBufferPointer.allocate(byteCount: step * 8, alignment: 16)
             defer { values.deallocate() }
-            for start in stride(from: 0, to: n, by: step) {
-                let range = start..<min(start + step, n)
-                decodeChunk(f, codes, range, into: values, type: valueType)
+            for piece in rows.pieces(chunk: step) {
+                let range = piece.elements
+                decodeChunk(f, codes, piece, into: values, type: valueType)
                 if layout == .text {
                     let lines = (0..<range.count).map { i -> String in
                         let x = valueType == .float32 ? ExactValue(values.load(fromByteOffset: 4 * i, as: Float.self))
@@ -88,12 +94,17 @@ extension DecodeCommand {
         } catch let e as ArrayFileError { throw CLIError(e.description) }
     }
 
-    /// The number of packed codes: `--count`, checked against the bytes, or twice the bytes.
-    func packedCount(_ bytes: Int) throws -> Int {
+    /// Codes per packed row: `--count`, checked against the row's bytes, or twice the bytes. (A 1-D
+    /// input is one row: `--count` is the number of codes.)
+    func packedCount(_ bytes: Int, rows: Int) throws -> Int {
         guard let count else { return 2 * bytes }
         // (count + 1) / 2 without overflow at Int.max.
         let needed = count / 2 + count % 2
         guard count >= 0, needed == bytes else {
+            if rows > 1 {
+                throw CLIError("--count \(count) codes per row need \(count >= 0 ? needed : 0) packed bytes but the input's "
+                               + "rows hold \(bytes)")
+            }
             throw CLIError("--count \(count) needs \(count >= 0 ? needed : 0) packed bytes but the input holds \(bytes)")
         }
         return count
@@ -123,9 +134,10 @@ extension DecodeCommand {
         }
     }
 
-    func decodeChunk(_ f: Format, _ codes: CodeSource, _ range: Range<Int>, into values: UnsafeMutableRawBufferPointer,
+    /// Decodes the codes of `piece` (for unpacked codes: a range of storage positions).
+    func decodeChunk(_ f: Format, _ codes: CodeSource, _ piece: PackedRows.Piece, into values: UnsafeMutableRawBufferPointer,
                      type: ElementType) {
-        let n = range.count
+        let range = piece.elements, n = range.count
         let floats = UnsafeMutableBufferPointer(start: values.baseAddress!.assumingMemoryBound(to: Float.self), count: n)
         let doubles = UnsafeMutableBufferPointer(start: values.baseAddress!.assumingMemoryBound(to: Double.self), count: n)
         func run<C: FixedWidthInteger & UnsignedInteger>(_ c: UnsafeBufferPointer<C>) {
@@ -136,12 +148,18 @@ extension DecodeCommand {
             all[range].withUnsafeBufferPointer { run($0) }
         case .file(let input):
             if packed {
-                // Packed: element i is in byte i / 2; chunks start at even elements.
-                let bytes = (range.lowerBound / 2)..<((range.upperBound + 1) / 2)
-                input.withElements(bytes) { raw in
+                input.withElements(piece.bytes) { raw in
                     let b = raw.bindMemory(to: UInt8.self)
-                    if type == .float32 { f.decodePacked(b, count: n, into: floats, threads: threads) }
-                    else { f.decodePacked(b, count: n, into: doubles, threads: threads) }
+                    if piece.rowLength == n {
+                        if type == .float32 { f.decodePacked(b, count: n, into: floats, threads: threads) }
+                        else { f.decodePacked(b, count: n, into: doubles, threads: threads) }
+                    } else {
+                        // Whole rows of odd length: unpacked row by row, then decoded.
+                        let unpacked = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: n)
+                        defer { unpacked.deallocate() }
+                        PackedRows.unpack(b, rowLength: piece.rowLength, into: unpacked)
+                        run(UnsafeBufferPointer(unpacked))
+                    }
                 }
             } else {
                 input.withElements(range) { raw in
@@ -165,12 +183,17 @@ enum CodeSource {
         }
     }
 
-    func all(count: Int, packed: Bool) -> [UInt32] {
+    /// Every code, in storage order; `packed`: the layout of packed bytes.
+    func all(packed: PackedRows?) -> [UInt32] {
         switch self {
         case .memory(let codes): return codes
         case .file(let input):
-            if packed {
-                return (0..<count).map { i in UInt32(PackedFP4.nibble(UInt8(truncatingIfNeeded: input.bits(at: i / 2)), at: i)) }
+            if let packed {
+                return (0..<packed.count).map { i in
+                    let (byte, high) = packed.byteAndNibble(of: i)
+                    let b = UInt8(truncatingIfNeeded: input.bits(at: byte))
+                    return UInt32(high ? b >> 4 : b & 0xF)
+                }
             }
             return (0..<input.count).map { UInt32(input.bits(at: $0)) }
         }

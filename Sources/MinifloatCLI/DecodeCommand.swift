@@ -11,8 +11,10 @@ struct DecodeCommand: ParsableCommand {
             Arrays: --input Y.npy (uint8, int8 or uint16 codes, or the one-byte voids ml_dtypes saves \
             FP8 as), Y.txt (one code per line) or raw (--raw-dtype u8|u16). --output Z.npy writes \
             float32 values (--output-dtype f64 for float64) with the input's shape; Z.txt writes exact \
-            decimals. --packed reads FP4 codes two per byte (element 2k in the low nibble); the count \
-            is twice the bytes unless --count says otherwise.
+            decimals. --packed reads FP4 codes two per byte (element 2k of a row in the low nibble) in rows \
+            along the last axis (the first for Fortran order), as quantize --packed writes them; each \
+            row holds twice its bytes unless --count gives its length (for an odd length, the last \
+            high nibble is padding).
             """)
 
     @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
@@ -24,7 +26,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "The input file is raw little-endian binary of this type: u8 | u16 | i8.") var rawDtype: String?
     @Option(help: "The type of the values written: f32 or f64.") var outputDtype = "f32"
     @Flag(help: "The input holds FP4 codes two per byte (element 2k in the low nibble).") var packed = false
-    @Option(parsing: .unconditional, help: "With --packed: the number of codes (default: twice the number of bytes).") var count: Int?
+    @Option(parsing: .unconditional, help: "With --packed: the codes per row, or in all for 1-D input (default: twice the bytes).") var count: Int?
     @Option(parsing: .unconditional, help: "Threads for an array (default: all processors).") var threads: Int?
     @OptionGroup(title: "Block formats (MX, NVFP4)")
     var block: BlockLayoutArguments

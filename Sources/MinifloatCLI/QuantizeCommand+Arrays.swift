@@ -98,53 +98,59 @@ extension QuantizeCommand {
         }
     }
 
-    /// Streams `input` through the encoder into `path`.
+    /// Streams `input` through the encoder into `path`. Packed FP4 is written in rows along the
+    /// storage-contiguous axis (``PackedRows``): the shape keeps its axes, that one halved.
     func writeCodes(_ f: Format, input: ArrayInput, to path: String, mode: RoundingMode, saturation sat: SaturationMode) throws {
         let layout = OutputLayout(path: path)
         let codeType: ElementType = f.bitWidth <= 8 ? .uint8 : .uint16
-        let header = NpyHeader(elementType: codeType, shape: packed ? packedShape(input) : input.shape,
-                               fortranOrder: packed ? false : input.fortranOrder)
+        let header = NpyHeader(elementType: packed ? .uint8 : codeType,
+                               shape: packed ? blockPackedShape(input.shape, fortranOrder: input.fortranOrder) : input.shape,
+                               fortranOrder: input.fortranOrder)
         let output: ArrayOutput
         do {
             output = try ArrayOutput(path: path, layout: layout == .npy ? .npy(header) : .raw)
         } catch let e as ArrayFileError { throw CLIError(e.description) }
-        let chunk = chunkElements
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 2, alignment: 16)
+        let rows = packed ? PackedRows(shape: input.shape, fortranOrder: input.fortranOrder) : PackedRows(rowLength: input.count, rows: 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 2, alignment: 16)
         defer { buffer.deallocate() }
+        let packedBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: packed ? chunkElements / 2 + 1 : 0)
+        defer { packedBytes.deallocate() }
         var progress = Progress("quantize \(path)", total: input.count)
         do {
-            for start in stride(from: 0, to: input.count, by: chunk) {
-                let range = start..<min(start + chunk, input.count)
-                encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: packed)
-                let bytes = packed ? (range.count + 1) / 2 : range.count * codeType.byteCount
+            for piece in rows.pieces(chunk: chunkElements) {
+                let range = piece.elements
+                let bytes: UnsafeRawBufferPointer
+                if !packed {
+                    encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: false)
+                    bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: range.count * codeType.byteCount)
+                } else if piece.rowLength == range.count {
+                    encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: true)
+                    bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: piece.bytes.count)
+                } else {
+                    // Whole rows of odd length: codes first, then packed row by row.
+                    encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: false)
+                    PackedRows.pack(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: range.count),
+                                    rowLength: piece.rowLength, into: packedBytes)
+                    bytes = UnsafeRawBufferPointer(start: packedBytes.baseAddress, count: piece.bytes.count)
+                }
                 if layout == .text {
                     if packed {
-                        let b = buffer.bindMemory(to: UInt8.self)
-                        try output.write((0..<bytes).map { hexByte(b[$0]) + "\n" }.joined())
+                        try output.write(bytes.map { hexByte($0) + "\n" }.joined())
                     } else {
                         let codes = (0..<range.count).map { i -> UInt32 in
-                            codeType == .uint8 ? UInt32(buffer.load(fromByteOffset: i, as: UInt8.self))
-                                : UInt32(buffer.load(fromByteOffset: 2 * i, as: UInt16.self))
+                            codeType == .uint8 ? UInt32(bytes.load(fromByteOffset: i, as: UInt8.self))
+                                : UInt32(bytes.load(fromByteOffset: 2 * i, as: UInt16.self))
                         }
                         try output.write(codes.map { hexCode($0, f) + "\n" }.joined())
                     }
                 } else {
-                    try output.write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: bytes))
+                    try output.write(bytes)
                 }
                 progress.update(range.upperBound)
             }
             try output.commit()
         } catch let e as ArrayFileError { throw CLIError(e.description) }
         progress.finish()
-    }
-
-    /// The shape of packed output: the last axis halved when the input is C-order with an even last
-    /// axis (so that codes of a row stay in a row, as PyTorch packs), else one axis of (count + 1) / 2.
-    func packedShape(_ input: ArrayInput) -> [Int] {
-        if !input.fortranOrder, let last = input.shape.last, last % 2 == 0 {
-            return input.shape.dropLast() + [last / 2]
-        }
-        return [(input.count + 1) / 2]
     }
 
     /// Every code of `input`, in storage order (for printing).

@@ -24,7 +24,8 @@ struct QuantizeCommand: ParsableCommand {
             little-endian binary (--raw-dtype f32). --output Y.npy writes the codes as uint8 (uint16 \
             for formats wider than 8 bits) with the input's shape and order, Y.txt writes hex codes one \
             per line, any other name raw bytes; --packed writes FP4 two codes per byte (element 2k in \
-            the low nibble). Stochastic modes take --random-bits N and --seed S: element i uses the top \
+            the low nibble) along the last axis (the first for Fortran order), which is halved; a row \
+            of odd length ends with a zero high nibble. Stochastic modes take --random-bits N and --seed S: element i uses the top \
             N bits of SplitMix64's (i+1)-th output from state S.
             """)
 

@@ -22,16 +22,21 @@ extension ClaimedArray.Kind {
 
 /// The claimed file as the verifier reads it. Text claims are parsed here (a malformed line is an
 /// input error before any checking); binary files are read in chunks by the verifier.
-func claimedArray(_ data: ArrayData, path: String, kind: ClaimedArray.Kind, _ f: Format, count: Int) throws -> ClaimedArray {
-    let label = "claimed '\(path)'"
+func claimedArray(_ data: ArrayData, path: String, kind: ClaimedArray.Kind, _ f: Format, input: ArrayData) throws -> ClaimedArray {
+    let label = "claimed '\(path)'", count = input.count
+    // Packed FP4 comes in rows along the input's storage-contiguous axis, as quantize --packed
+    // writes it; when rows are of odd length, the size tells rows padded to bytes from a stream
+    // packed without a break.
+    let rows = PackedRows(shape: input.shape, fortranOrder: input.fortranOrder)
+    let rowLength = kind == .packedFP4 && !rows.isContinuous && data.count == rows.byteCount ? rows.rowLength : nil
     switch data {
     case .binary(let a):
-        return try ClaimedArray(a, as: kind, format: f, inputCount: count, label: label)
+        return try ClaimedArray(a, as: kind, format: f, inputCount: count, packedRowLength: rowLength, label: label)
     case .text(let lines, let numbers):
         if kind == .packedFP4 && f.bitWidth != 4 {
             throw CLIError("--claimed-as packed-fp4 needs a 4-bit format; \(f.name) has \(f.bitWidth) bits")
         }
-        try ClaimedArray.checkCount(lines.count, kind, count, label)
+        try ClaimedArray.checkCount(lines.count, kind, count, label, packedRowLength: rowLength)
         let claims = try lines.indices.map { i -> Claim in
             let place = "\(path) line \(numbers[i])"
             switch kind {
@@ -47,7 +52,7 @@ func claimedArray(_ data: ArrayData, path: String, kind: ClaimedArray.Kind, _ f:
                 return Claim(exactValue: x, in: f)
             }
         }
-        return try ClaimedArray(parsed: claims, as: kind, format: f, inputCount: count, label: label)
+        return try ClaimedArray(parsed: claims, as: kind, format: f, inputCount: count, packedRowLength: rowLength, label: label)
     }
 }
 
@@ -106,7 +111,11 @@ struct IndexMapping {
         claimedFortran = claimed.fortranOrder
         func nontrivial(_ s: [Int]) -> Bool { s.filter { $0 > 1 }.count > 1 }
         let inF = inputFortran && nontrivial(inputShape), clF = claimedFortran && nontrivial(claimedShape)
-        if packed || (claimedShape.count <= 1 && inputShape.count > 1) {
+        if packed {
+            // Packed FP4 follows the input's storage order (``PackedRows``).
+            claimedFlat = false; inputFlat = false
+            identity = true
+        } else if claimedShape.count <= 1 && inputShape.count > 1 {
             claimedFlat = true; inputFlat = false
             identity = !inF
         } else if inputShape.count <= 1 && claimedShape.count > 1 {

@@ -86,7 +86,7 @@ struct VerifyCommand: ParsableCommand {
         let values = try verifyInput(inputData, path: input, inputDtype: inputDtype)
         let claimedData = try openArray(claimed, rawType: claimedRawDtype, inputType: nil, role: "claimed")
         let kind = try ClaimedArray.Kind(option: claimedAs, for: claimedData)
-        var claims = try claimedArray(claimedData, path: claimed, kind: kind, f, count: inputData.count)
+        var claims = try claimedArray(claimedData, path: claimed, kind: kind, f, input: inputData)
         let mapping = try IndexMapping(input: inputData, claimed: claimedData, packed: kind == .packedFP4,
                                        inputPath: input, claimedPath: claimed)
         if !mapping.identity { claims.claimedPosition = mapping.claimedPosition }

@@ -69,14 +69,19 @@ public struct ClaimedArray {
     let format: Format
     /// Input storage position -> claimed position (element index for packed FP4); nil: the same.
     public var claimedPosition: ((Int) -> Int)?
+    /// Packed FP4 in rows: the codes per row, each row packed on its own into `(n + 1) / 2` bytes
+    /// (an odd row ends with a padding nibble), as PyTorch packs the last axis; nil: the bytes pack
+    /// the elements without a break (element `2k` in the low nibble of byte `k`).
+    public let packedRowLength: Int?
 
     /// Claims read from `source` as `kind` for `inputCount` input elements of `format`.
     /// `claimedPosition` maps an input element's storage position to the claimed element's
     /// (nil when the claims are in the input's order). `label` names the array in error messages
-    /// (`claimed 'out.npy'`). Throws a ``VerifyError`` when the element type does not fit the kind
-    /// or the count does not fit the input.
+    /// (`claimed 'out.npy'`); `packedRowLength` is described at ``packedRowLength``. Throws a
+    /// ``VerifyError`` when the element type does not fit the kind or the count does not fit the input.
     public init(_ source: any ElementSource, as kind: Kind, format: Format, inputCount: Int,
-                claimedPosition: ((Int) -> Int)? = nil, label: String = "the claimed array") throws {
+                claimedPosition: ((Int) -> Int)? = nil, packedRowLength: Int? = nil,
+                label: String = "the claimed array") throws {
         try ClaimedArray.check(kind, format)
         let type = source.elementType
         switch kind {
@@ -97,23 +102,26 @@ public struct ClaimedArray {
                                   + "float32, float64 or bfloat16 (read them as codes)")
             }
         }
-        try ClaimedArray.checkCount(source.count, kind, inputCount, label)
+        try ClaimedArray.checkCount(source.count, kind, inputCount, label, packedRowLength: packedRowLength)
         self.kind = kind
         storage = .binary(source)
         self.format = format
         self.claimedPosition = claimedPosition
+        self.packedRowLength = kind == .packedFP4 ? packedRowLength : nil
     }
 
     /// Claims already parsed (from text): one per element, or for packed FP4 one byte (as a
     /// ``Claim/code(_:)``) per two elements.
     public init(parsed claims: [Claim], as kind: Kind, format: Format, inputCount: Int,
-                claimedPosition: ((Int) -> Int)? = nil, label: String = "the claimed array") throws {
+                claimedPosition: ((Int) -> Int)? = nil, packedRowLength: Int? = nil,
+                label: String = "the claimed array") throws {
         try ClaimedArray.check(kind, format)
-        try ClaimedArray.checkCount(claims.count, kind, inputCount, label)
+        try ClaimedArray.checkCount(claims.count, kind, inputCount, label, packedRowLength: packedRowLength)
         self.kind = kind
         storage = .parsed(claims)
         self.format = format
         self.claimedPosition = claimedPosition
+        self.packedRowLength = kind == .packedFP4 ? packedRowLength : nil
     }
 
     /// Codes of `format` for the elements of an input in its order (uint8 or uint16).
@@ -128,9 +136,17 @@ public struct ClaimedArray {
     }
 
     /// Throws the ``VerifyError`` the initialisers throw when `count` claimed elements of `kind`
-    /// do not fit `inputCount` input elements.
-    public static func checkCount(_ count: Int, _ kind: Kind, _ inputCount: Int, _ label: String) throws {
-        let expected = kind == .packedFP4 ? (inputCount + 1) / 2 : inputCount
+    /// do not fit `inputCount` input elements (packed FP4: `(inputCount + 1) / 2` bytes, or whole
+    /// rows of `(packedRowLength + 1) / 2` bytes).
+    public static func checkCount(_ count: Int, _ kind: Kind, _ inputCount: Int, _ label: String,
+                                  packedRowLength: Int? = nil) throws {
+        var expected = kind == .packedFP4 ? (inputCount + 1) / 2 : inputCount
+        if kind == .packedFP4, let row = packedRowLength {
+            guard row >= 1, inputCount % row == 0 else {
+                throw VerifyError("\(label): rows of \(row) packed codes do not divide the input's \(inputCount) elements")
+            }
+            expected = inputCount / row * ((row + 1) / 2)
+        }
         guard count == expected else {
             let what = kind == .packedFP4 ? "\(expected) packed bytes for \(inputCount) elements" : "\(inputCount) elements"
             throw VerifyError("\(label) holds \(count) elements but the input needs \(what); "
@@ -138,17 +154,27 @@ public struct ClaimedArray {
         }
     }
 
+    /// Packed FP4: the byte holding element `q` and whether it is the high nibble.
+    func packedPlace(_ q: Int) -> (byte: Int, high: Bool) {
+        guard let row = packedRowLength else { return (q / 2, q % 2 == 1) }
+        let j = q % row
+        return (q / row * ((row + 1) / 2) + j / 2, j % 2 == 1)
+    }
+
     /// The claim for claimed element `q` (claimed storage order; for packed FP4, the element index).
     func claim(atClaimed q: Int) -> Claim {
         let f = format
         switch storage {
         case .parsed(let claims):
-            if kind == .packedFP4, case .code(let b) = claims[q / 2] { return .code(UInt32(PackedFP4.nibble(UInt8(b), at: q))) }
+            let (byte, high) = packedPlace(q)
+            if kind == .packedFP4, case .code(let b) = claims[byte] { return .code(high ? b >> 4 : b & 0xF) }
             return claims[q]
         case .binary(let a):
             switch kind {
             case .packedFP4:
-                return .code(UInt32(PackedFP4.nibble(UInt8(truncatingIfNeeded: a.elementBits(at: q / 2)), at: q)))
+                let (byte, high) = packedPlace(q)
+                let b = UInt32(truncatingIfNeeded: a.elementBits(at: byte)) & 0xFF
+                return .code(high ? b >> 4 : b & 0xF)
             case .codes:
                 let c = UInt32(a.elementBits(at: q))
                 guard c <= f.maxCode else {
@@ -187,9 +213,13 @@ public struct ClaimedArray {
                 }
             }
         case .packedFP4:
-            let bytes = (range.lowerBound / 2)..<((range.upperBound + 1) / 2)
+            guard !range.isEmpty else { return }
+            let bytes = packedPlace(range.lowerBound).byte..<(packedPlace(range.upperBound - 1).byte + 1)
             a.withElements(bytes) { raw in
-                for p in range { out.append(ClaimCode(raw: UInt32(PackedFP4.nibble(raw[p / 2 - bytes.lowerBound], at: p)))) }
+                for p in range {
+                    let (byte, high) = packedPlace(p), b = raw[byte - bytes.lowerBound]
+                    out.append(ClaimCode(raw: UInt32(high ? b >> 4 : b & 0xF)))
+                }
             }
         case .values:
             // A value of the format is encoded to its own code in any mode; it is one if decoding

@@ -89,6 +89,67 @@ struct ArrayCommandTests {
         }
     }
 
+    /// `--packed` keeps the array's shape: rows along the storage-contiguous axis (the last for C
+    /// order, the first for Fortran order) packed on their own, an odd row ending in a zero nibble;
+    /// decode --packed --count gives the array back and verify reads it in the same layout. The
+    /// expected bytes are built here from the unpacked codes (checked against the oracle by
+    /// quantizeMatchesOracle); the two large shapes cover rows longer than a chunk and chunks of
+    /// many odd rows.
+    @Test func packedKeepsTheShape() throws {
+        let cases: [([Int], Bool)] = [([3, 5], false), ([5, 3], true), ([7], false), ([], false), ([4, 6], true),
+                                      ([2, 1, 3], true), ([2, 1_048_579], false), ([349_527, 3], false)]
+        for (shape, fortran) in cases {
+            let n = shape.reduce(1, *)
+            var state: UInt64 = 7
+            let xs = (0..<n).map { _ -> Float in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(Int64(bitPattern: state) >> 40) / Float(1 << 21)
+            }
+            let input = try writeNpy(xs, .float32, shape: shape, fortran: fortran)
+            let codes = input + ".c.npy", packed = input + ".p.npy", back = input + ".d.npy", backCodes = input + ".dc.npy"
+            let flipped = input + ".q.npy"
+            defer { for p in [input, codes, packed, back, backCodes, flipped] { try? FileManager.default.removeItem(atPath: p) } }
+            let label = "\(shape) \(fortran ? "F" : "C")"
+            for (out, extra) in [(codes, [String]()), (packed, ["--packed"])] {
+                let r = try runMinifloat(["quantize", "e2m1fn", "--input", input, "--output", out] + extra)
+                try #require(r.status == 0, "\(label): \(r.stderr)")
+            }
+            let (_, c) = try readAllBits(codes)
+            let (p, bytes) = try readAllBits(packed)
+            let rowLength = shape.isEmpty ? 1 : fortran ? shape[0] : shape[shape.count - 1]
+            let rowBytes = (rowLength + 1) / 2
+            var wantShape = shape.isEmpty ? [1] : shape
+            wantShape[fortran ? 0 : wantShape.count - 1] = rowBytes
+            var want = [UInt64](repeating: 0, count: n / rowLength * rowBytes)
+            for (i, code) in c.enumerated() {
+                let j = i % rowLength
+                want[i / rowLength * rowBytes + j / 2] |= code << UInt64(4 * (j % 2))
+            }
+            #expect(p.shape == wantShape && p.fortranOrder == (fortran && shape.count > 1) && p.elementType == .uint8, "\(label)")
+            #expect(bytes == want, "\(label)")
+            // decode --packed --count: the values of the unpacked codes, in the input's shape.
+            let d = try runMinifloat(["decode", "e2m1fn", "--input", packed, "--packed", "--count", "\(rowLength)", "--output", back])
+            let e = try runMinifloat(["decode", "e2m1fn", "--input", codes, "--output", backCodes])
+            try #require(d.status == 0 && e.status == 0, "\(label): \(d.stderr)\(e.stderr)")
+            let (dv, dBits) = try readAllBits(back)
+            let (_, eBits) = try readAllBits(backCodes)
+            #expect(dv.shape == (shape.isEmpty ? [1] : shape) && dBits == eBits, "\(label)")
+            // verify reads the packed file in the same layout: clean, then one flipped nibble found.
+            let v = try runMinifloat(["verify", "e2m1fn", "--input", input, "--claimed", packed, "--claimed-as", "packed-fp4"])
+            #expect(v.status == 0 && v.stdout.contains("mismatching 0"), "\(label): \(v.stdout)\(v.stderr)")
+            let target = n / 2 + (n > 2 ? 1 : 0), j = target % rowLength
+            var changed = bytes.map { UInt8($0) }
+            changed[target / rowLength * rowBytes + j / 2] ^= j % 2 == 0 ? 0x01 : 0x10
+            try changed.withUnsafeBytes {
+                try ArrayOutput.write($0, header: NpyHeader(elementType: .uint8, shape: wantShape, fortranOrder: fortran && shape.count > 1),
+                                      to: flipped)
+            }
+            let w = try runMinifloat(["verify", "e2m1fn", "--input", input, "--claimed", flipped, "--claimed-as", "packed-fp4"])
+            #expect(w.status == 1 && w.stdout.contains("mismatching 1") && w.stdout.contains("element \(target) "),
+                    "\(label): \(w.stdout)\(w.stderr)")
+        }
+    }
+
     @Test func textInputIsExact() throws {
         // 0.1 is not a double; the text path rounds the decimal itself, once.
         let lines = ["# a comment", "0.1", "", "-464", "464.0000000000000000001", "0x1.8p-9", "nan", "-0"]
