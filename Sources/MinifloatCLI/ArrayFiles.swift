@@ -218,3 +218,29 @@ struct Progress {
 
 /// Elements per chunk when streaming a file.
 let chunkElements = 1 << 20
+
+/// When standard input is a pipe or a file: the values (or codes) it holds, separated by
+/// line ends or blanks (`echo 1 2.5 | minifloat quantize e4m3fn`; `1.5 * 2^-130` stays one
+/// value; lines starting with `#` are comments). Nothing when standard input is a terminal.
+func standardInputValues() throws -> [String] {
+    guard isatty(0) == 0 else { return [] }
+    let bytes = readStandardInput()
+    guard !bytes.isEmpty, case .text(let lines, _) = try textArray(bytes, name: "standard input", role: "input") else { return [] }
+    return lines.flatMap(splitValues)
+}
+
+/// The values of a line separated by blanks, keeping products together: `1 2.5` is two values,
+/// `1.5 * 2^-130` (and `1.5 *2^-130`, `1.5* 2^-130`) one.
+func splitValues(_ line: String) -> [String] {
+    var out: [String] = []
+    var joinNext = false
+    for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) {
+        if let last = out.last, joinNext || token.hasPrefix("*") {
+            out[out.count - 1] = last + " " + token
+        } else {
+            out.append(token)
+        }
+        joinNext = token.hasSuffix("*")
+    }
+    return out
+}

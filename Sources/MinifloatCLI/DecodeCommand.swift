@@ -54,6 +54,7 @@ struct DecodeCommand: ParsableCommand {
                               (packed, "--packed"), (count != nil, "--count"), (threads != nil, "--threads")] where given {
             throw CLIError("\(name) applies to arrays: give --input FILE")
         }
+        let codes = self.codes.isEmpty ? try standardInputValues() : self.codes
         guard !codes.isEmpty else { throw CLIError("give at least one code, e.g. 'minifloat decode \(f.name) 0x7e'") }
         let parsed = try codes.map { try parseCode($0, f) }
         let rows = zip(codes, parsed).map { text, code in

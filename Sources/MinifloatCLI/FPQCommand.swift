@@ -53,6 +53,7 @@ struct FPQQuantizeCommand: ParsableCommand {
         let f = try parseFPQFormat(format)
         let mode = try parseRounding(rounding, bits: nil, random: nil)
         guard (bias == nil) != (maxval == nil) else { throw CLIError("give --bias B or --maxval M (one of them)") }
+        if values.isEmpty { values = try standardInputValues() }
         guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat fpq quantize --format e2m1 --bias 1 2.5'") }
         let paper: FPQuantizer
         var exact: ExactFPQuantizer? = nil

@@ -34,6 +34,7 @@ extension QuantizeCommand {
             guard values.isEmpty else { throw CLIError("give values on the command line or --input, not both") }
             data = try BlockArray.load(input, rawType: rawDtype, inputType: inputDtype)
         } else {
+            let values = self.values.isEmpty ? try standardInputValues() : self.values
             guard !values.isEmpty else { throw CLIError("give values or --input FILE, e.g. 'minifloat quantize \(f.name) 1 2.5 -6'") }
             guard rawDtype == nil && inputDtype == nil else {
                 throw CLIError("--raw-dtype and --input-dtype apply to --input FILE")

@@ -79,13 +79,7 @@ struct QuantizeCommand: ParsableCommand {
             throw CLIError("\(name) applies to arrays: give --input FILE")
         }
         let mode = try parseRounding(rounding, bits: randomBits, random: random)
-        if values.isEmpty && isatty(0) == 0 {
-            // No values given and standard input is a pipe or file: read them from it, one per line.
-            let bytes = readStandardInput()
-            if !bytes.isEmpty, case .text(let lines, _) = try textArray(bytes, name: "standard input", role: "input") {
-                values = lines
-            }
-        }
+        if values.isEmpty { values = try standardInputValues() }
         guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat quantize \(f.name) 0.1'") }
         var rows: [[(String, Cell)]] = []
         for text in values {

@@ -72,6 +72,18 @@ struct CommandLineTests {
         let piped = try sh("printf '0.1\\r\\n2.125\\n-inf\\n' | '\(minifloat)' quantize e4m3fn")
         let given = try runMinifloat(["quantize", "e4m3fn", "0.1", "2.125", "-inf"])
         #expect(piped.status == 0 && piped.stdout == given.stdout, "\(piped.stderr)")
+        // Blank-separated values on a line, a product kept whole; the same for block formats, codes
+        // to decode and fpq quantize.
+        for (script, command, values) in [
+            ("echo '0.1 2.125'; echo ' 1.5 * 2^-9'", ["quantize", "e4m3fn"], ["0.1", "2.125", "1.5 * 2^-9"]),
+            ("echo '1 2.5 -6'", ["quantize", "mxfp4"], ["1", "2.5", "-6"]),
+            ("echo '0x7e 1'", ["decode", "e4m3fn"], ["0x7e", "1"]),
+            ("echo '2.5 0.25'", ["fpq", "quantize", "--format", "e2m1", "--bias", "1"], ["2.5", "0.25"]),
+        ] {
+            let p = try sh("(\(script)) | '\(minifloat)' " + command.joined(separator: " "))
+            let g = try runMinifloat(command + values)
+            #expect(p.status == 0 && g.status == 0 && p.stdout == g.stdout, "\(script): \(p.stdout)\(p.stderr)")
+        }
         // --input - and --output -: text in, .npy out; .npy in (told by its magic).
         let dir = NSTemporaryDirectory() + "minifloat-stdio-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
