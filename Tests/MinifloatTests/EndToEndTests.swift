@@ -4,11 +4,19 @@ import MinifloatIO
 import MinifloatOracle
 import Testing
 
-/// Whether `python3` can import numpy and ml_dtypes (installed here from PyPI; not a dependency).
+/// The Python the tests run: the virtual environment python/test.sh makes (.build-python/venv,
+/// where it installs ml_dtypes from PyPI), else `python3` on the PATH.
+let pythonCommand: [String] = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let venv = root.appendingPathComponent(".build-python/venv/bin/python").path
+    return FileManager.default.isExecutableFile(atPath: venv) ? [venv] : ["python3"]
+}()
+
+/// Whether that Python can import numpy and ml_dtypes (not a dependency of the package).
 let pythonWithMLDtypes: Bool = {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import numpy, ml_dtypes"]
+    process.arguments = pythonCommand + ["-c", "import numpy, ml_dtypes"]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     do { try process.run() } catch { return false }
@@ -17,7 +25,7 @@ let pythonWithMLDtypes: Bool = {
 }()
 
 func runPython(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
+    try runProcess(URL(fileURLWithPath: "/usr/bin/env"), pythonCommand + arguments)
 }
 
 /// The end-to-end check of docs/validating.md: `gen` writes cases, ml_dtypes 0.6 quantizes them in
