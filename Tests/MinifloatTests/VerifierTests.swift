@@ -257,20 +257,3 @@ extension Bug {
     /// The cause every mismatch of this bug should carry when nothing earlier explains it.
     var kind: Cause.Kind { Cause.Kind(rawValue: key)! }
 }
-
-/// The example in Sources/MinifloatVerify/README.md, as written there.
-@Test("MinifloatVerify README example") func verifyReadmeExample() throws {
-    let xs: [Float] = [2.125, 0.1, -2.125]
-    let claims: [UInt8] = [0x41, 0x1D, 0xC1]
-    let report = try Verifier(format: .e4m3fn)
-        .verify(.binary(ElementArray(xs)), against: ClaimedArray(codes: ElementArray(claims), format: .e4m3fn))
-    #expect(report.mismatching == 2)
-    #expect(report.explanations.map(\.cause) == [.tieBreak(matches: .nearestTiesToAway)])
-    #expect(report.exactBehaviours.first?.label == "rna satnone")
-    // By the oracle: 2.125 is the midpoint of 2 (0x40, even) and 2.25 (0x41); 0.1 rounds to 0x1d.
-    for (x, claim) in zip(xs, claims) {
-        #expect(oracleCode(Double(x), .e4m3fn, .nearestTiesToAway, .satNone) == UInt32(claim))
-    }
-    #expect(oracleCode(2.125, .e4m3fn, .nearestTiesToEven, .satNone) == 0x40)
-    #expect(report.text.hasPrefix("verify e4m3fn rne satnone: claimed as codes\nchecked 3, matching 1, mismatching 2\n"))
-}
