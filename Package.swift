@@ -26,7 +26,7 @@ let package = Package(
         // The core: formats, rounding and saturation modes, the fast codec. No dependencies.
         .target(name: "Minifloat", exclude: ["README.md"]),
         // GMP, seen from Swift. Debian: libgmp-dev.
-        .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"]), .brew(["gmp"])]),
         // The exact reference: GMP rationals, a plain transcription of the specs.
         // It uses the core's *format descriptions* only, never its rounding code.
         .target(name: "MinifloatOracle", dependencies: ["CGMP", "Minifloat"], exclude: ["README.md"]),
