@@ -86,6 +86,7 @@ struct PackedRows {
     /// Packs `codes` (one per byte, below 16) into `bytes` as rows of `rowLength`.
     static func pack(_ codes: UnsafeBufferPointer<UInt8>, rowLength: Int, into bytes: UnsafeMutableBufferPointer<UInt8>) {
         let rowBytes = (rowLength + 1) / 2
+        precondition(codes.count % rowLength == 0 && bytes.count >= codes.count / rowLength * rowBytes)
         for r in 0..<codes.count / rowLength {
             let c = r * rowLength, b = r * rowBytes
             for k in 0..<rowBytes {
@@ -98,6 +99,7 @@ struct PackedRows {
     /// Unpacks rows of `rowLength` codes from `bytes` into `codes` (one per byte).
     static func unpack(_ bytes: UnsafeBufferPointer<UInt8>, rowLength: Int, into codes: UnsafeMutableBufferPointer<UInt8>) {
         let rowBytes = (rowLength + 1) / 2
+        precondition(codes.count % rowLength == 0 && bytes.count >= codes.count / rowLength * rowBytes)
         for r in 0..<codes.count / rowLength {
             for j in 0..<rowLength {
                 codes[r * rowLength + j] = PackedFP4.nibble(bytes[r * rowBytes + j / 2], at: j)

@@ -113,7 +113,8 @@ extension QuantizeCommand {
         let rows = packed ? PackedRows(shape: input.shape, fortranOrder: input.fortranOrder) : PackedRows(rowLength: input.count, rows: 1)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * 2, alignment: 16)
         defer { buffer.deallocate() }
-        let packedBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: packed ? chunkElements / 2 + 1 : 0)
+        // Packed rows take up to a byte per code (rows of one code).
+        let packedBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: packed ? chunkElements : 0)
         defer { packedBytes.deallocate() }
         var progress = Progress("quantize \(path)", total: input.count)
         do {

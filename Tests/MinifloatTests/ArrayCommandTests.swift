@@ -93,11 +93,12 @@ struct ArrayCommandTests {
     /// order, the first for Fortran order) packed on their own, an odd row ending in a zero nibble;
     /// decode --packed --count gives the array back and verify reads it in the same layout. The
     /// expected bytes are built here from the unpacked codes (checked against the oracle by
-    /// quantizeMatchesOracle); the two large shapes cover rows longer than a chunk and chunks of
-    /// many odd rows.
+    /// quantizeMatchesOracle); the three large shapes cover rows longer than a chunk and chunks of
+    /// many odd rows (rows of one code take a byte each).
     @Test func packedKeepsTheShape() throws {
         let cases: [([Int], Bool)] = [([3, 5], false), ([5, 3], true), ([7], false), ([], false), ([4, 6], true),
-                                      ([2, 1, 3], true), ([2, 1_048_579], false), ([349_527, 3], false)]
+                                      ([2, 1, 3], true), ([2, 1_048_579], false), ([349_527, 3], false),
+                                      ([1_100_001, 1], false)]
         for (shape, fortran) in cases {
             let n = shape.reduce(1, *)
             var state: UInt64 = 7
