@@ -19,7 +19,7 @@ public struct BenchSuite {
     public let threads: Int
     /// Timed runs per case.
     public let repetitions: Int
-    /// Run only the cases whose name contains this text (the floor always runs).
+    /// Run only the cases whose name contains this text (the floors always run).
     public let only: String?
 
     public init(inputs: BenchInputs, threads: Int, repetitions: Int, only: String? = nil) {
@@ -34,7 +34,7 @@ public struct BenchSuite {
         var results: [BenchResult] = []
         let n = inputs.standard.count, parallel = threads
         func measure(_ name: String, _ body: (Int) -> Void) {
-            if let only, !results.isEmpty, !name.contains(only) { return }
+            if let only, !name.hasPrefix("floor:"), !name.contains(only) { return }
             body(1)  // warm-up, builds tables
             var best = [Double]()
             for t in [1, parallel] {
@@ -56,6 +56,7 @@ public struct BenchSuite {
         let e4m3fn = Format.e4m3fn, e5m2 = Format.e5m2, e2m1fn = Format.e2m1fn
         let sat = SaturationMode.satFinite
         measure("floor: read f32, write 1 byte") { t in streamingFloor(inputs.f32, &u8, threads: t) }
+        measure("floor: read f64, write 1 byte") { t in streamingFloor(inputs.f64, &u8, threads: t) }
         for (label, mode) in zip(["rne", "rna", "rtz", "rtp", "rtn", "rto"], RoundingMode.deterministic) {
             measure("f32 -> e4m3fn \(label) satfinite") { t in
                 inputs.f32.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
@@ -137,8 +138,10 @@ public struct BenchResult: Sendable {
 public struct BenchInputs: Sendable {
     /// `n` standard normal values.
     public let standard: [Float]
-    /// 64 times them, as float32, float64, float16 (rounded to nearest) and bfloat16 (likewise).
+    /// 64 times them, as float32, float16 (rounded to nearest) and bfloat16 (likewise).
     public let f32: [Float]
+    /// 64 times them as float64, with the 29 bits float32 lacks filled at random (SplitMix64 from
+    /// seed 3), so that the inputs are not float32 values.
     public let f64: [Double]
     public let f16: [Float16]
     public let bf16: [BFloat16]
@@ -162,7 +165,11 @@ public struct BenchInputs: Sendable {
         standard = values
         let scaled = values.map { $0 * 64 }
         f32 = scaled
-        f64 = scaled.map(Double.init)
+        f64 = scaled.indices.map { i in
+            let x = Double(scaled[i])
+            guard x.isFinite, x != 0 else { return x }
+            return Double(bitPattern: x.bitPattern | RandomSource.splitMix64(seed: 3, index: UInt64(i)) >> 35)
+        }
         f16 = scaled.map { Float16($0) }
         bf16 = scaled.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
         blockScaled = values.indices.map { i in
@@ -171,33 +178,42 @@ public struct BenchInputs: Sendable {
     }
 }
 
-/// Reads each float32 and writes one byte (its top byte): the memory traffic of f32 -> FP8 with no work.
+/// Reads each element and writes one byte (its top byte): the memory traffic of a conversion to
+/// FP8 with no work.
 @inline(never)
-func streamingFloor(_ input: [Float], _ output: inout [UInt8], threads: Int) {
-    input.withUnsafeBufferPointer { s in
+func streamingFloor<Element: BinaryFloatingPoint>(_ input: [Element], _ output: inout [UInt8], threads: Int)
+where Element.RawSignificand: FixedWidthInteger {
+    input.withUnsafeBytes { s in
         output.withUnsafeMutableBufferPointer { d in
             let src = UncheckedPointers(s.baseAddress!, d.baseAddress!)
-            let n = s.count
+            let n = input.count, width = MemoryLayout<Element>.stride
             let chunks = max(1, min(threads, n / (1 << 15)))
             let per = (n + chunks - 1) / chunks
             DispatchQueue.concurrentPerform(iterations: chunks) { k in
                 let lo = k * per, hi = min(n, lo + per)
-                if lo < hi { floorKernel(src.source + lo, src.destination + lo, hi - lo) }
+                guard lo < hi else { return }
+                if width == 8 { floorKernel64(src.source + lo * 8, src.destination + lo, hi - lo) }
+                else { floorKernel(src.source + lo * 4, src.destination + lo, hi - lo) }
             }
         }
     }
 }
 
 @inline(never)
-func floorKernel(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<UInt8>, _ n: Int) {
-    s.withMemoryRebound(to: UInt32.self, capacity: n) { bits in
-        for i in 0..<n { d[i] = UInt8(truncatingIfNeeded: bits[i] &>> 24) }
-    }
+func floorKernel(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<UInt8>, _ n: Int) {
+    let bits = s.assumingMemoryBound(to: UInt32.self)
+    for i in 0..<n { d[i] = UInt8(truncatingIfNeeded: bits[i] &>> 24) }
+}
+
+@inline(never)
+func floorKernel64(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<UInt8>, _ n: Int) {
+    let bits = s.assumingMemoryBound(to: UInt64.self)
+    for i in 0..<n { d[i] = UInt8(truncatingIfNeeded: bits[i] &>> 56) }
 }
 
 struct UncheckedPointers: @unchecked Sendable {
-    let source: UnsafePointer<Float>
+    let source: UnsafeRawPointer
     let destination: UnsafeMutablePointer<UInt8>
-    init(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<UInt8>) { source = s; destination = d }
+    init(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<UInt8>) { source = s; destination = d }
 }
 

@@ -19,10 +19,12 @@ struct BenchCommand: ParsableCommand {
             Inputs: N float32 values z from a standard normal distribution (Box-Muller over \
             SplitMix64 from seed 1), scaled by a power of two to each format's range: 64 z for \
             e4m3fn, 8192 z for e5m2, z for e2m1fn; the other source types hold the values of 64 z \
-            (bfloat16 and float16 rounded to nearest, float64 exact); block formats get z with each run \
+            (bfloat16 and float16 rounded to nearest; float64 with its 29 low bits random, so not float32 \
+            values); block formats get z with each run \
             of 32 multiplied by its own 2^k, k in -8...8. Each case runs --repeat times after one warm-up run (which also \
             builds and caches its lookup table); the best time is reported, for one thread and for \
-            --threads threads. The floor is a loop that reads each float32 and writes one byte. \
+            --threads threads. The floors are loops that read each float32 (float64) and write one byte; \
+            "x floor" compares f64 cases with the float64 floor and the others with the float32 one. \
             Build in release mode: 'swift run -c release minifloat bench'.
             """)
 
@@ -31,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Timed runs per case; the best is reported.") var `repeat` = 5
     @Option(help: "Also write the float32 inputs z (before scaling) to this file, raw little-endian, for Benchmarks/ml_dtypes_bench.py.")
     var dumpInputs: String?
-    @Option(help: "Run only the cases whose name contains this text (the floor always runs).") var only: String?
+    @Option(help: "Run only the cases whose name contains this text (the floors always run).") var only: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -58,14 +60,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     func report(_ results: [BenchResult], elements: Int, threads: Int) {
-        let floor = results[0].oneThread, floorParallel = results[0].parallel
+        // Each case against the floor of its source's width.
+        let f32Floor = results.first { $0.name.hasPrefix("floor: read f32") } ?? results[0]
+        let f64Floor = results.first { $0.name.hasPrefix("floor: read f64") } ?? f32Floor
+        func floorOf(_ r: BenchResult) -> BenchResult { r.name.hasPrefix("f64") || r.name.hasPrefix("floor: read f64") ? f64Floor : f32Floor }
         if json {
             let rows = results.map { r -> JSON in
                 .object([("case", .string(r.name)), ("ns_per_element", .number(r.oneThread)),
                          ("elements_per_second", .number(1e9 / r.oneThread)),
-                         ("ratio_to_floor", .number(r.oneThread / floor)),
+                         ("ratio_to_floor", .number(r.oneThread / floorOf(r).oneThread)),
                          ("ns_per_element_parallel", .number(r.parallel)),
-                         ("ratio_to_floor_parallel", .number(r.parallel / floorParallel))])
+                         ("ratio_to_floor_parallel", .number(r.parallel / floorOf(r).parallel))])
             }
             print(JSON.object([("elements", .int(elements)), ("threads", .int(threads)),
                                ("results", .array(rows))]).text)
@@ -77,8 +82,8 @@ struct BenchCommand: ParsableCommand {
         for r in results {
             print(pad(r.name, 46) + pad(formatted(r.oneThread, decimals: 3), 10)
                   + pad(formatted(1e3 / r.oneThread, decimals: 0), 10)
-                  + pad(formatted(r.oneThread / floor, decimals: 2), 9)
-                  + pad(formatted(r.parallel, decimals: 3), 10) + formatted(r.parallel / floorParallel, decimals: 2))
+                  + pad(formatted(r.oneThread / floorOf(r).oneThread, decimals: 2), 9)
+                  + pad(formatted(r.parallel, decimals: 3), 10) + formatted(r.parallel / floorOf(r).parallel, decimals: 2))
         }
     }
 

@@ -1,4 +1,5 @@
 import Minifloat
+import MinifloatOracle
 import PropertyBased
 import Testing
 
@@ -102,6 +103,51 @@ struct ArrayTests {
             }
             let want = xs.map { UInt8(f.encode($0, rounding: mode, saturation: sat)) }
             #expect(f.encode(xs, as: UInt8.self, rounding: mode, saturation: sat, threads: 1) == want, "\(f) \(mode) \(sat)")
+        }
+    }
+
+    /// float64 inputs go through float32 with round-to-odd (`Float64ViaFloat32.swift`): the codes
+    /// equal the oracle's for inputs at and next to every point the argument rests on (values,
+    /// midpoints, the powers of two above the largest value, float32's largest value and least
+    /// subnormal), a double ulp or a little more than float32 keeps to either side, for every small
+    /// format, every deterministic mode and saturation. The formats with extreme biases put those
+    /// points at the edges of the float32 range (largest value 2^124 * 1.875, finest spacing 2^-133).
+    @Test("float64 inputs through float32 rounded to odd equal the oracle")
+    func float64ThroughFloat32() throws {
+        let edges = [try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: -109),
+                     try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: 131)]
+        let edgesApply = edges.allSatisfy { $0.float64ViaFloat32Applies }
+        #expect(edgesApply)
+        let beyond = try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: -110)
+        #expect(!beyond.float64ViaFloat32Applies)
+        let formats = (smallFormats + edges).filter { $0.float64ViaFloat32Applies }
+        #expect(formats.count >= 30 && formats.contains(.e4m3fn) && formats.contains(.e2m1fn))
+        for f in formats {
+            var points: [Double] = []
+            let values = (0...f.maxFiniteMagnitude).map { f.decode($0) }.filter(\.isFinite)
+            for (k, v) in values.enumerated() {
+                points.append(v)
+                if k + 1 < values.count { points.append((v + values[k + 1]) / 2) }
+            }
+            let top = Double(sign: .plus, exponent: f.decode(f.maxFiniteMagnitude).exponent, significand: 1)
+            points += [2 * top, 4 * top, 8 * top, Double(Float.greatestFiniteMagnitude), 0x1p128, 1e300,
+                       Double(Float.leastNonzeroMagnitude), 0x1p-150, 1e-300, .leastNonzeroMagnitude]
+            var xs: [Double] = [0, -0.0, .infinity, -.infinity, .nan, -Double.nan,
+                                Double(bitPattern: 0x7FF0_0000_0000_0001), Double(bitPattern: 0xFFF4_0000_0000_0000)]
+            for p in points where p.isFinite && p > 0 {
+                for x in [p, p.nextUp, p.nextDown, p * (1 + 0x1p-25), p * (1 - 0x1p-25), p * (1 + 0x1p-40)] {
+                    xs.append(x)
+                    if f.signedness == .signed { xs.append(-x) }
+                }
+            }
+            let brackets = xs.map { Oracle.Bracket(ExactValue($0), f) }
+            for mode in RoundingMode.deterministic {
+                for sat in SaturationMode.allCases {
+                    let got = f.encode(xs, as: UInt8.self, rounding: mode, saturation: sat, threads: 1)
+                    let bad = xs.indices.first { UInt32(got[$0]) != brackets[$0].code(rounding: mode, saturation: sat) }
+                    #expect(bad == nil, "\(f) \(mode) \(sat): \(bad.map { xs[$0] } ?? 0)")
+                }
+            }
         }
     }
 

@@ -18,6 +18,9 @@ struct ArrayEncoder {
     private enum Method {
         case float32Buckets([UInt32], Float32NormalKernel?)
         case float64Buckets(Float64BucketTable)
+        /// float64 rounded to float32 with round-to-odd, then the float32 path (see
+        /// ``Format/float64ViaFloat32Applies``).
+        case float64ViaFloat32([UInt32], Float32NormalKernel?)
         case float16Direct([UInt16])
         case float32Stochastic(Float32NormalKernel)
         case scalar
@@ -44,8 +47,13 @@ struct ArrayEncoder {
                 ? .float32Buckets(Float32BucketTable.shared(format, rounding, saturation).entries,
                                   Float32NormalKernel(format, rounding: rounding)) : .scalar
         case .float64:
-            method = Float64BucketTable.applies(to: format)
-                ? .float64Buckets(Float64BucketTable.shared(format, rounding, saturation)) : .scalar
+            if format.float64ViaFloat32Applies {
+                method = .float64ViaFloat32(Float32BucketTable.shared(format, rounding, saturation).entries,
+                                            Float32NormalKernel(format, rounding: rounding))
+            } else {
+                method = Float64BucketTable.applies(to: format)
+                    ? .float64Buckets(Float64BucketTable.shared(format, rounding, saturation)) : .scalar
+            }
         case .float16:
             method = format.bitWidth <= 16
                 ? .float16Direct(Float16DirectTable.shared(format, rounding, saturation).codes) : .scalar
@@ -59,25 +67,21 @@ struct ArrayEncoder {
         switch (method, source) {
         case (.float32Buckets(let entries, let kernel), .float32(let p)):
             entries.withUnsafeBufferPointer { t in
-                let table = t.baseAddress!
-                @inline(__always) func lookUp(_ i: Int) {
-                    let bits = p[i]
-                    let entry = table[Int(bits &>> 16)]
-                    let code = bits & 0xFFFF >= entry &>> 16 ? entry &>> 8 : entry
-                    out[i] = Code(truncatingIfNeeded: code & 0xFF)
-                }
-                var i = range.lowerBound
-                if let kernel {
-                    while i + 16 <= range.upperBound {
-                        if !kernel.encodeGroup(UnsafeRawPointer(p + i), out + i) {
-                            for j in i..<(i + 16) { lookUp(j) }
-                        }
-                        i += 16
+                Self.encodeFloat32(p + range.lowerBound, count: range.count, table: t.baseAddress!, kernel: kernel,
+                                   into: out + range.lowerBound)
+            }
+        case (.float64ViaFloat32(let entries, let kernel), .float64(let p)):
+            // Blocks of 256: round to float32 (to odd) into a buffer on the stack, then the float32 path.
+            entries.withUnsafeBufferPointer { t in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256) { buffer in
+                    let narrow = buffer.baseAddress!
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let n = min(256, range.upperBound - start)
+                        float32RoundedToOdd(p + start, count: n, into: narrow)
+                        Self.encodeFloat32(narrow, count: n, table: t.baseAddress!, kernel: kernel, into: out + start)
+                        start += n
                     }
-                }
-                while i < range.upperBound {
-                    lookUp(i)
-                    i += 1
                 }
             }
         case (.float32Buckets(let entries, _), .bfloat16(let p)):
@@ -116,6 +120,34 @@ struct ArrayEncoder {
             } else {
                 for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i, random: 0)) }
             }
+        }
+    }
+
+    /// The float32 path: groups of 16 through the vector kernel where it applies, the rest through
+    /// the bucket table.
+    @inline(__always)
+    static func encodeFloat32<Code: FixedWidthInteger & UnsignedInteger>(
+        _ p: UnsafePointer<UInt32>, count: Int, table: UnsafePointer<UInt32>, kernel: Float32NormalKernel?,
+        into out: UnsafeMutablePointer<Code>
+    ) {
+        @inline(__always) func lookUp(_ i: Int) {
+            let bits = p[i]
+            let entry = table[Int(bits &>> 16)]
+            let code = bits & 0xFFFF >= entry &>> 16 ? entry &>> 8 : entry
+            out[i] = Code(truncatingIfNeeded: code & 0xFF)
+        }
+        var i = 0
+        if let kernel {
+            while i + 16 <= count {
+                if !kernel.encodeGroup(UnsafeRawPointer(p + i), out + i) {
+                    for j in i..<(i + 16) { lookUp(j) }
+                }
+                i += 16
+            }
+        }
+        while i < count {
+            lookUp(i)
+            i += 1
         }
     }
 
