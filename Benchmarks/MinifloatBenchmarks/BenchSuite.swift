@@ -112,6 +112,23 @@ public struct BenchSuite {
                 }
             }
         }
+        // bfloat16 sources (the usual checkpoint type) of the same blocks, rounded to nearest.
+        let blockBF16 = blockInputs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+        for (label, format, rule) in [("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
+                                      ("nvfp4 (16, ceil, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
+            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
+            let encoding = BlockEncoding(for: format, scaleRule: rule)
+            measure("bf16 -> \(label) rne, codes") { t in
+                blockBF16.withUnsafeBufferPointer { s in
+                    blockScales.withUnsafeMutableBufferPointer { sc in
+                        u8.withUnsafeMutableBufferPointer { d in
+                            format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
+                                          scales: sc, elements: d, threads: t)
+                        }
+                    }
+                }
+            }
+        }
         let codes = e4m3fn.encode(inputs.f32, as: UInt8.self, saturation: sat)
         measure("e4m3fn -> f32") { t in
             codes.withUnsafeBufferPointer { s in f32out.withUnsafeMutableBufferPointer { d in

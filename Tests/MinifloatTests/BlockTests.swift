@@ -357,6 +357,43 @@ struct BlockTests {
         }
     }
 
+    /// bfloat16 and float16 sources take the float32 fast path (widened a group at a time along
+    /// the contiguous axis, whole otherwise): their codes equal the exact path's on the same values
+    /// as Doubles (which the tests above check against the oracle), every format, deterministic
+    /// mode and saturation, on shapes whose lines end in short blocks.
+    @Test("bfloat16 and float16 sources == exact path, every format and deterministic mode", arguments: BlockFormat.all)
+    func halfSources(format: BlockFormat) {
+        var r = SplitMix64(seed: 2028)
+        var e = 0
+        let count = 3 * 40 * 71
+        var bf16: [BFloat16] = [], f16: [Float16] = []
+        for i in 0..<count {
+            if i % 29 == 0 { e = Int(r.next() % 40) - 20 }
+            let x = Self.randomValue(&r, e: e, format: format, double: false)
+            bf16.append(BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode(x))))
+            f16.append(Float16(Float(x) * 0x1p-6))  // within float16's range, some subnormal
+        }
+        bf16[5] = BFloat16(bitPattern: 0x7FC0)  // a NaN
+        f16[7] = -Float16.infinity
+        let bfValues = bf16.map { Double(Float(bitPattern: UInt32($0.bitPattern) << 16)) }, fValues = f16.map { Double($0) }
+        for mode in RoundingMode.deterministic {
+            for saturation in SaturationMode.allCases {
+                let encoding = BlockEncoding(for: format, scaleRule: ScaleRule.all[Int(r.next() % 5)], rounding: mode,
+                                             saturation: saturation, specials: BlockSpecials.allCases[Int(r.next() % 2)])
+                for (shape, axis) in [([3, 40, 71], -1), ([3, 40, 71], 1), ([count], 0)] {
+                    let layout = BlockLayout(shape: shape, axis: axis, blockSize: format.blockSize)
+                    let tensorScale: Float? = format.hasTensorScale ? 0x1.4p-2 : nil
+                    let fromBF16 = format.encode(bf16, layout: layout, encoding: encoding, tensorScale: tensorScale, threads: 2)
+                    let fromF16 = format.encode(f16, layout: layout, encoding: encoding, tensorScale: tensorScale, threads: 3)
+                    #expect(fromBF16 == format.encode(bfValues, layout: layout, encoding: encoding, tensorScale: tensorScale, threads: 1),
+                            "bfloat16 \(format) \(mode) \(saturation) \(shape) axis \(axis)")
+                    #expect(fromF16 == format.encode(fValues, layout: layout, encoding: encoding, tensorScale: tensorScale, threads: 1),
+                            "float16 \(format) \(mode) \(saturation) \(shape) axis \(axis)")
+                }
+            }
+        }
+    }
+
     /// The Float fast path (SIMD amax, float32 products, bucket tables for scales, E2M1 thresholds)
     /// against the exact path (the same values as Doubles, which the generic encoder takes and the
     /// tests above check against the oracle), on arrays large enough for full SIMD groups, along the

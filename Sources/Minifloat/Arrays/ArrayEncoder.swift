@@ -4,7 +4,20 @@ enum SourceBits {
     case bfloat16(UnsafePointer<UInt16>)
     case float16(UnsafePointer<UInt16>)
     case float64(UnsafePointer<UInt64>)
+
+    /// The element type, without the data.
+    var kind: SourceKind {
+        switch self {
+        case .float32: return .float32
+        case .bfloat16: return .bfloat16
+        case .float16: return .float16
+        case .float64: return .float64
+        }
+    }
 }
+
+/// The element types array encoding reads.
+enum SourceKind { case float32, bfloat16, float16, float64 }
 
 /// Encodes ranges of an array: the method is chosen once (lookup table or scalar codec), then
 /// applied to each range a thread is given.
@@ -27,14 +40,14 @@ struct ArrayEncoder {
     }
 
     init(_ format: Format, rounding: RoundingMode, saturation: SaturationMode, random: RandomSource?,
-         source: SourceBits) {
+         source: SourceKind) {
         self.format = format
         self.rounding = rounding
         self.saturation = saturation
         self.random = random
         if rounding.isStochastic {
             switch source {
-            case .float32, .bfloat16:
+            case .float32, .bfloat16, .float16:  // float16 and bfloat16 widen to float32 exactly
                 method = Float32NormalKernel(format, rounding: rounding).map { .float32Stochastic($0) } ?? .scalar
             default:
                 method = .scalar
@@ -107,6 +120,15 @@ struct ArrayEncoder {
             withRandomStream { stream in
                 for i in range {
                     let code = kernel.stochasticCode(UInt32(p[i]) << 16, plan, random: stream.random(i))
+                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
+                }
+            }
+        case (.float32Stochastic(let kernel), .float16(let p)):
+            let plan = kernel.plan(rounding)
+            withRandomStream { stream in
+                for i in range {
+                    let bits = Float(Float16(bitPattern: p[i])).bitPattern
+                    let code = kernel.stochasticCode(bits, plan, random: stream.random(i))
                     out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
                 }
             }

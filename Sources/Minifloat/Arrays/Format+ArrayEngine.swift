@@ -26,7 +26,7 @@ extension Format {
         _ source: SourceBits, count: Int, into raw: UnsafeMutableRawPointer, codeBits: Int,
         rounding: RoundingMode, saturation: SaturationMode, random: RandomSource?, threads: Int?
     ) {
-        let encoder = ArrayEncoder(self, rounding: rounding, saturation: saturation, random: random, source: source)
+        let encoder = ArrayEncoder(self, rounding: rounding, saturation: saturation, random: random, source: source.kind)
         switch codeBits {
         case 8: encodeRanges(encoder, source, count, raw.assumingMemoryBound(to: UInt8.self), threads)
         case 16: encodeRanges(encoder, source, count, raw.assumingMemoryBound(to: UInt16.self), threads)
@@ -51,7 +51,7 @@ extension Format {
     ) {
         precondition(bitWidth == 4, "packing two codes per byte needs a 4-bit format; \(name) has \(bitWidth) bits")
         checkArrayArguments(UInt8.self, count: count, rounding: rounding, random: random)
-        let encoder = ArrayEncoder(self, rounding: rounding, saturation: saturation, random: random, source: source)
+        let encoder = ArrayEncoder(self, rounding: rounding, saturation: saturation, random: random, source: source.kind)
         let shared = UncheckedSendable((encoder, source, bytes))
         Parallel.forEachRange(count: count, threads: threads) { range in
             let (encoder, source, bytes) = shared.value

@@ -12,9 +12,10 @@
 ///   float32 magnitudes at which the element code reaches 1...7 (per sign, for directed modes) are
 ///   computed exactly from `boundary * S`; an element's code is the number of them it reaches.
 enum BlockFastPath {
-    /// Whether the fast path applies.
-    static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceBits) -> Bool {
-        guard case .float32 = source, !encoding.rounding.isStochastic else { return false }
+    /// Whether the fast path applies to float32 sources of this kind (bfloat16 and float16 are
+    /// widened to float32 first).
+    static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceKind) -> Bool {
+        guard source == .float32, !encoding.rounding.isStochastic else { return false }
         if format.hasTensorScale { return format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8 }
         return format.scale.parameters == Format.e8m0fnu.parameters && format.element.bucketTablesApply
     }

@@ -89,17 +89,22 @@ extension BlockFormat {
             usedTensorScale = tensorScale ?? defaultTensorScale(amax: source.finiteAmax(count: count, threads: threads))
         }
         let encoder = BlockEncoder(self, encoding, tensorScale: Double(usedTensorScale ?? 1))
-        if !useGivenScales && BlockFastPath.applies(self, encoding, source), case .float32(let p) = source {
+        if !useGivenScales && BlockFastPath.applies(self, encoding, source.kind), case .float32(let p) = source {
             let thresholds = ScaleThresholds.shared(encoder)
             let elementTable = hasTensorScale ? E2M1Thresholds(encoder) : nil
             let arrayEncoder = hasTensorScale ? nil
-                : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: nil, source: source)
+                : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: nil, source: .float32)
             let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (p, scales, elements) = shared.value
                 encodeBlocksFast(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
                                  arrayEncoder: arrayEncoder, scales: scales, elements: elements)
             }
+            return usedTensorScale
+        }
+        if !useGivenScales && source.widensToFloat32 && BlockFastPath.applies(self, encoding, .float32) {
+            encodeWidened(source, count: count, layout: layout, encoder: encoder, scales: scales, elements: elements,
+                          threads: threads)
             return usedTensorScale
         }
         let shared = UncheckedSendable((source, scales.baseAddress!, elements.baseAddress!))
@@ -133,6 +138,59 @@ extension BlockFormat {
     }
 }
 
+extension BlockFormat {
+    /// bfloat16 and float16 sources through the float32 fast path: their values are float32 values
+    /// (widening is exact), so the codes are those of the same values given as float32. Blocks
+    /// along the contiguous axis are widened a group at a time into a buffer on the stack; other
+    /// layouts are widened whole first (4 bytes per element).
+    private func encodeWidened(_ source: SourceBits, count: Int, layout: BlockLayout,
+                               encoder: BlockEncoder, scales: UnsafeMutableBufferPointer<UInt8>,
+                               elements: UnsafeMutableBufferPointer<UInt8>, threads: Int?) {
+        let encoding = encoder.encoding
+        let thresholds = ScaleThresholds.shared(encoder)
+        let elementTable = hasTensorScale ? E2M1Thresholds(encoder) : nil
+        let arrayEncoder = hasTensorScale ? nil
+            : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: nil,
+                           source: .float32)
+        let outputs = UncheckedSendable((scales.baseAddress!, elements.baseAddress!))
+        if layout.inner == 1 {
+            let group = Swift.max(1, 4096 / blockSize)
+            Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+                let (scales, elements) = outputs.value
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: group * blockSize) { buffer in
+                    var t0 = range.lowerBound
+                    while t0 < range.upperBound {
+                        let t1 = Swift.min(t0 + group, range.upperBound)
+                        // Blocks t0..<t1 hold the elements first..<last, contiguous.
+                        let first = layout.block(t0).first
+                        let (lastFirst, lastCount, _) = layout.block(t1 - 1)
+                        let last = lastFirst + lastCount
+                        source.widen(first..<last, into: buffer.baseAddress!)
+                        // Indexed from `first`: element i of the array is at base[i].
+                        let base = UnsafePointer(buffer.baseAddress!) - first
+                        encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
+                                         elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                        t0 = t1
+                    }
+                }
+            }
+        } else {
+            let wide = [UInt32](unsafeUninitializedCapacity: count) { buffer, n in
+                source.widen(0..<count, into: buffer.baseAddress!)
+                n = count
+            }
+            wide.withUnsafeBufferPointer { w in
+                let shared = UncheckedSendable(w.baseAddress!)
+                Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+                    let (scales, elements) = outputs.value
+                    encodeBlocksFast(shared.value, layout: layout, range, encoder: encoder, thresholds: thresholds,
+                                     elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                }
+            }
+        }
+    }
+}
+
 /// The codes of a block-encoded array.
 public struct BlockCodes: Sendable, Hashable {
     /// One scale code per block (``BlockLayout/scaleCount``).
@@ -151,6 +209,24 @@ public struct BlockCodes: Sendable, Hashable {
 }
 
 extension SourceBits {
+    /// Whether the elements widen to float32 exactly (bfloat16, float16).
+    var widensToFloat32: Bool {
+        switch self {
+        case .bfloat16, .float16: return true
+        case .float32, .float64: return false
+        }
+    }
+
+    /// Elements `range` as float32 bits into `out[0..<range.count]` (bfloat16 and float16: exact).
+    @inline(__always)
+    func widen(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt32>) {
+        switch self {
+        case .bfloat16(let p): for i in range { out[i - range.lowerBound] = UInt32(p[i]) << 16 }
+        case .float16(let p): for i in range { out[i - range.lowerBound] = Float(Float16(bitPattern: p[i])).bitPattern }
+        case .float32, .float64: preconditionFailure("only bfloat16 and float16 widen to float32")
+        }
+    }
+
     /// The exact value of element `i` as a Double.
     @inline(__always)
     func value(at i: Int) -> Double {
