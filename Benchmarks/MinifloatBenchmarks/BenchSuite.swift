@@ -129,6 +129,23 @@ public struct BenchSuite {
                 }
             }
         }
+        // Block decoding to float32, of the codes of the float32 cases above.
+        for (label, format, rule) in [("mxfp4 (32)", BlockFormat.mxfp4, ScaleRule.floor),
+                                      ("nvfp4 (16, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
+            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
+            let tensorScale: Float? = format.hasTensorScale ? 0x1p-4 : nil
+            let blockCodes = format.encode(blockInputs, layout: layout, encoding: BlockEncoding(for: format, scaleRule: rule),
+                                           tensorScale: tensorScale)
+            measure("\(label) -> f32") { t in
+                blockCodes.scales.withUnsafeBufferPointer { sc in
+                    blockCodes.elements.withUnsafeBufferPointer { e in
+                        f32out.withUnsafeMutableBufferPointer { d in
+                            format.decode(scales: sc, elements: e, layout: layout, tensorScale: tensorScale, into: d, threads: t)
+                        }
+                    }
+                }
+            }
+        }
         let codes = e4m3fn.encode(inputs.f32, as: UInt8.self, saturation: sat)
         measure("e4m3fn -> f32") { t in
             codes.withUnsafeBufferPointer { s in f32out.withUnsafeMutableBufferPointer { d in

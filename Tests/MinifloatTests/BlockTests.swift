@@ -357,6 +357,38 @@ struct BlockTests {
         }
     }
 
+    /// Decoding to Float (float32 products where they are correctly rounded) gives the exact value
+    /// (the Double decoding, exact, checked against the oracle above) rounded once: every pair of
+    /// scale code and element code, for every format, with tensor scales that put NVFP4 products
+    /// at the ends of the float32 range.
+    @Test("Float decoding == the exact value rounded once, every scale and element code", arguments: BlockFormat.all)
+    func floatDecoding(format: BlockFormat) {
+        let size = format.blockSize
+        let perScale = (256 + size - 1) / size  // blocks per scale code, covering 256 element codes
+        let blocks = 256 * perScale
+        let scales = (0..<blocks).map { UInt8($0 / perScale) }
+        let elements = (0..<(blocks * size)).map { UInt8(truncatingIfNeeded: ($0 / size % perScale) * size + $0 % size) }
+        let layout = BlockLayout(shape: [blocks * size], blockSize: size)
+        for tensorScale in format.hasTensorScale ? [Float(0x1p-4), 0x1.4p-2, 0x1.fffffep127, 0x1p-149, 3.3e-39, 1e30] : [nil] {
+            var float = [Float](repeating: 0, count: blocks * size), double = [Double](repeating: 0, count: blocks * size)
+            scales.withUnsafeBufferPointer { sc in
+                elements.withUnsafeBufferPointer { e in
+                    float.withUnsafeMutableBufferPointer {
+                        format.decode(scales: sc, elements: e, layout: layout, tensorScale: tensorScale, into: $0, threads: 2)
+                    }
+                    double.withUnsafeMutableBufferPointer {
+                        format.decode(scales: sc, elements: e, layout: layout, tensorScale: tensorScale, into: $0, threads: 2)
+                    }
+                }
+            }
+            let bad = float.indices.first { i in
+                let want = Float(double[i])
+                return !(float[i].bitPattern == want.bitPattern || (float[i].isNaN && want.isNaN))
+            }
+            #expect(bad == nil, "\(format) tensor scale \(String(describing: tensorScale)): element \(bad ?? -1)")
+        }
+    }
+
     /// bfloat16 and float16 sources take the float32 fast path (widened a group at a time along
     /// the contiguous axis, whole otherwise): their codes equal the exact path's on the same values
     /// as Doubles (which the tests above check against the oracle), every format, deterministic

@@ -58,6 +58,11 @@ extension BlockFormat {
         } else {
             t = 1
         }
+        if let float, floatProductsAreCorrectlyRounded {
+            decodeBlocksToFloat(scales: scales, elements: elements, layout: layout, tensorScale: hasTensorScale ? Float(t) : nil,
+                                threads: threads, into: float)
+            return
+        }
         var elementTable = [Double](repeating: .nan, count: 256)
         for c in 0..<256 { elementTable[c] = elementValue(UInt8(c)) }
         var scaleTable = [Double](repeating: .nan, count: 256)
@@ -72,6 +77,43 @@ extension BlockFormat {
                     let i = first + j * stride
                     let v = elementTable[Int(elements[i])] * s
                     if let float { float[i] = Float(v) } else { double![i] = v }
+                }
+            }
+        }
+    }
+
+    /// Whether float32 arithmetic gives each value rounded once: an element value times an E8M0
+    /// scale (a power of two) is one IEEE multiplication of float32 values, correctly rounded; for
+    /// NVFP4, an E2M1 value times a UE4M3 scale has at most 6 significant bits and lies between
+    /// 2^-10 and 2688, so it is exact in float32, and one more multiplication by the float32 tensor
+    /// scale rounds the exact product once.
+    private var floatProductsAreCorrectlyRounded: Bool {
+        scale.parameters == Format.e8m0fnu.parameters
+            || (hasTensorScale && element.parameters == Format.e2m1fn.parameters && scale.parameters == Format.ue4m3.parameters)
+    }
+
+    /// Float output by float32 products (see ``floatProductsAreCorrectlyRounded``): per block, the
+    /// scale as a Float (exact: NaN for a NaN or invalid code), then `value(e) * s` (and `* t`).
+    private func decodeBlocksToFloat(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>,
+                                     layout: BlockLayout, tensorScale: Float?, threads: Int?, into float: UnsafeMutablePointer<Float>) {
+        let elementTable = (0..<256).map { Float(elementValue(UInt8($0))) }  // exact: at most 8 significant bits
+        let scaleTable = (0..<256).map { Float(scaleValue(UInt8($0))) }      // exact: E8M0 and UE4M3 values are float32 values
+        let shared = UncheckedSendable((scales, elements, float))
+        Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+            let (scales, elements, float) = shared.value
+            elementTable.withUnsafeBufferPointer { table in
+                for block in range {
+                    let (first, n, stride) = layout.block(block)
+                    let s = scaleTable[Int(scales[block])]
+                    if let t = tensorScale, stride == 1 {
+                        for i in first..<(first + n) { float[i] = table[Int(elements[i])] * s * t }
+                    } else if let t = tensorScale {
+                        for j in 0..<n { let i = first + j * stride; float[i] = table[Int(elements[i])] * s * t }
+                    } else if stride == 1 {
+                        for i in first..<(first + n) { float[i] = table[Int(elements[i])] * s }
+                    } else {
+                        for j in 0..<n { let i = first + j * stride; float[i] = table[Int(elements[i])] * s }
+                    }
                 }
             }
         }
