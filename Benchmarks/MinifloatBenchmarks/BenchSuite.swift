@@ -129,6 +129,25 @@ public struct BenchSuite {
                 }
             }
         }
+        // float64 sources of MX blocks (the same values with random low bits, as the f64 inputs).
+        let blockF64 = blockInputs.indices.map { i -> Double in
+            let x = Double(blockInputs[i])
+            guard x.isFinite, x != 0 else { return x }
+            return Double(bitPattern: x.bitPattern | RandomSource.splitMix64(seed: 3, index: UInt64(i)) >> 35)
+        }
+        do {
+            let format = BlockFormat.mxfp8e4m3
+            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
+            measure("f64 -> mxfp8_e4m3 (32, floor) rne, codes") { t in
+                blockF64.withUnsafeBufferPointer { s in
+                    blockScales.withUnsafeMutableBufferPointer { sc in
+                        u8.withUnsafeMutableBufferPointer { d in
+                            format.encode(s, layout: layout, encoding: BlockEncoding(for: format), scales: sc, elements: d, threads: t)
+                        }
+                    }
+                }
+            }
+        }
         // Block decoding to float32, of the codes of the float32 cases above.
         for (label, format, rule) in [("mxfp4 (32)", BlockFormat.mxfp4, ScaleRule.floor),
                                       ("nvfp4 (16, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {

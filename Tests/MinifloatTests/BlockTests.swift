@@ -389,6 +389,71 @@ struct BlockTests {
         }
     }
 
+    /// float64 sources of MX formats go through float32 rounded to odd: the codes equal the
+    /// oracle's for values a float64 ulp (and a little more than float32 keeps) from element
+    /// values, midpoints and scale thresholds (`largest element * 2^k`, `1.5 * largest * 2^k`,
+    /// `2^k`), tiny and float32-subnormal values, along both axes, every deterministic mode; and
+    /// with values beyond float32's range added (their blocks take the exact path).
+    @Test("float64 sources of MX formats through float32 rounded to odd == oracle",
+          arguments: BlockFormat.all.filter { !$0.hasTensorScale })
+    func float64Sources(format: BlockFormat) {
+        var r = SplitMix64(seed: 2029)
+        let largest = format.largestElement
+        var values: [Double] = []
+        var e = 0
+        for i in 0..<(24 * 64) {
+            if i % format.blockSize == 0 { e = [-140, -127, -126, -60, 0, 3, 60, 100][Int(r.next() % 8)] }  // within float32
+            var v = Self.randomValue(&r, e: e, format: format, double: true)
+            switch r.next() % 8 {
+            case 0: v = largest * Double(sign: .plus, exponent: e, significand: 1)
+            case 1: v = 1.5 * largest * Double(sign: .plus, exponent: e, significand: 1)
+            case 2: v = Double(sign: .plus, exponent: e, significand: 1)
+            default: break
+            }
+            switch r.next() % 6 {
+            case 0: v = v.nextUp
+            case 1: v = v.nextDown
+            case 2: v *= 1 + 0x1p-30
+            case 3: v *= 1 - 0x1p-30
+            default: break
+            }
+            // Within float32's range here (a value beyond it sends its group to the exact path).
+            if v.isFinite && abs(v) > Double(Float.greatestFiniteMagnitude) { v = Double(Float.greatestFiniteMagnitude) }
+            values.append(r.next() & 1 == 0 ? v : -v)
+        }
+        // Every other block: its largest value fixes the scale at 2^k (floor rule), the others sit a
+        // float64 ulp (or 2^-30 relative) from an element value or midpoint times 2^k.
+        let grid = (0...format.element.maxFiniteMagnitude).map { format.element.decode($0) }
+        for block in stride(from: 1, to: values.count / format.blockSize, by: 2) {
+            let k = [-126, -100, 0, 7, 100][Int(r.next() % 5)]
+            let scale = Double(sign: .plus, exponent: k, significand: 1)
+            values[block * format.blockSize] = largest * scale
+            for j in 1..<format.blockSize {
+                let c = Int(r.next() % UInt64(grid.count - 1))
+                var v = (r.next() & 1 == 0 ? grid[c] : (grid[c] + grid[c + 1]) / 2) * scale
+                v = [v.nextUp, v.nextDown, v * (1 + 0x1p-30), v * (1 - 0x1p-30)][Int(r.next() % 4)]
+                values[block * format.blockSize + j] = r.next() & 1 == 0 ? v : -v
+            }
+        }
+        values[3] = 1e-300
+        values[70] = -0x1p-149 * 0.75
+        // The same with values beyond float32's range (the array is one group: it takes the exact path).
+        var huge = values
+        huge[200] = 1e39
+        huge[1000] = -Double(Float.greatestFiniteMagnitude).nextUp
+        for mode in RoundingMode.deterministic {
+            let encoding = BlockEncoding(for: format, scaleRule: ScaleRule.all[Int(r.next() % 5)], rounding: mode,
+                                         saturation: SaturationMode.allCases[Int(r.next() % 3)],
+                                         specials: BlockSpecials.allCases[Int(r.next() % 2)])
+            for (shape, axis) in [([24, 64], -1), ([24, 64], 0)] {
+                for array in [values, huge] {
+                    #expect(Self.compare(array, asFloat: false, shape: shape, axis: axis, format: format, encoding: encoding,
+                                         tensorScale: nil, context: "\(mode) axis \(axis)") == 0)
+                }
+            }
+        }
+    }
+
     /// bfloat16 and float16 sources take the float32 fast path (widened a group at a time along
     /// the contiguous axis, whole otherwise): their codes equal the exact path's on the same values
     /// as Doubles (which the tests above check against the oracle), every format, deterministic

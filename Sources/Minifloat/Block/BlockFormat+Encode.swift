@@ -102,8 +102,8 @@ extension BlockFormat {
             }
             return usedTensorScale
         }
-        if !useGivenScales && source.widensToFloat32 && BlockFastPath.applies(self, encoding, .float32) {
-            encodeWidened(source, count: count, layout: layout, encoder: encoder, scales: scales, elements: elements,
+        if !useGivenScales && source.goesThroughFloat32(for: self) && BlockFastPath.applies(self, encoding, .float32) {
+            encodeThroughFloat32(source, count: count, layout: layout, encoder: encoder, scales: scales, elements: elements,
                           threads: threads)
             return usedTensorScale
         }
@@ -111,39 +111,53 @@ extension BlockFormat {
         Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
             let (source, scales, elements) = shared.value
             RandomStream.with(rounding.isStochastic ? random : nil, bits: rounding.randomBits) { stream in
-                for t in range {
-                    let (first, n, stride) = layout.block(t)
-                    var amax = 0.0
-                    var special = false
-                    for j in 0..<n {
-                        let x = source.value(at: first + j * stride)
-                        if x.isFinite { amax = Swift.max(amax, Swift.abs(x)) } else { special = true }
-                    }
-                    var code = encoder.finiteScaleCode(amax: amax)
-                    if useGivenScales {
-                        let c = UInt32(scales[t])
-                        if self.scale.isValidCode(c) && self.scale.classify(c) != .nan { code = c }
-                    } else {
-                        scales[t] = UInt8(encoder.storedScaleCode(finite: code, hasSpecial: special))
-                    }
-                    let d = encoder.divisor(ofScale: code)
-                    for j in 0..<n {
-                        let i = first + j * stride
-                        elements[i] = encoder.elementCode(source.value(at: i), scale: d, random: stream?.random(i) ?? 0)
-                    }
-                }
+                encodeBlocksExact(source, layout: layout, range, encoder: encoder, scales: scales, elements: elements,
+                                  stream: stream, useGivenScales: useGivenScales)
             }
         }
         return usedTensorScale
     }
+
+    /// The exact path: blocks `range`, each element's value as a Double through the scalar steps.
+    private func encodeBlocksExact(_ source: SourceBits, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
+                                   scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
+                                   stream: RandomStream?, useGivenScales: Bool) {
+        for t in range {
+            let (first, n, stride) = layout.block(t)
+            var amax = 0.0
+            var special = false
+            for j in 0..<n {
+                let x = source.value(at: first + j * stride)
+                if x.isFinite { amax = Swift.max(amax, Swift.abs(x)) } else { special = true }
+            }
+            var code = encoder.finiteScaleCode(amax: amax)
+            if useGivenScales {
+                let c = UInt32(scales[t])
+                if self.scale.isValidCode(c) && self.scale.classify(c) != .nan { code = c }
+            } else {
+                scales[t] = UInt8(encoder.storedScaleCode(finite: code, hasSpecial: special))
+            }
+            let d = encoder.divisor(ofScale: code)
+            for j in 0..<n {
+                let i = first + j * stride
+                elements[i] = encoder.elementCode(source.value(at: i), scale: d, random: stream?.random(i) ?? 0)
+            }
+        }
+    }
 }
 
 extension BlockFormat {
-    /// bfloat16 and float16 sources through the float32 fast path: their values are float32 values
-    /// (widening is exact), so the codes are those of the same values given as float32. Blocks
-    /// along the contiguous axis are widened a group at a time into a buffer on the stack; other
-    /// layouts are widened whole first (4 bytes per element).
-    private func encodeWidened(_ source: SourceBits, count: Int, layout: BlockLayout,
+    /// bfloat16, float16 and (MX) float64 sources through the float32 fast path. bfloat16 and
+    /// float16 values are float32 values (widening is exact), so the codes are those of the same
+    /// values given as float32. A float64 is rounded to float32 with round-to-odd: every point the
+    /// scale rules and the element rounding compare a value with (an E8M0 threshold `m * 2^k` with
+    /// `m` of at most 9 bits, an element value or midpoint of at most 9 bits times the scale, down
+    /// to 2^-144) is a float32 value with a 0 last bit, so the rounded value lies on the same side
+    /// of each as the input (`Float64ViaFloat32.swift`), provided no finite input is beyond
+    /// float32's range; blocks holding such an input take the exact path. Blocks along the
+    /// contiguous axis are converted a group at a time into a buffer on the stack; other layouts
+    /// are converted whole first (4 bytes per element).
+    private func encodeThroughFloat32(_ source: SourceBits, count: Int, layout: BlockLayout,
                                encoder: BlockEncoder, scales: UnsafeMutableBufferPointer<UInt8>,
                                elements: UnsafeMutableBufferPointer<UInt8>, threads: Int?) {
         let encoding = encoder.encoding
@@ -165,26 +179,36 @@ extension BlockFormat {
                         let first = layout.block(t0).first
                         let (lastFirst, lastCount, _) = layout.block(t1 - 1)
                         let last = lastFirst + lastCount
-                        source.widen(first..<last, into: buffer.baseAddress!)
-                        // Indexed from `first`: element i of the array is at base[i].
-                        let base = UnsafePointer(buffer.baseAddress!) - first
-                        encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
-                                         elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                        if source.narrow(first..<last, into: buffer.baseAddress!) {
+                            // Indexed from `first`: element i of the array is at base[i].
+                            let base = UnsafePointer(buffer.baseAddress!) - first
+                            encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
+                                             elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                        } else {
+                            encodeBlocksExact(source, layout: layout, t0..<t1, encoder: encoder, scales: scales, elements: elements,
+                                              stream: nil, useGivenScales: false)
+                        }
                         t0 = t1
                     }
                 }
             }
         } else {
+            var fits = true
             let wide = [UInt32](unsafeUninitializedCapacity: count) { buffer, n in
-                source.widen(0..<count, into: buffer.baseAddress!)
+                fits = source.narrow(0..<count, into: buffer.baseAddress!)
                 n = count
             }
             wide.withUnsafeBufferPointer { w in
-                let shared = UncheckedSendable(w.baseAddress!)
+                let shared = UncheckedSendable((w.baseAddress!, source))
                 Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                     let (scales, elements) = outputs.value
-                    encodeBlocksFast(shared.value, layout: layout, range, encoder: encoder, thresholds: thresholds,
-                                     elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                    if fits {
+                        encodeBlocksFast(shared.value.0, layout: layout, range, encoder: encoder, thresholds: thresholds,
+                                         elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                    } else {
+                        encodeBlocksExact(shared.value.1, layout: layout, range, encoder: encoder, scales: scales, elements: elements,
+                                          stream: nil, useGivenScales: false)
+                    }
                 }
             }
         }
@@ -209,22 +233,34 @@ public struct BlockCodes: Sendable, Hashable {
 }
 
 extension SourceBits {
-    /// Whether the elements widen to float32 exactly (bfloat16, float16).
-    var widensToFloat32: Bool {
+    /// Whether blocks of `format` from this source may go through float32: bfloat16 and float16
+    /// (exact), float64 for E8M0 scales (MX; rounded to odd, see `encodeThroughFloat32`).
+    func goesThroughFloat32(for format: BlockFormat) -> Bool {
         switch self {
         case .bfloat16, .float16: return true
-        case .float32, .float64: return false
+        case .float64: return !format.hasTensorScale && format.scale.parameters == Format.e8m0fnu.parameters
+        case .float32: return false
         }
     }
 
-    /// Elements `range` as float32 bits into `out[0..<range.count]` (bfloat16 and float16: exact).
+    /// Elements `range` as float32 bits into `out[0..<range.count]`: bfloat16 and float16 exactly,
+    /// float64 rounded to odd. False when a finite float64 is beyond float32's range (its blocks
+    /// then need the exact path).
     @inline(__always)
-    func widen(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt32>) {
+    func narrow(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt32>) -> Bool {
         switch self {
         case .bfloat16(let p): for i in range { out[i - range.lowerBound] = UInt32(p[i]) << 16 }
         case .float16(let p): for i in range { out[i - range.lowerBound] = Float(Float16(bitPattern: p[i])).bitPattern }
-        case .float32, .float64: preconditionFailure("only bfloat16 and float16 widen to float32")
+        case .float64(let p):
+            float32RoundedToOdd(p + range.lowerBound, count: range.count, into: out)
+            // Rounded to odd, a finite float64 beyond float32's range becomes float32's largest value.
+            for k in 0..<range.count where out[k] & 0x7FFF_FFFF == 0x7F7F_FFFF {
+                let magnitude = p[range.lowerBound + k] & 0x7FFF_FFFF_FFFF_FFFF
+                if magnitude > Double(Float.greatestFiniteMagnitude).bitPattern && magnitude < 0x7FF0_0000_0000_0000 { return false }
+            }
+        case .float32: preconditionFailure("float32 sources need no conversion")
         }
+        return true
     }
 
     /// The exact value of element `i` as a Double.
