@@ -112,6 +112,21 @@ public struct BenchSuite {
                 }
             }
         }
+        // Stochastic element rounding (P3109 C, 8 bits, seeded) of the same MXFP8 blocks.
+        do {
+            let format = BlockFormat.mxfp8e4m3
+            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
+            let encoding = BlockEncoding(for: format, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0))
+            measure("f32 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes") { t in
+                blockInputs.withUnsafeBufferPointer { s in
+                    blockScales.withUnsafeMutableBufferPointer { sc in
+                        u8.withUnsafeMutableBufferPointer { d in
+                            format.encode(s, layout: layout, encoding: encoding, scales: sc, elements: d, random: .seed(42), threads: t)
+                        }
+                    }
+                }
+            }
+        }
         // bfloat16 sources (the usual checkpoint type) of the same blocks, rounded to nearest.
         let blockBF16 = blockInputs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
         for (label, format, rule) in [("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),

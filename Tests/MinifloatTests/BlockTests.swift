@@ -454,6 +454,35 @@ struct BlockTests {
         }
     }
 
+    /// Stochastic element rounding of MX formats along the contiguous axis takes the fast path
+    /// (element i takes R_i in the array encoder, also across groups of blocks): equal to the oracle
+    /// for float32 sources with seeded random values, and bfloat16 and float16 sources give the
+    /// codes of their values as float32.
+    @Test("Stochastic MX elements through the fast path == oracle", arguments: BlockFormat.all.filter { !$0.hasTensorScale })
+    func stochasticFastPath(format: BlockFormat) {
+        var r = SplitMix64(seed: 2030)
+        var values: [Double] = []
+        var e = 0
+        for i in 0..<(16 * 640) {
+            if i % 32 == 0 { e = Int(r.next() % 60) - 30 }
+            values.append(Double(Float(Self.randomValue(&r, e: e, format: format, double: false))))
+        }
+        let layout = BlockLayout(shape: [16, 640], axis: -1, blockSize: format.blockSize)
+        for (k, mode) in [RoundingMode.stochasticA(bits: 3, random: 0), .stochasticB(bits: 8, random: 0),
+                          .stochasticC(bits: 16, random: 0)].enumerated() {
+            let encoding = BlockEncoding(for: format, scaleRule: ScaleRule.all[Int(r.next() % 5)], rounding: mode,
+                                         saturation: SaturationMode.allCases[k % 3], specials: BlockSpecials.allCases[k % 2])
+            #expect(Self.compare(values, asFloat: true, shape: [16, 640], axis: -1, format: format, encoding: encoding,
+                                 tensorScale: nil, seed: 99, context: "\(mode)") == 0)
+            let floats = format.encode(values.map { Float($0) }, layout: layout, encoding: encoding, random: .seed(99), threads: 2)
+            let halves = values.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+            let widened = halves.map { Float(bitPattern: UInt32($0.bitPattern) << 16) }
+            #expect(format.encode(halves, layout: layout, encoding: encoding, random: .seed(99), threads: 3)
+                    == format.encode(widened, layout: layout, encoding: encoding, random: .seed(99), threads: 1), "bfloat16 \(mode)")
+            #expect(floats.scales.count == layout.scaleCount)
+        }
+    }
+
     /// bfloat16 and float16 sources take the float32 fast path (widened a group at a time along
     /// the contiguous axis, whole otherwise): their codes equal the exact path's on the same values
     /// as Doubles (which the tests above check against the oracle), every format, deterministic

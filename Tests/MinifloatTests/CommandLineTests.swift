@@ -178,9 +178,19 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
-        #expect(results.count == 18)
+        #expect(results.count == 25)
         let names = results.compactMap { $0["case"] as? String }
         #expect(["mxfp4", "mxfp8_e4m3", "nvfp4"].allSatisfy { block in names.contains { $0.contains(block) } })
+        // f64 cases are compared with the float64 floor, the others with the float32 one.
+        func row(_ name: String) -> [String: Any]? { results.first { ($0["case"] as? String)?.hasPrefix(name) == true } }
+        let floor64 = try #require(row("floor: read f64")?["ns_per_element"] as? Double)
+        let f64 = try #require(row("f64 -> e4m3fn"))
+        let floor32 = try #require(row("floor: read f32")?["ns_per_element"] as? Double)
+        let f32 = try #require(row("f32 -> e4m3fn rne"))
+        // (JSON numbers are printed to a few significant digits.)
+        func close(_ a: Double?, _ b: Double) -> Bool { abs((a ?? 0) / b - 1) < 0.01 }
+        #expect(close(f64["ratio_to_floor"] as? Double, (f64["ns_per_element"] as? Double ?? 0) / floor64))
+        #expect(close(f32["ratio_to_floor"] as? Double, (f32["ns_per_element"] as? Double ?? 0) / floor32))
         #expect(results.allSatisfy { ($0["ns_per_element"] as? Double ?? -1) > 0 })
         #expect(report["threads"] as? Int == 2)
     }

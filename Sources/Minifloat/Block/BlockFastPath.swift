@@ -13,9 +13,11 @@
 ///   computed exactly from `boundary * S`; an element's code is the number of them it reaches.
 enum BlockFastPath {
     /// Whether the fast path applies to float32 sources of this kind (bfloat16 and float16 are
-    /// widened to float32 first).
-    static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceKind) -> Bool {
-        guard source == .float32, !encoding.rounding.isStochastic else { return false }
+    /// widened to float32 first). Stochastic element rounding: MX formats with the blocks along the
+    /// contiguous axis (element `i` of the array takes `R_i` in the array encoder).
+    static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceKind, layout: BlockLayout) -> Bool {
+        guard source == .float32 else { return false }
+        if encoding.rounding.isStochastic && (format.hasTensorScale || layout.inner != 1) { return false }
         if format.hasTensorScale { return format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8 }
         return format.scale.parameters == Format.e8m0fnu.parameters && format.element.bucketTablesApply
     }
@@ -216,7 +218,7 @@ extension BlockFormat {
     /// Encodes blocks `range` of a Float source with the fast path.
     func encodeBlocksFast(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                           thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
-                          scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>) {
+                          scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream? = nil) {
         let size = blockSize
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
@@ -282,7 +284,7 @@ extension BlockFormat {
                                     let k = Int(code) - 127
                                     let bad = scaleByPowerOfTwo(src, n, k: k, clampBits: clampBits, into: scaled.baseAddress!)
                                     arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<n, into: codes.baseAddress!)
-                                    if bad { redoInexact(src, n, k: k, encoder: encoder, into: codes.baseAddress!) }
+                                    if bad { redoInexact(src, n, k: k, encoder: encoder, into: codes.baseAddress!, first: first, stream: stream) }
                                     for j in 0..<n {
                                         elements[first + j * stride] = twos ? encoder.stored(UInt32(codes[j])) : codes[j]
                                     }
@@ -290,12 +292,15 @@ extension BlockFormat {
                             }
                             if elementTable == nil && layout.inner == 1 {
                                 let out = elements + groupFirst
-                                arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<groupCount, into: out)
+                                // Indexed by element: element i of the array takes R_i under stochastic rounding.
+                                arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!) - groupFirst),
+                                                     groupFirst..<(groupFirst + groupCount), into: out)
                                 if inexact {
                                     for t in t0..<t1 {
                                         let (first, n, _) = layout.block(t)
                                         let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)
-                                        redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first)
+                                        redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first,
+                                                    first: first, stream: stream)
                                     }
                                 }
                                 if twos {
@@ -352,14 +357,16 @@ extension BlockFormat {
         return k >= 1 && inexact
     }
 
-    /// Redoes, with the exact scalar step, the elements whose product by 2^-k may be inexact.
+    /// Redoes, with the exact scalar step, the elements whose product by 2^-k may be inexact
+    /// (`first`: the array index of `src[0]`, for `R_i` under stochastic rounding).
     private func redoInexact(_ src: UnsafePointer<UInt32>, _ n: Int, k: Int, encoder: BlockEncoder,
-                             into out: UnsafeMutablePointer<UInt8>) {
+                             into out: UnsafeMutablePointer<UInt8>, first: Int, stream: RandomStream?) {
         guard k >= 1 else { return }
         let scale = Double(sign: .plus, exponent: k, significand: 1)
         for j in 0..<n where (src[j] >> 23) & 0xFF <= UInt32(k) && src[j] & 0x7FFF_FFFF != 0 {
+            let mode = stream.map { encoder.encoding.rounding.withRandom($0.random(first + j)) } ?? encoder.encoding.rounding
             let code = encoder.format.element.encode(Double(Float(bitPattern: src[j])), dividedBy: scale,
-                                                     rounding: encoder.encoding.rounding, saturation: encoder.encoding.saturation)
+                                                     rounding: mode, saturation: encoder.encoding.saturation)
             out[j] = UInt8(truncatingIfNeeded: code)
         }
     }

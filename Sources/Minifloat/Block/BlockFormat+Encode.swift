@@ -89,22 +89,28 @@ extension BlockFormat {
             usedTensorScale = tensorScale ?? defaultTensorScale(amax: source.finiteAmax(count: count, threads: threads))
         }
         let encoder = BlockEncoder(self, encoding, tensorScale: Double(usedTensorScale ?? 1))
-        if !useGivenScales && BlockFastPath.applies(self, encoding, source.kind), case .float32(let p) = source {
+        let stochasticRandom = rounding.isStochastic ? random : nil
+        if !useGivenScales && BlockFastPath.applies(self, encoding, source.kind, layout: layout), case .float32(let p) = source {
             let thresholds = ScaleThresholds.shared(encoder)
             let elementTable = hasTensorScale ? E2M1Thresholds(encoder) : nil
             let arrayEncoder = hasTensorScale ? nil
-                : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: nil, source: .float32)
+                : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: stochasticRandom,
+                               source: .float32)
             let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (p, scales, elements) = shared.value
-                encodeBlocksFast(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
-                                 arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                RandomStream.with(stochasticRandom, bits: rounding.randomBits) { stream in
+                    encodeBlocksFast(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
+                                     arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream)
+                }
             }
             return usedTensorScale
         }
-        if !useGivenScales && source.goesThroughFloat32(for: self) && BlockFastPath.applies(self, encoding, .float32) {
+        // float64 is rounded to odd, which keeps deterministic decisions only.
+        if !useGivenScales && source.goesThroughFloat32(for: self) && BlockFastPath.applies(self, encoding, .float32, layout: layout)
+            && !(rounding.isStochastic && source.kind == .float64) {
             encodeThroughFloat32(source, count: count, layout: layout, encoder: encoder, scales: scales, elements: elements,
-                          threads: threads)
+                                 random: stochasticRandom, threads: threads)
             return usedTensorScale
         }
         let shared = UncheckedSendable((source, scales.baseAddress!, elements.baseAddress!))
@@ -158,19 +164,20 @@ extension BlockFormat {
     /// contiguous axis are converted a group at a time into a buffer on the stack; other layouts
     /// are converted whole first (4 bytes per element).
     private func encodeThroughFloat32(_ source: SourceBits, count: Int, layout: BlockLayout,
-                               encoder: BlockEncoder, scales: UnsafeMutableBufferPointer<UInt8>,
-                               elements: UnsafeMutableBufferPointer<UInt8>, threads: Int?) {
+                                      encoder: BlockEncoder, scales: UnsafeMutableBufferPointer<UInt8>,
+                                      elements: UnsafeMutableBufferPointer<UInt8>, random: RandomSource?, threads: Int?) {
         let encoding = encoder.encoding
         let thresholds = ScaleThresholds.shared(encoder)
         let elementTable = hasTensorScale ? E2M1Thresholds(encoder) : nil
         let arrayEncoder = hasTensorScale ? nil
-            : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: nil,
+            : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: random,
                            source: .float32)
         let outputs = UncheckedSendable((scales.baseAddress!, elements.baseAddress!))
         if layout.inner == 1 {
             let group = Swift.max(1, 4096 / blockSize)
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (scales, elements) = outputs.value
+                RandomStream.with(random, bits: encoding.rounding.randomBits) { stream in
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: group * blockSize) { buffer in
                     var t0 = range.lowerBound
                     while t0 < range.upperBound {
@@ -183,13 +190,15 @@ extension BlockFormat {
                             // Indexed from `first`: element i of the array is at base[i].
                             let base = UnsafePointer(buffer.baseAddress!) - first
                             encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
-                                             elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
+                                             elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements,
+                                             stream: stream)
                         } else {
                             encodeBlocksExact(source, layout: layout, t0..<t1, encoder: encoder, scales: scales, elements: elements,
-                                              stream: nil, useGivenScales: false)
+                                              stream: stream, useGivenScales: false)
                         }
                         t0 = t1
                     }
+                }
                 }
             }
         } else {
