@@ -178,27 +178,27 @@ extension BlockFormat {
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (scales, elements) = outputs.value
                 RandomStream.with(random, bits: encoding.rounding.randomBits) { stream in
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: group * blockSize) { buffer in
-                    var t0 = range.lowerBound
-                    while t0 < range.upperBound {
-                        let t1 = Swift.min(t0 + group, range.upperBound)
-                        // Blocks t0..<t1 hold the elements first..<last, contiguous.
-                        let first = layout.block(t0).first
-                        let (lastFirst, lastCount, _) = layout.block(t1 - 1)
-                        let last = lastFirst + lastCount
-                        if source.narrow(first..<last, into: buffer.baseAddress!) {
-                            // Indexed from `first`: element i of the array is at base[i].
-                            let base = UnsafePointer(buffer.baseAddress!) - first
-                            encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
-                                             elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements,
-                                             stream: stream)
-                        } else {
-                            encodeBlocksExact(source, layout: layout, t0..<t1, encoder: encoder, scales: scales, elements: elements,
-                                              stream: stream, useGivenScales: false)
+                    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: group * blockSize) { buffer in
+                        var t0 = range.lowerBound
+                        while t0 < range.upperBound {
+                            let t1 = Swift.min(t0 + group, range.upperBound)
+                            // Blocks t0..<t1 hold the elements first..<last, contiguous.
+                            let first = layout.block(t0).first
+                            let (lastFirst, lastCount, _) = layout.block(t1 - 1)
+                            let last = lastFirst + lastCount
+                            if source.narrow(first..<last, into: buffer.baseAddress!) {
+                                // Indexed from `first`: element i of the array is at base[i].
+                                let base = UnsafePointer(buffer.baseAddress!) - first
+                                encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
+                                                 elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements,
+                                                 stream: stream)
+                            } else {
+                                encodeBlocksExact(source, layout: layout, t0..<t1, encoder: encoder, scales: scales, elements: elements,
+                                                  stream: stream, useGivenScales: false)
+                            }
+                            t0 = t1
                         }
-                        t0 = t1
                     }
-                }
                 }
             }
         } else {
