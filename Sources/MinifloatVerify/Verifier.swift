@@ -160,7 +160,7 @@ public struct Verifier {
         }
         // Whole-array hypotheses, in a second pass, only when something differs.
         var hypotheses: HypothesisCounter? = nil
-        if mismatching > 0, case .binary(let a) = input, !rounding.isStochastic {
+        if mismatching > 0, case .binary(let a) = input {
             var counter = HypothesisCounter(f, rounding: rounding, saturation: saturation, source: a.elementType, nanAny: nanAny)
             for start in stride(from: 0, to: n, by: chunkElements) {
                 let range = start..<min(start + chunkElements, n)

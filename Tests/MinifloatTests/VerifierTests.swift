@@ -237,6 +237,12 @@ struct VerifierTests {
         // (Between 448 and 480 the other neighbour is 480, NaN under satnone: those are named nan-mapping.)
         #expect(other.mismatching > 0 && other.explanations.first?.cause == .stochasticDecision, "\(other.text)")
         #expect(Set(other.countsByKind.map(\.kind)).isSubset(of: [.stochasticDecision, .nanMapping]), "\(other.text)")
+        // A kernel that ignores R (round to nearest even, by the oracle): the whole array is named.
+        let nearest = zs.map { UInt8(oracleCode(Double($0), f, .nearestTiesToEven, .satNone)) }
+        let ignored = try Verifier(format: f, rounding: mode, random: .seed(3)).verify(.binary(ElementArray(zs)),
+                                                                                     against: ClaimedArray(codes: ElementArray(nearest), format: f))
+        #expect(ignored.mismatching > 0 && ignored.exactBehaviours.map(\.label) == ["rne satnone"], "\(ignored.text)")
+        #expect(ignored.text.contains("the claims are exactly what e4m3fn rne satnone gives"), "\(ignored.text)")
     }
 
     @Test func badArguments() throws {
