@@ -1,4 +1,4 @@
-"""Converts a recording made by Conformance/record (an .npz in the layout of Conformance/README.md)
+"""Converts a recording (an .npz, e.g. from Conformance/record.py, in the layout of Conformance/README.md)
 into the JSON that `minifloat conformance` and the tests read:
 
     python3 Conformance/convert_npz.py h100-2026-11.npz Conformance/recordings/h100-2026-11.json
@@ -33,12 +33,14 @@ SYSTEMS = {
     "nv_e8m0_rp_nosat": ("cuda", "__nv_cvt_*_to_e8m0(__NV_NOSAT, cudaRoundPosInf)", "e8m0fnu", "rtp", "satnone"),
 }
 for dtype, fmt in [("float8_e4m3fn", "e4m3fn"), ("float8_e5m2", "e5m2"), ("float8_e4m3fnuz", "e4m3fnuz"),
-                   ("float8_e5m2fnuz", "e5m2fnuz"), ("float8_e8m0fnu", "e8m0fnu"), ("float4_e2m1fn", "e2m1fn")]:
-    # Casts in PyTorch, JAX and Triton are OCP's non-saturating conversion (FP4 has no Inf or NaN:
-    # it clamps, as OCP MX v1.0 section 5.3.3 has it).
-    sat = "satfinite" if fmt == "e2m1fn" else "satnone"
+                   ("float8_e5m2fnuz", "e5m2fnuz"), ("float8_e8m0fnu", "e8m0fnu"), ("float4_e2m1fn", "e2m1fn"),
+                   ("float6_e2m3fn", "e2m3fn"), ("float6_e3m2fn", "e3m2fn")]:
+    # Casts in PyTorch, JAX, Triton and ml_dtypes are OCP's non-saturating conversion (FP4 and FP6
+    # have no Inf or NaN: they clamp, as OCP MX v1.0 section 5.3.3 has it).
+    sat = "satfinite" if fmt in ("e2m1fn", "e2m3fn", "e3m2fn") else "satnone"
     SYSTEMS[f"torch_{dtype}"] = ("torch", f"tensor.to(torch.{dtype})", fmt, "rne", sat)
     SYSTEMS[f"jax_{dtype}"] = ("jax", f"x.astype(jnp.{dtype})", fmt, "rne", sat)
+    SYSTEMS[f"ml_dtypes_{dtype}"] = ("ml_dtypes", f"x.astype(ml_dtypes.{dtype})", fmt, "rne", sat)
     SYSTEMS[f"triton_rtne_{dtype}"] = ("triton", f"x.to(tl.{dtype}, fp_downcast_rounding='rtne')", fmt, "rne", sat)
     SYSTEMS[f"triton_rtz_{dtype}"] = ("triton", f"x.to(tl.{dtype}, fp_downcast_rounding='rtz')", fmt, "rtz", sat)
 
@@ -56,6 +58,8 @@ def main(npz_path, json_path):
     z = np.load(npz_path)
     recordings, decodes = [], []
     for key in sorted(z.keys()):
+        if key == "__recorded":
+            continue
         if key.startswith("dec_"):
             decodes.append({"name": key, "values": z[key].tolist()})
             continue
@@ -70,9 +74,11 @@ def main(npz_path, json_path):
             starts, codes = runs(z[name])
         recordings.append({"name": name, "system": system, "call": call, "source": SOURCES[source], "format": fmt,
                            "rounding": rounding, "saturation": saturation, "starts": starts, "codes": codes})
+    # Conformance/record.py says what ran; the H100 set predates that key.
+    recorded = str(z["__recorded"]) if "__recorded" in z.files else (
+        "NVIDIA H100 80GB HBM3, driver 580.159.04, CUDA 13.0, PyTorch 2.11.0+cu130, JAX 0.11.2, Triton 3.6.0; November 2026")
     document = {
-        "recorded": "NVIDIA H100 80GB HBM3, driver 580.159.04, CUDA 13.0, PyTorch 2.11.0+cu130, JAX 0.11.2, "
-                    "Triton 3.6.0; November 2026",
+        "recorded": recorded,
         "recordings": recordings, "decodes": decodes,
     }
     with open(json_path, "w") as f:
