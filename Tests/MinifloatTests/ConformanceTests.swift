@@ -58,15 +58,21 @@ struct ConformanceTests {
     }()
 
     @Test func everyRecordingDiffersExactlyWhereDocumented() throws {
-        let set = Self.recordings
-        #expect(set.recordings.count == 71)
+        #expect(Self.recordings.recordings.count == 71)
+        try Self.replay(Self.recordings, departures: Self.departures, file: "h100-2026-11.json")
+    }
+
+    /// Compares every recording of `set` with the reference on every input: the departures found
+    /// are `departures[name]` (none when absent), each group's first input is checked against the
+    /// oracle, and docs/conformance.md's table for `file` is these results.
+    static func replay(_ set: RecordingSet, departures: [String: Set<String>], file: String) throws {
         var results: [ConformanceResult] = []
         for r in set.recordings {
             let result = r.compare()
             results.append(result)
             #expect(result.checked == r.source.inputCount)
             let kinds = Set(result.groups.map(\.departure.key))
-            #expect(kinds == (Self.departures[r.name] ?? []), "\(r.name): \(result.groups.map { "\($0.departure.key) \($0.count)" })")
+            #expect(kinds == (departures[r.name] ?? []), "\(r.name): \(result.groups.map { "\($0.departure.key) \($0.count)" })")
             #expect(result.groups.reduce(0) { $0 + $1.count } == result.differing)
             // Every group's first input, by the exact oracle: the reference code is the oracle's,
             // and the recorded code is the oracle's under the departure's behaviour.
@@ -94,8 +100,9 @@ struct ConformanceTests {
         // docs/conformance.md's table is these results (`minifloat conformance ... --markdown`).
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
-        let marker = "<!-- generated: minifloat conformance Conformance/recordings/h100-2026-11.json --markdown -->\n"
-        let start = try #require(doc.range(of: marker)), end = try #require(doc.range(of: "<!-- end generated -->"))
+        let marker = "<!-- generated: minifloat conformance Conformance/recordings/\(file) --markdown -->\n"
+        let start = try #require(doc.range(of: marker))
+        let end = try #require(doc.range(of: "<!-- end generated -->", range: start.upperBound..<doc.endIndex))
         #expect(String(doc[start.upperBound..<end.lowerBound]) == ConformanceResult.markdownTable(results, recorded: set.recorded),
                 "regenerate docs/conformance.md's table with the command in its marker")
     }
