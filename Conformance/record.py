@@ -17,13 +17,14 @@ pattern); `f32` sweeps all 2^32 inputs in chunks of 2^24 and keeps runs (`f32_<s
 and `__code`: every input from a start to the next converts to its code). The f32 sweep takes
 2^32 conversions per type: seconds on a GPU, about a minute per type for ml_dtypes on one CPU core.
 Each system's decode table is recorded too (`dec_<system>_<dtype>_to_f16`, or `_to_bf16` for
-E8M0: the float16 or bfloat16 bits each of the 256 codes casts to). `__recorded` says what ran.
+E8M0: the float16 or bfloat16 bits each of the 256 codes casts to). `__recorded` says what ran, where and when.
 
 Needs NumPy, and the frameworks of the systems asked for. The CUDA instruction and header-function
 recordings of the H100 set come from a CUDA program not in this repository yet.
 """
 
 import argparse
+import datetime
 import platform
 import sys
 
@@ -173,7 +174,8 @@ def main(argv=None):
         record(system, sources, out, progress)
     if tty:
         print(file=sys.stderr)
-    out["__recorded"] = np.array("; ".join(versions))
+    machine = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    out["__recorded"] = np.array("; ".join(versions + [machine, f"recorded {datetime.date.today().isoformat()}"]))
     np.savez_compressed(args.out, **out)
 
 

@@ -62,6 +62,24 @@ struct ConformanceTests {
         try Self.replay(Self.recordings, departures: Self.departures, file: "h100-2026-11.json")
     }
 
+    /// ml_dtypes 0.6.0's casts (Conformance/recordings/ml_dtypes-0.6.0.json, recorded on the CPU by
+    /// Conformance/record.py): FP8 agrees everywhere; FP4 and FP6 turn a negative NaN into +0; E8M0
+    /// rounds ties up, float32-subnormal inputs up (not from float16, which has none that small) and
+    /// zero to NaN.
+    @Test func mlDtypesRecordingDiffersExactlyWhereDocumented() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Conformance/recordings/ml_dtypes-0.6.0.json").path
+        let set = try RecordingSet(json: try String(contentsOfFile: path, encoding: .utf8))
+        #expect(set.recordings.count == 24 && set.recorded.hasPrefix("ml_dtypes 0.6.0"))
+        var departures: [String: Set<String>] = [:]
+        for source in ["f32", "f16", "bf16"] {
+            for type in ["float4_e2m1fn", "float6_e2m3fn", "float6_e3m2fn"] { departures["\(source)_ml_dtypes_\(type)"] = ["nan-to-finite"] }
+            departures["\(source)_ml_dtypes_float8_e8m0fnu"] = source == "f16" ? ["rounding-rna", "zero-to-format-without-zero"]
+                : ["rounding-rna", "rounding-rtp", "zero-to-format-without-zero"]
+        }
+        try Self.replay(set, departures: departures, file: "ml_dtypes-0.6.0.json")
+    }
+
     /// Compares every recording of `set` with the reference on every input: the departures found
     /// are `departures[name]` (none when absent), each group's first input is checked against the
     /// oracle, and docs/conformance.md's table for `file` is these results.
