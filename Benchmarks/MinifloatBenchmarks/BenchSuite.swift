@@ -96,73 +96,37 @@ public struct BenchSuite {
         // Block formats: the inputs z times a log-normal scale per block of 32 (so that scales vary).
         var blockScales = [UInt8](repeating: 0, count: (n + 15) / 16)
         let blockInputs = inputs.blockScaled
-        for (label, format, rule) in [("mxfp4 (32, floor)", BlockFormat.mxfp4, ScaleRule.floor),
-                                      ("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
-                                      ("nvfp4 (16, ceil, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
+        func measureBlocks<Source: MinifloatSource>(_ name: String, _ source: [Source], _ format: BlockFormat,
+                                                    _ encoding: BlockEncoding, random: RandomSource? = nil) {
             let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
-            let encoding = BlockEncoding(for: format, scaleRule: rule)
-            measure("f32 -> \(label) rne, codes") { t in
-                blockInputs.withUnsafeBufferPointer { s in
+            measure(name) { t in
+                source.withUnsafeBufferPointer { s in
                     blockScales.withUnsafeMutableBufferPointer { sc in
                         u8.withUnsafeMutableBufferPointer { d in
                             format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
-                                          scales: sc, elements: d, threads: t)
+                                          scales: sc, elements: d, random: random, threads: t)
                         }
                     }
                 }
             }
+        }
+        let blockCases = [("mxfp4 (32, floor)", BlockFormat.mxfp4, ScaleRule.floor),
+                          ("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
+                          ("nvfp4 (16, ceil, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)]
+        for (label, format, rule) in blockCases {
+            measureBlocks("f32 -> \(label) rne, codes", blockInputs, format, BlockEncoding(for: format, scaleRule: rule))
         }
         // Stochastic element rounding (P3109 C, 8 bits, seeded) of the same MXFP8 blocks.
-        do {
-            let format = BlockFormat.mxfp8e4m3
-            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
-            let encoding = BlockEncoding(for: format, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0))
-            measure("f32 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes") { t in
-                blockInputs.withUnsafeBufferPointer { s in
-                    blockScales.withUnsafeMutableBufferPointer { sc in
-                        u8.withUnsafeMutableBufferPointer { d in
-                            format.encode(s, layout: layout, encoding: encoding, scales: sc, elements: d, random: .seed(42), threads: t)
-                        }
-                    }
-                }
-            }
-        }
+        measureBlocks("f32 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .mxfp8e4m3,
+                      BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         // bfloat16 sources (the usual checkpoint type) of the same blocks, rounded to nearest.
         let blockBF16 = blockInputs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
-        for (label, format, rule) in [("mxfp8_e4m3 (32, floor)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
-                                      ("nvfp4 (16, ceil, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
-            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
-            let encoding = BlockEncoding(for: format, scaleRule: rule)
-            measure("bf16 -> \(label) rne, codes") { t in
-                blockBF16.withUnsafeBufferPointer { s in
-                    blockScales.withUnsafeMutableBufferPointer { sc in
-                        u8.withUnsafeMutableBufferPointer { d in
-                            format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
-                                          scales: sc, elements: d, threads: t)
-                        }
-                    }
-                }
-            }
+        for (label, format, rule) in blockCases.dropFirst() {
+            measureBlocks("bf16 -> \(label) rne, codes", blockBF16, format, BlockEncoding(for: format, scaleRule: rule))
         }
         // float64 sources of MX blocks (the same values with random low bits, as the f64 inputs).
-        let blockF64 = blockInputs.indices.map { i -> Double in
-            let x = Double(blockInputs[i])
-            guard x.isFinite, x != 0 else { return x }
-            return Double(bitPattern: x.bitPattern | RandomSource.splitMix64(seed: 3, index: UInt64(i)) >> 35)
-        }
-        do {
-            let format = BlockFormat.mxfp8e4m3
-            let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
-            measure("f64 -> mxfp8_e4m3 (32, floor) rne, codes") { t in
-                blockF64.withUnsafeBufferPointer { s in
-                    blockScales.withUnsafeMutableBufferPointer { sc in
-                        u8.withUnsafeMutableBufferPointer { d in
-                            format.encode(s, layout: layout, encoding: BlockEncoding(for: format), scales: sc, elements: d, threads: t)
-                        }
-                    }
-                }
-            }
-        }
+        let blockF64 = blockInputs.indices.map { BenchInputs.withRandomLowBits(blockInputs[$0], index: $0) }
+        measureBlocks("f64 -> mxfp8_e4m3 (32, floor) rne, codes", blockF64, .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3))
         // Block decoding to float32, of the codes of the float32 cases above.
         for (label, format, rule) in [("mxfp4 (32)", BlockFormat.mxfp4, ScaleRule.floor),
                                       ("nvfp4 (16, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
@@ -216,6 +180,14 @@ public struct BenchInputs: Sendable {
     /// `standard` with each run of 32 elements multiplied by its own power of two 2^k, k in -8...8.
     public let blockScaled: [Float]
 
+    /// `x` as a float64 whose 29 low significand bits (the ones float32 lacks) are the top bits
+    /// of SplitMix64's output `index` from seed 3; zeros and non-finite values as they are.
+    static func withRandomLowBits(_ x: Float, index: Int) -> Double {
+        let d = Double(x)
+        guard d.isFinite, d != 0 else { return d }
+        return Double(bitPattern: d.bitPattern | RandomSource.splitMix64(seed: 3, index: UInt64(index)) >> 35)
+    }
+
     /// The inputs for `n` elements.
     public init(count n: Int) {
         var values = [Float](repeating: 0, count: n)
@@ -233,11 +205,7 @@ public struct BenchInputs: Sendable {
         standard = values
         let scaled = values.map { $0 * 64 }
         f32 = scaled
-        f64 = scaled.indices.map { i in
-            let x = Double(scaled[i])
-            guard x.isFinite, x != 0 else { return x }
-            return Double(bitPattern: x.bitPattern | RandomSource.splitMix64(seed: 3, index: UInt64(i)) >> 35)
-        }
+        f64 = scaled.indices.map { BenchInputs.withRandomLowBits(scaled[$0], index: $0) }
         f16 = scaled.map { Float16($0) }
         bf16 = scaled.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
         blockScaled = values.indices.map { i in

@@ -21,17 +21,26 @@ public enum PackedFP4 {
     /// bytes. - Precondition: `rowLength >= 1` divides `codes.count`; every code is below 16.
     public static func pack(_ codes: [UInt8], rowLength: Int) -> [UInt8] {
         precondition(rowLength >= 1 && codes.count % rowLength == 0)
-        let rows = codes.count / rowLength
-        let packedRow = (rowLength + 1) / 2
-        var out = [UInt8](repeating: 0, count: rows * packedRow)
-        for r in 0..<rows {
-            for j in 0..<rowLength {
-                let c = codes[r * rowLength + j]
-                precondition(c < 16, "code \(c) does not fit in 4 bits")
-                out[r * packedRow + j / 2] |= j % 2 == 0 ? c : c << 4
+        precondition(codes.allSatisfy { $0 < 16 }, "a code does not fit in 4 bits")
+        return [UInt8](unsafeUninitializedCapacity: codes.count / rowLength * ((rowLength + 1) / 2)) { out, n in
+            codes.withUnsafeBufferPointer { pack($0, rowLength: rowLength, into: out) }
+            n = out.count
+        }
+    }
+
+    /// ``pack(_:rowLength:)`` on buffers: writes `codes.count / rowLength * ((rowLength + 1) / 2)`
+    /// bytes to `bytes`. Codes are taken modulo 16. - Precondition: `rowLength >= 1` divides
+    /// `codes.count`; `bytes` is long enough.
+    public static func pack(_ codes: UnsafeBufferPointer<UInt8>, rowLength: Int, into bytes: UnsafeMutableBufferPointer<UInt8>) {
+        let rowBytes = (rowLength + 1) / 2
+        precondition(rowLength >= 1 && codes.count % rowLength == 0 && bytes.count >= codes.count / rowLength * rowBytes)
+        for r in 0..<codes.count / rowLength {
+            let c = r * rowLength, b = r * rowBytes
+            for k in 0..<rowBytes {
+                let low = codes[c + 2 * k] & 0xF, high = 2 * k + 1 < rowLength ? codes[c + 2 * k + 1] & 0xF : 0
+                bytes[b + k] = low | high << 4
             }
         }
-        return out
     }
 
     /// The inverse of ``pack(_:rowLength:)``: rows of `(rowLength + 1) / 2` bytes back to
@@ -40,14 +49,21 @@ public enum PackedFP4 {
     public static func unpack(_ bytes: [UInt8], rowLength: Int) -> [UInt8] {
         let packedRow = (rowLength + 1) / 2
         precondition(rowLength >= 1 && bytes.count % packedRow == 0)
-        let rows = bytes.count / packedRow
-        var out = [UInt8](repeating: 0, count: rows * rowLength)
-        for r in 0..<rows {
+        return [UInt8](unsafeUninitializedCapacity: bytes.count / packedRow * rowLength) { out, n in
+            bytes.withUnsafeBufferPointer { unpack($0, rowLength: rowLength, into: out) }
+            n = out.count
+        }
+    }
+
+    /// ``unpack(_:rowLength:)`` on buffers: fills `codes` (a whole number of rows) from `bytes`.
+    /// - Precondition: `rowLength >= 1` divides `codes.count`; `bytes` holds those rows.
+    public static func unpack(_ bytes: UnsafeBufferPointer<UInt8>, rowLength: Int, into codes: UnsafeMutableBufferPointer<UInt8>) {
+        let rowBytes = (rowLength + 1) / 2
+        precondition(rowLength >= 1 && codes.count % rowLength == 0 && bytes.count >= codes.count / rowLength * rowBytes)
+        for r in 0..<codes.count / rowLength {
             for j in 0..<rowLength {
-                let b = bytes[r * packedRow + j / 2]
-                out[r * rowLength + j] = j % 2 == 0 ? b & 0xF : b >> 4
+                codes[r * rowLength + j] = nibble(bytes[r * rowBytes + j / 2], at: j)
             }
         }
-        return out
     }
 }

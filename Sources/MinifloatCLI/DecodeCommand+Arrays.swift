@@ -157,7 +157,7 @@ extension DecodeCommand {
                         // Whole rows of odd length: unpacked row by row, then decoded.
                         let unpacked = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: n)
                         defer { unpacked.deallocate() }
-                        PackedRows.unpack(b, rowLength: piece.rowLength, into: unpacked)
+                        PackedFP4.unpack(b, rowLength: piece.rowLength, into: unpacked)
                         run(UnsafeBufferPointer(unpacked))
                     }
                 }

@@ -82,28 +82,4 @@ struct PackedRows {
         let j = p % rowLength
         return (p / rowLength * rowBytes + j / 2, j % 2 == 1)
     }
-
-    /// Packs `codes` (one per byte, below 16) into `bytes` as rows of `rowLength`.
-    static func pack(_ codes: UnsafeBufferPointer<UInt8>, rowLength: Int, into bytes: UnsafeMutableBufferPointer<UInt8>) {
-        let rowBytes = (rowLength + 1) / 2
-        precondition(codes.count % rowLength == 0 && bytes.count >= codes.count / rowLength * rowBytes)
-        for r in 0..<codes.count / rowLength {
-            let c = r * rowLength, b = r * rowBytes
-            for k in 0..<rowBytes {
-                let low = codes[c + 2 * k], high = 2 * k + 1 < rowLength ? codes[c + 2 * k + 1] : 0
-                bytes[b + k] = low | high << 4
-            }
-        }
-    }
-
-    /// Unpacks rows of `rowLength` codes from `bytes` into `codes` (one per byte).
-    static func unpack(_ bytes: UnsafeBufferPointer<UInt8>, rowLength: Int, into codes: UnsafeMutableBufferPointer<UInt8>) {
-        let rowBytes = (rowLength + 1) / 2
-        precondition(codes.count % rowLength == 0 && bytes.count >= codes.count / rowLength * rowBytes)
-        for r in 0..<codes.count / rowLength {
-            for j in 0..<rowLength {
-                codes[r * rowLength + j] = PackedFP4.nibble(bytes[r * rowBytes + j / 2], at: j)
-            }
-        }
-    }
 }

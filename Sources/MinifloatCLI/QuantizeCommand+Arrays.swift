@@ -130,7 +130,7 @@ extension QuantizeCommand {
                 } else {
                     // Whole rows of odd length: codes first, then packed row by row.
                     encodeChunk(f, input: input, range, into: buffer.baseAddress!, mode: mode, saturation: sat, packed: false)
-                    PackedRows.pack(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: range.count),
+                    PackedFP4.pack(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: range.count),
                                     rowLength: piece.rowLength, into: packedBytes)
                     bytes = UnsafeRawBufferPointer(start: packedBytes.baseAddress, count: piece.bytes.count)
                 }

@@ -166,9 +166,10 @@ public struct ClaimedArray {
         let f = format
         switch storage {
         case .parsed(let claims):
+            guard kind == .packedFP4 else { return claims[q] }
             let (byte, high) = packedPlace(q)
-            if kind == .packedFP4, case .code(let b) = claims[byte] { return .code(high ? b >> 4 : b & 0xF) }
-            return claims[q]
+            guard case .code(let b) = claims[byte] else { return claims[byte] }
+            return .code(high ? b >> 4 : b & 0xF)
         case .binary(let a):
             switch kind {
             case .packedFP4:
