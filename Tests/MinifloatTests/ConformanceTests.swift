@@ -170,3 +170,51 @@ struct ConformanceCommandTests {
         #expect(bad.status == 2 && bad.stderr.contains("no recording"))
     }
 }
+
+/// The system profiles (`--profile torch`, ...) against the recordings: each reproduces every
+/// recorded conversion of its system on every input.
+@Suite("System profiles")
+struct SystemProfileTests {
+    static let sets: [RecordingSet] = ["h100-2026-11.json", "ml_dtypes-0.6.0.json"].map { file in
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Conformance/recordings/\(file)").path
+        return try! RecordingSet(json: try! String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    @Test func everyRecordingIsReproducedByItsProfile() throws {
+        var replayed = 0
+        for set in Self.sets {
+            for r in set.recordings {
+                let profile = try #require(SystemProfile.recorded(as: r.system), "\(r.name): no profile for system \(r.system)")
+                let (count, first) = try r.differences(from: profile)
+                #expect(count == 0, "\(r.name): profile \(profile.name) differs on \(count) inputs, first \(first.map { ConformanceResult.inputText($0, r.source) })")
+                replayed += 1
+            }
+        }
+        #expect(replayed == 95)
+    }
+
+    @Test func blocksDecidedByTheirEndsAgreeWithEveryInput() throws {
+        // Blocks around E8M0's least values (sign dropped, round-up just above 2^-127, zero) and
+        // FP4's NaN blocks and a spread of others, with a deliberately wrong profile too, so that
+        // both count differences.
+        let around = { (bits: Int) in Array(max(0, (bits >> 16) - 96)...((bits >> 16) + 96)) }
+        let spread = Array(stride(from: 0, to: 1 << 16, by: 64)) + [0x7F80, 0x7F81, 0x7FFF, 0xFF80, 0xFFFF]
+        let recordings = Self.sets.flatMap(\.recordings)
+        for (name, blocks, other) in [("f32_nv_fp4_e2m1_rn", spread, SystemProfile.mlDtypes),
+                                      ("f32_jax_float8_e8m0fnu", around(0x0040_0000) + around(0x8040_0000), .cuda),
+                                      ("f32_torch_float8_e8m0fnu", around(0x0080_0000) + around(0x8080_0000) + [0xC000, 0xFF80], .jax)] {
+            let r = try #require(recordings.first { $0.name == name })
+            let (own, ownCall) = try r.call(in: try #require(SystemProfile.recorded(as: r.system)))
+            let wrong = try #require(other.conversion(to: r.format))
+            var counts: [UInt64] = []
+            for (conversion, call) in [(own, ownCall), (wrong, wrong.calls[0])] {
+                let fast = try r.differences(from: conversion, call: call, keep: 50, threads: nil, inputByInput: false, blocks: blocks)
+                let slow = try r.differences(from: conversion, call: call, keep: 50, threads: nil, inputByInput: true, blocks: blocks)
+                #expect(fast.count == slow.count && fast.first == slow.first, "\(name) under \(call.name)")
+                counts.append(fast.count)
+            }
+            #expect(counts[0] == 0 && counts[1] > 0, "\(name): \(counts)")
+        }
+    }
+}
