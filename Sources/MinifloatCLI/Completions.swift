@@ -10,6 +10,7 @@ enum Completions {
         + BlockFormat.all.map(\.name) + BlockFormat.aliases.keys.sorted()
     static let roundings = ["rne", "rna", "rtz", "rtp", "rtn", "rto", "sra", "srb", "src"]
     static let saturations = ["satfinite", "satpropagate", "satnone"]
-    static let profiles: [String] = Behaviour.all.map(\.name)
+    static let profiles: [String] = ["reference"] + SystemProfile.all.map(\.name) + Behaviour.all.map(\.name)
+    static let systemProfiles: [String] = ["reference"] + SystemProfile.all.map(\.name)
     static let scaleRules: [String] = ScaleRule.all.map(\.name)
 }

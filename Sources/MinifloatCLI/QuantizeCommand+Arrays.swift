@@ -7,10 +7,10 @@ extension QuantizeCommand {
     /// `quantize FORMAT --input X [--output Y]`: every element rounded once, by the fast codec for
     /// binary inputs (which the oracle sweeps verify) and by the oracle for text (exact decimals).
     func quantizeArray(_ f: Format, input path: String, saturation sat: SaturationMode) throws {
-        guard from == "exact" else {
+        guard from == nil else {
             throw CLIError("--from applies to command-line values; an input file's type is its dtype (text: --input-dtype)")
         }
-        let stochastic = RoundingMode.isStochastic(shortName: rounding)
+        let stochastic = RoundingMode.isStochastic(shortName: roundingName)
         if stochastic {
             guard random == nil else {
                 throw CLIError("with --input, stochastic rounding takes --seed S (one random value per element), not --random")
@@ -19,7 +19,8 @@ extension QuantizeCommand {
         } else if seed != nil {
             throw CLIError("--seed applies only to stochastic rounding (sra, srb, src)")
         }
-        let mode = try parseRounding(rounding, bits: randomBits, random: stochastic ? 0 : random)
+        let system = try systemCall(f)
+        let mode = try system.map { $0.call.rounding } ?? parseRounding(roundingName, bits: randomBits, random: stochastic ? 0 : random)
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
         if packed && f.bitWidth != 4 {
             throw CLIError("--packed needs a 4-bit format; \(f.name) has \(f.bitWidth) bits")
@@ -31,6 +32,10 @@ extension QuantizeCommand {
         let codes: [UInt16]
         switch data {
         case .text(let lines, let numbers):
+            if let system {
+                throw CLIError("profile \(system.profile.name) converts typed values; '\(path)' holds exact decimals: give an "
+                               + ".npy or raw file of float32, float16, bfloat16 or float64 values")
+            }
             let bitsType = try inputDtype.map { try parseElementType($0, option: "--input-dtype") }
             codes = try lines.indices.map { i in
                 let x = try parseTextValue(lines[i], bitsType: bitsType, where: "\(path) line \(numbers[i])")
@@ -46,6 +51,9 @@ extension QuantizeCommand {
             guard input.elementType.isFloatingPoint else {
                 throw CLIError("'\(path)' holds \(input.elementType.numpyName) integers; quantize needs float16, float32, "
                                + "float64 or bfloat16 values (for uint16 bfloat16 bits give --input-dtype bf16)")
+            }
+            if let system, let type = input.elementType.floatSource {
+                do { try system.check(source: type) } catch let e as VerifyError { throw CLIError(e.description) }
             }
             if let output {
                 try writeCodes(f, input: input, to: output, mode: mode, saturation: sat)
@@ -82,9 +90,23 @@ extension QuantizeCommand {
     func encodeChunk(_ f: Format, input: ArrayInput, _ range: Range<Int>, into out: UnsafeMutableRawPointer,
                      mode: RoundingMode, saturation sat: SaturationMode, packed: Bool) {
         let random = randomSource(range, mode)
+        let system = try? systemCall(f)
         input.withElements(range) { raw in
             let n = range.count, type = input.elementType
-            if packed {
+            if let system, let source = type.floatSource {
+                // Checked before the first chunk (quantizeArray): the call takes this source type.
+                let codes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n)
+                try! system.encode(raw: raw, as: source, count: n, into: codes, threads: threads)
+                if packed {
+                    let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: (n + 1) / 2)
+                    for k in 0..<(n + 1) / 2 {
+                        bytes[k] = UInt8(codes[2 * k] & 0xF) | (2 * k + 1 < n ? UInt8(codes[2 * k + 1] & 0xF) << 4 : 0)
+                    }
+                } else if f.bitWidth <= 8 {
+                    let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: n)
+                    for k in 0..<n { bytes[k] = UInt8(truncatingIfNeeded: codes[k]) }
+                }
+            } else if packed {
                 let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: (n + 1) / 2)
                 f.encodePacked(elementsOf: type, raw, count: n, into: bytes, rounding: mode, saturation: sat, random: random,
                                threads: threads)

@@ -17,15 +17,15 @@ extension QuantizeCommand {
         let sat = try parseSaturation(saturation ?? "satfinite")
         for (given, name) in [(output != nil, "--output (block formats write a directory: --output-dir)"),
                               (packed, "--packed (block formats pack FP4 by default; --unpacked turns it off)"),
-                              (from != "exact", "--from"), (random != nil, "--random (arrays of blocks take --seed)"),
+                              (from != nil, "--from"), (profile != nil, "--profile (profiles are element conversions)"), (random != nil, "--random (arrays of blocks take --seed)"),
                               (json && outputDir != nil, "--json with --output-dir")] where given {
             throw CLIError("\(name) does not apply to block format \(f.name)")
         }
         if unpacked && f.elementBits != 4 { throw CLIError("--unpacked applies to FP4 elements; \(f.name) elements have \(f.elementBits) bits") }
-        let stochastic = RoundingMode.isStochastic(shortName: rounding)
+        let stochastic = RoundingMode.isStochastic(shortName: roundingName)
         if stochastic && seed == nil { throw CLIError("stochastic rounding of blocks needs --random-bits N and --seed S") }
         if !stochastic && seed != nil { throw CLIError("--seed applies only to stochastic rounding (sra, srb, src)") }
-        let mode = try parseRounding(rounding, bits: randomBits, random: stochastic ? 0 : nil)
+        let mode = try parseRounding(roundingName, bits: randomBits, random: stochastic ? 0 : nil)
         let encoding = try block.encoding(f, rounding: mode, saturation: sat)
         let tensorScale = try block.givenTensorScale(f)
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }

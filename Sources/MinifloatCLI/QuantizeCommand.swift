@@ -9,6 +9,7 @@ import Darwin
 import Minifloat
 import MinifloatIO
 import MinifloatOracle
+import MinifloatVerify
 
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,12 +33,15 @@ struct QuantizeCommand: ParsableCommand {
     @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String
     @Argument(parsing: .allUnrecognized, help: "Values to quantize (negative values need no \"--\"; after \"--\" every argument is a value).")
     var values: [String] = []
-    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (stochastic A/B/C need --random-bits and --random).", completion: .list(Completions.roundings))
-    var rounding = "rne"
+    @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (default rne, or the profile's; stochastic A/B/C need --random-bits and --random).", completion: .list(Completions.roundings))
+    var rounding: String?
     @Option(parsing: .unconditional, help: "Number of random bits N for stochastic rounding (1...32).") var randomBits: Int?
     @Option(parsing: .unconditional, help: "The random integer R for stochastic rounding, 0 <= R < 2^N.") var random: UInt64?
     @Option(help: "satfinite | satpropagate | satnone (default satnone; satfinite for block formats).", completion: .list(Completions.saturations)) var saturation: String?
-    @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to.") var from = "exact"
+    @Option(help: "exact | f64 | f32 | f16 | bf16: the type the input is first rounded to (default exact; f32 with --profile).") var from: String?
+    @Option(help: "Convert as this system does, bit for bit: \(SystemProfile.all.map(\.name).joined(separator: ", ")) (or reference, the default).",
+            completion: .list(Completions.systemProfiles))
+    var profile: String?
     @Flag(help: "Print a JSON array.") var json = false
     @Flag(help: exactDecimalHelp) var exactDecimal = false
     @Option(help: "Read the values from a file (.npy, .txt, or raw with --raw-dtype).") var input: String?
@@ -66,7 +70,7 @@ struct QuantizeCommand: ParsableCommand {
         if let given = block.anyGiven ?? (outputDir != nil ? "--output-dir" : unpacked ? "--unpacked" : nil) {
             throw CLIError("\(given) applies to block formats (mxfp4, nvfp4, ...); \(f.name) is an element format")
         }
-        let sat = try parseSaturation(saturation ?? "satnone")
+        let sat = try systemCall(f)?.call.saturation ?? parseSaturation(saturation ?? "satnone")
         if let input {
             guard values.isEmpty else {
                 throw CLIError("give values on the command line or --input, not both")
@@ -78,7 +82,8 @@ struct QuantizeCommand: ParsableCommand {
                               (packed, "--packed"), (seed != nil, "--seed"), (threads != nil, "--threads")] where given {
             throw CLIError("\(name) applies to arrays: give --input FILE")
         }
-        let mode = try parseRounding(rounding, bits: randomBits, random: random)
+        let system = try systemCall(f)
+        let mode = try system.map { $0.call.rounding } ?? parseRounding(roundingName, bits: randomBits, random: random)
         if values.isEmpty { values = try standardInputValues() }
         guard !values.isEmpty else { throw CLIError("give at least one value, e.g. 'minifloat quantize \(f.name) 0.1'") }
         var rows: [[(String, Cell)]] = []
@@ -86,22 +91,22 @@ struct QuantizeCommand: ParsableCommand {
             let exact: ExactValue
             do { exact = try ExactValue(parsing: text) } catch { throw CLIError(error.description) }
             let source = try sourceValue(exact)
-            let code = Oracle.Bracket(source, f).code(rounding: mode, saturation: sat)
+            let code = try system.map { try systemCode(source, $0) } ?? Oracle.Bracket(source, f).code(rounding: mode, saturation: sat)
             rows.append(codeRow(input: .string(text), code: code, f,
-                                extra: from == "exact" ? [] : [("source_value", .exact(source))]))
+                                extra: fromName == "exact" ? [] : [("source_value", .exact(source))]))
         }
         printRows(rows, json: json, exactDecimal: exactDecimal)
     }
 
     /// The value the input holds in the `--from` type.
     func sourceValue(_ x: ExactValue) throws -> ExactValue {
-        switch from {
+        switch fromName {
         case "exact": return x
         case "f64": return ExactValue(Oracle.nearestDouble(x))
         case "f32": return Oracle.nearest(x, in: .binary32)
         case "f16": return Oracle.nearest(x, in: .binary16)
         case "bf16": return Oracle.nearest(x, in: .bfloat16)
-        default: throw CLIError("unknown --from '\(from)': use exact, f64, f32, f16 or bf16")
+        default: throw CLIError("unknown --from '\(fromName)': use exact, f64, f32, f16 or bf16")
         }
     }
 }

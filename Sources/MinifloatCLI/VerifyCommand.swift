@@ -44,7 +44,7 @@ struct VerifyCommand: ParsableCommand {
     var claimedAs: String?
     @Option(help: "rne | rna | rtz | rtp | rtn | rto | sra | srb | src (default rne, or the profile's).", completion: .list(Completions.roundings)) var rounding: String?
     @Option(help: "satfinite | satpropagate | satnone (default satnone, or the profile's).", completion: .list(Completions.saturations)) var saturation: String?
-    @Option(help: "A named behaviour: \(Behaviour.all.map(\.name).joined(separator: ", ")).", completion: .list(Completions.profiles))
+    @Option(help: "A system to accept exactly (\(SystemProfile.all.map(\.name).joined(separator: ", "))), or a named behaviour (\(Behaviour.all.map(\.name).joined(separator: ", "))); reference: the spec (the default).", completion: .list(Completions.profiles))
     var profile: String?
     @Flag(help: "Accept any NaN code where the reference gives a NaN.") var nanAny = false
     @Option(help: "Write the full report as JSON to this file.") var report: String?
@@ -94,6 +94,14 @@ struct VerifyCommand: ParsableCommand {
         var verifier = try Verifier(format: f, rounding: setup.mode, saturation: setup.saturation, nanAny: setup.nanAny,
                                     random: random, maxMismatches: maxReport, threads: threads)
         verifier.profile = setup.profile
+        if let system = setup.system {
+            guard case .binary(let a) = values, let source = a.elementType.floatSource else {
+                throw CLIError("profile \(system.profile.name) converts typed values; '\(input)' holds exact decimals: give an "
+                               + ".npy or raw file of float32, float16, bfloat16 or float64 values")
+            }
+            do { try system.check(source: source) } catch let e as VerifyError { throw CLIError(e.description) }
+            verifier.system = system
+        }
         var checking = Progress("verify \(input)", total: inputData.count)
         var others = Progress("verify \(input): other behaviours", total: inputData.count)
         // The detailed mismatches are built one at a time as they are written: memory does not
@@ -122,12 +130,24 @@ struct VerifyCommand: ParsableCommand {
         let saturation: SaturationMode
         let nanAny: Bool
         let profile: Behaviour?
+        var system: SystemProfileCall? = nil
     }
 
     func resolveModes(_ f: Format) throws -> Setup {
-        let p = try profile.map { name -> Behaviour in
+        if let name = profile, let system = SystemProfile.named(name) {
+            let r = try rounding.map { try parseRounding($0, bits: nil, random: nil) }
+            let s = try saturation.map(parseSaturation)
+            if seed != nil || randomValues != nil { throw CLIError("--seed and --random-values apply only to stochastic rounding") }
+            do {
+                let call = try SystemProfileCall(system, format: f, rounding: r, saturation: s)
+                return Setup(mode: call.call.rounding, saturation: call.call.saturation, nanAny: nanAny, profile: nil, system: call)
+            } catch let e as VerifyError { throw CLIError(e.description) }
+        }
+        let p = try profile.flatMap { name -> Behaviour? in
+            if name.lowercased() == "reference" { return nil }
             guard let b = Behaviour.named(name) else {
-                throw CLIError("unknown profile '\(name)': use \(Behaviour.all.map(\.name).joined(separator: ", "))")
+                throw CLIError("unknown profile '\(name)': use reference, \(SystemProfile.all.map(\.name).joined(separator: ", ")), "
+                               + "\(Behaviour.all.map(\.name).joined(separator: ", "))")
             }
             return b
         }

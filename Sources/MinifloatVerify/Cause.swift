@@ -29,6 +29,10 @@ public enum Cause: Hashable, Sendable {
     case signOfZero
     /// The right magnitude with the wrong sign.
     case wrongSign
+    /// A negative input to an unsigned format (E8M0) gave the code of its magnitude, where the
+    /// reference gives NaN (OCP MX v1.0 section 5.4.1: E8M0 has no sign): the sign was dropped,
+    /// as CUDA's `__nv_cvt_*_to_e8m0` and PyTorch do.
+    case signDropped
     /// Stochastic rounding took the other neighbour: a different random value R.
     case stochasticDecision
     /// The claim is what deterministic rounding mode `matches` gives.
@@ -56,6 +60,7 @@ public enum Cause: Hashable, Sendable {
         case subnormalInput = "subnormal-input"
         case signOfZero = "sign-of-zero"
         case wrongSign = "wrong-sign"
+        case signDropped = "sign-dropped"
         case stochasticDecision = "stochastic-decision"
         case otherRounding = "other-rounding"
         case wrongCode = "wrong-code"
@@ -72,6 +77,7 @@ public enum Cause: Hashable, Sendable {
             case .subnormalInput: return "the input is subnormal in its own type and was rounded differently"
             case .signOfZero: return "a zero with the wrong sign"
             case .wrongSign: return "the right magnitude with the wrong sign"
+            case .signDropped: return "a negative input to an unsigned format gave the code of its magnitude"
             case .stochasticDecision: return "stochastic rounding took the other neighbour: a different random value R"
             case .otherRounding: return "the claim is what another rounding mode gives"
             case .wrongCode: return "none of the above; the distance in codes is given"
@@ -91,6 +97,7 @@ public enum Cause: Hashable, Sendable {
         case .subnormalInput: return .subnormalInput
         case .signOfZero: return .signOfZero
         case .wrongSign: return .wrongSign
+        case .signDropped: return .signDropped
         case .stochasticDecision: return .stochasticDecision
         case .otherRounding: return .otherRounding
         case .wrongCode: return .wrongCode
@@ -135,7 +142,7 @@ public enum Cause: Hashable, Sendable {
         .saturation(matches: .satFinite), .saturation(matches: .satPropagate), .saturation(matches: .satNone),
         .doubleRounding(through: .float32), .doubleRounding(through: .float16), .doubleRounding(through: .bfloat16),
         .tieBreak(matches: .nearestTiesToAway), .tieBreak(matches: .nearestTiesToEven), .tieBreak(matches: .towardZero),
-        .subnormalFlush, .subnormalInput, .signOfZero, .wrongSign, .stochasticDecision,
+        .subnormalFlush, .subnormalInput, .signOfZero, .wrongSign, .signDropped, .stochasticDecision,
     ] + RoundingMode.deterministic.map { .otherRounding(matches: $0) } + [.nanMapping(.nanProducedOrLost)]
 
     /// The position of a candidate in ``candidates`` (its bit in a ``CauseSet``).
@@ -232,6 +239,7 @@ extension Cause: Codable {
         case .subnormalInput: self = .subnormalInput
         case .signOfZero: self = .signOfZero
         case .wrongSign: self = .wrongSign
+        case .signDropped: self = .signDropped
         case .stochasticDecision: self = .stochasticDecision
         case .otherRounding: self = .otherRounding(matches: try rounding())
         case .wrongCode: self = .wrongCode(distance: try c.decodeIfPresent(Int.self, forKey: key(.distance)))

@@ -81,6 +81,14 @@ public struct Diagnoser: Sendable {
         if x.isSubnormalInSource { set.insert(.subnormalInput) }
         if claimClass == .zero && expectedClass == .zero { set.insert(.signOfZero) }
         if f.signedness == .signed && claimClass != .zero && claim ^ f.signMask == expected { set.insert(.wrongSign) }
+        if f.signedness == .unsigned, case .finite(true, let m) = x.exact, m.sign != 0 {
+            // The magnitude under any deterministic rounding (a system that drops the sign may
+            // also round otherwise, as PyTorch's E8M0 ties away).
+            let magnitude = x.magnitude
+            if RoundingMode.deterministic.contains(where: { same(magnitude.code(f, $0, saturation), claim) }) {
+                set.insert(.signDropped)
+            }
+        }
         if mode.isStochastic {
             if let n = Oracle.Bracket(x.exact, f).neighbours,
                [n.lo, n.hi].contains(where: { Oracle.Bracket($0, f).code(rounding: .towardZero, saturation: saturation) == claim }) {
@@ -127,6 +135,9 @@ public struct Diagnoser: Sendable {
             detail = "the claim is \(c), the reference \(e)"
         case .wrongSign:
             detail = "the claim \(c) has the reference's magnitude with the other sign"
+        case .signDropped:
+            detail = "sign dropped: the magnitude was converted (\(c)); \(f.name) has no sign, and the reference gives \(e) "
+                + "for a negative input"
         case .stochasticDecision:
             detail = "the claim \(c) is the other neighbour: \(mode.shortName) with R = \(mode.randomValue) gives "
                 + "\(e); check the random value and the comparison"

@@ -2,8 +2,8 @@ import Minifloat
 import MinifloatIO
 
 /// A whole-array behaviour other than the reference: "the claims are what rounding mode m with
-/// saturation s gives", or "what the reference gives after a cast to float32 (float16, bfloat16)
-/// first".
+/// saturation s gives", "what the reference gives after a cast to float32 (float16, bfloat16)
+/// first", or "what system profile p's call gives" (``SystemProfile``).
 public struct Hypothesis: Hashable, Sendable {
     /// The rounding mode of the behaviour.
     public let rounding: RoundingMode
@@ -11,17 +11,42 @@ public struct Hypothesis: Hashable, Sendable {
     public let saturation: SaturationMode
     /// The narrower type the input is cast to first (to nearest, ties to even), or nil.
     public let through: IntermediateType?
+    /// The system profile (`torch`) whose call this is, or nil.
+    public let profile: String?
+    /// The call of the profile (`tensor.to(torch.float8_e4m3fn)`), or nil.
+    public let call: String?
 
     /// A behaviour: `rounding` and `saturation`, after a cast to `through` if given.
     public init(rounding: RoundingMode, saturation: SaturationMode, through: IntermediateType? = nil) {
         self.rounding = rounding
         self.saturation = saturation
         self.through = through
+        profile = nil
+        call = nil
     }
 
-    /// `rne satnone through float32`.
+    /// What a system profile's call gives (its rounding and saturation, and its rules).
+    public init(_ system: SystemProfileCall) {
+        rounding = system.call.rounding
+        saturation = system.call.saturation
+        through = nil
+        profile = system.profile.name
+        call = system.call.name
+    }
+
+    /// A system profile's call by name (as a report reads it back).
+    public init(profile: String, call: String, rounding: RoundingMode, saturation: SaturationMode) {
+        self.rounding = rounding
+        self.saturation = saturation
+        through = nil
+        self.profile = profile
+        self.call = call
+    }
+
+    /// `rne satnone through float32`, or `profile torch (tensor.to(torch.float8_e4m3fn))`.
     public var label: String {
-        "\(rounding.shortName) \(saturation.shortName)" + (through.map { " through \($0.rawValue)" } ?? "")
+        if let profile, let call { return "profile \(profile) (\(call))" }
+        return "\(rounding.shortName) \(saturation.shortName)" + (through.map { " through \($0.rawValue)" } ?? "")
     }
 
     /// The whole-array version of a cause, if it has one: other saturation, other rounding,
@@ -46,12 +71,17 @@ struct HypothesisCounter {
     let nanAny: Bool
     /// Whether each code is a NaN (a table: this is asked for every disagreeing element).
     let isNaN: [Bool]
+    /// The system profile calls among the hypotheses, by index.
+    let systems: [Int: SystemProfileCall]
 
     /// The hypotheses for a reference (`rounding`, `saturation`) on `source` inputs: every other
     /// deterministic mode and saturation, and, for a deterministic reference, the reference through
     /// each narrower type. (For a stochastic reference the deterministic modes tell a kernel that
     /// ignores its random values: "exactly what rne gives".)
-    init(_ f: Format, rounding: RoundingMode, saturation: SaturationMode, source: ElementType, nanAny: Bool) {
+    /// Then every system profile's call converting to `f` from `source`, but `excluding` (the
+    /// one checked against).
+    init(_ f: Format, rounding: RoundingMode, saturation: SaturationMode, source: ElementType, nanAny: Bool,
+         excluding: SystemProfileCall? = nil) {
         self.f = f
         self.nanAny = nanAny
         isNaN = (0...f.maxCode).map { f.classify($0) == .nan }
@@ -70,6 +100,20 @@ struct HypothesisCounter {
         if !rounding.isStochastic {
             for t in narrower { list.append(Hypothesis(rounding: rounding, saturation: saturation, through: t)) }
         }
+        var systems: [Int: SystemProfileCall] = [:]
+        if !rounding.isStochastic, let type = source.floatSource {
+            for profile in SystemProfile.all {
+                guard let conversion = profile.conversion(to: f) else { continue }
+                for call in conversion.calls where call.sources[type] != nil
+                    && !(profile.name == excluding?.profile.name && call.name == excluding?.call.name) {
+                    guard let system = try? SystemProfileCall(profile, format: f, rounding: call.rounding,
+                                                              saturation: call.saturation) else { continue }
+                    systems[list.count] = system
+                    list.append(Hypothesis(system))
+                }
+            }
+        }
+        self.systems = systems
         hypotheses = list
         disagreements = Array(repeating: 0, count: list.count)
     }
@@ -85,6 +129,11 @@ struct HypothesisCounter {
         for (h, hypothesis) in hypotheses.enumerated() {
             let m = hypothesis.rounding, s = hypothesis.saturation
             codes.withUnsafeMutableBufferPointer { out in
+                if let system = systems[h], let source = type.floatSource {
+                    // The call takes this source type (chosen so in init).
+                    try! system.encode(raw: raw, as: source, count: n, into: out, threads: threads)
+                    return
+                }
                 switch hypothesis.through {
                 case .float32?:
                     // Cast first, as the hardware does (IEEE conversions, correctly rounded, ties to

@@ -12,8 +12,8 @@ extension SystemConversion {
         call: SystemCall, threads: Int? = nil
     ) throws {
         guard let route = call.sources[source] else {
-            let taken = FloatSource.allCases.filter { call.sources[$0] != nil }.map(\.shortName).joined(separator: ", ")
-            throw VerifyError("\(call.name) takes \(taken) values, not \(source.shortName) (no evidence of what it does "
+            let taken = FloatSource.allCases.filter { call.sources[$0] != nil }.map(\.shortName)
+            throw VerifyError("\(call.name) takes \(taken.dropLast().joined(separator: ", "))\(taken.count > 1 ? " or " : "")\(taken.last!) values, not \(source.shortName) (no evidence of what it does "
                               + "with them); convert the input to one of those types first")
         }
         guard count > 0 else { return }

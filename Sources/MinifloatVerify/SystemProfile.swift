@@ -124,3 +124,43 @@ extension FloatSource {
         }
     }
 }
+
+/// A system profile's conversion to one format with one of its calls: what `--profile torch`
+/// resolves to for a format and the `--rounding`/`--saturation` given.
+public struct SystemProfileCall: Sendable {
+    public let profile: SystemProfile
+    public let conversion: SystemConversion
+    public let call: SystemCall
+
+    /// The call of `profile` converting to `format` with `rounding` and `saturation` (nil: the
+    /// default call's). Throws a ``VerifyError`` naming the formats or calls the profile has.
+    public init(_ profile: SystemProfile, format: Format, rounding: RoundingMode? = nil, saturation: SaturationMode? = nil) throws {
+        guard let conversion = profile.conversion(to: format) else {
+            throw VerifyError("profile \(profile.name) converts to \(profile.conversions.map(\.format.name).joined(separator: ", ")) "
+                              + "only, not \(format.name)")
+        }
+        if let rounding, rounding.isStochastic {
+            throw VerifyError("profile \(profile.name) records deterministic conversions; drop --rounding \(rounding.shortName)")
+        }
+        self.profile = profile
+        self.conversion = conversion
+        call = try conversion.call(rounding: rounding, saturation: saturation, profile: profile.name)
+    }
+
+    /// Encodes as ``SystemConversion/encode(raw:as:count:into:call:threads:)`` with this call.
+    public func encode<Code: FixedWidthInteger & UnsignedInteger>(
+        raw: UnsafeRawBufferPointer, as source: FloatSource, count: Int, into codes: UnsafeMutableBufferPointer<Code>,
+        threads: Int? = nil
+    ) throws {
+        try conversion.encode(raw: raw, as: source, count: count, into: codes, call: call, threads: threads)
+    }
+
+    /// Throws the ``VerifyError`` that encoding `source` values would.
+    public func check(source: FloatSource) throws {
+        guard call.sources[source] == nil else { return }
+        var none = [UInt8]()
+        try none.withUnsafeMutableBufferPointer { out in
+            try conversion.encode(raw: UnsafeRawBufferPointer(start: nil, count: 0), as: source, count: 0, into: out, call: call)
+        }
+    }
+}

@@ -24,6 +24,11 @@ public struct Verifier {
     public var nanAny: Bool
     /// The named behaviour checked against, if any (for the report).
     public var profile: Behaviour?
+    /// The system profile's call whose codes are the reference, if any: the claims are compared
+    /// with what that system gives (``SystemConversion/encode(raw:as:count:into:call:threads:)``),
+    /// and ``rounding`` and ``saturation`` are its call's. Only binary inputs of a source type the
+    /// call takes can be checked against it.
+    public var system: SystemProfileCall?
     /// The random integers of a stochastic mode.
     public var random: VerifyRandomValues?
     /// How many mismatches the report keeps in detail.
@@ -125,6 +130,12 @@ public struct Verifier {
             }
             guard r.count == n else { throw VerifyError("the random values hold \(r.count) elements but the input has \(n)") }
         }
+        if let system {
+            guard case .binary(let a) = input, let source = a.elementType.floatSource else {
+                throw VerifyError("profile \(system.profile.name) converts typed values; the input holds exact decimals")
+            }
+            try system.check(source: source)
+        }
         let diagnoser = Diagnoser(format: f, saturation: saturation, nanAny: nanAny)
         // Every mismatch's set of true causes, counted by set; the first mismatches kept in detail.
         var setCounts: [CauseSet: Int] = [:]
@@ -161,7 +172,8 @@ public struct Verifier {
         // Whole-array hypotheses, in a second pass, only when something differs.
         var hypotheses: HypothesisCounter? = nil
         if mismatching > 0, case .binary(let a) = input {
-            var counter = HypothesisCounter(f, rounding: rounding, saturation: saturation, source: a.elementType, nanAny: nanAny)
+            var counter = HypothesisCounter(f, rounding: rounding, saturation: saturation, source: a.elementType, nanAny: nanAny,
+                                            excluding: system)
             for start in stride(from: 0, to: n, by: chunkElements) {
                 let range = start..<min(start + chunkElements, n)
                 claims.codes(range, into: &chunkClaims)
@@ -188,7 +200,7 @@ public struct Verifier {
             verifier.mismatch(m.position, input, m.claim, m.expected, explanation(of: m.causes, order: order),
                               logicalIndex, diagnoser)
         }
-        let report = VerifyReport(format: f.name, rounding: rounding, saturation: saturation, profile: profile?.name, nanAny: nanAny,
+        let report = VerifyReport(format: f.name, rounding: rounding, saturation: saturation, profile: profile?.name ?? system?.profile.name, nanAny: nanAny,
                                   input: nil, claimed: nil, claimedAs: claims.kind, checked: n, mismatching: mismatching,
                                   explanations: explanations, otherBehaviours: others, mismatches: [])
         return (report, details)
@@ -208,6 +220,12 @@ public struct Verifier {
                 ? RandomSource.values(range.map { UInt32(truncatingIfNeeded: elementMode($0).randomValue) }) : nil
             out.withUnsafeMutableBufferPointer { buffer in
                 a.withElements(range) { raw in
+                    if let system, let type = a.elementType.floatSource {
+                        // Checked in verifyWithLazyDetails: the call takes this source type.
+                        try! system.encode(raw: raw, as: type, count: range.count,
+                                           into: UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count]), threads: threads)
+                        return
+                    }
                     format.encode(elementsOf: a.elementType, raw, count: range.count,
                                   into: UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count]),
                                   rounding: rounding, saturation: saturation, random: source, threads: threads)

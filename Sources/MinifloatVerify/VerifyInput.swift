@@ -85,6 +85,12 @@ public struct ReferenceInput {
         }
     }
 
+    /// The input without its sign (a NaN keeps its sign).
+    var magnitude: ReferenceInput {
+        guard case .finite(true, let m) = exact else { return self }
+        return ReferenceInput(exact: .finite(negative: false, magnitude: m), double: double.map(abs), type: type)
+    }
+
     /// The reference code under `mode` and `sat`. Binary inputs use the fast scalar codec (checked
     /// against the oracle by the test suite and the sweeps); exact inputs use the oracle.
     func code(_ f: Format, _ mode: RoundingMode, _ sat: SaturationMode) -> UInt32 {

@@ -49,7 +49,7 @@ extension VerifyReport {
             let exact = exactBehaviours
             if let first = exact.first {
                 let others = exact.dropFirst().map(\.label)
-                try emit("the claims are exactly what \(format) \(first.label) gives"
+                try emit("the claims are exactly what \(first.profile == nil ? format + " " : "")\(first.label) gives"
                          + (others.isEmpty ? "" : " (on these inputs, so do \(others.joined(separator: ", ")))"))
             } else if best.disagreements < mismatching {
                 try emit("closest other behaviour: \(best.hypothesis.label) (\(best.disagreements) disagreements)")

@@ -48,8 +48,8 @@ public struct VerifyReport: Codable, Sendable {
     /// saturation, then same rounding).
     public var exactBehaviours: [Hypothesis] {
         otherBehaviours.filter { $0.disagreements == 0 }.map(\.hypothesis).sorted { a, b in
-            (a.saturation == saturation ? 0 : 1, a.rounding == rounding ? 0 : 1)
-                < (b.saturation == saturation ? 0 : 1, b.rounding == rounding ? 0 : 1)
+            (a.profile == nil ? 0 : 1, a.saturation == saturation ? 0 : 1, a.rounding == rounding ? 0 : 1)
+                < (b.profile == nil ? 0 : 1, b.saturation == saturation ? 0 : 1, b.rounding == rounding ? 0 : 1)
         }
     }
 
@@ -90,7 +90,7 @@ public struct VerifyReport: Codable, Sendable {
         /// Elements whose claim it contradicts (matching or not).
         public var disagreements: Int
 
-        private enum CodingKeys: String, CodingKey { case rounding, saturation, through, disagreements }
+        private enum CodingKeys: String, CodingKey { case rounding, saturation, through, profile, call, disagreements }
 
         /// A behaviour and its disagreements.
         public init(hypothesis: Hypothesis, disagreements: Int) {
@@ -103,6 +103,10 @@ public struct VerifyReport: Codable, Sendable {
             try c.encode(hypothesis.rounding.shortName, forKey: .rounding)
             try c.encode(hypothesis.saturation.shortName, forKey: .saturation)
             if let t = hypothesis.through { try c.encode(t.format.name, forKey: .through) } else { try c.encodeNil(forKey: .through) }
+            if let p = hypothesis.profile, let call = hypothesis.call {
+                try c.encode(p, forKey: .profile)
+                try c.encode(call, forKey: .call)
+            }
             try c.encode(disagreements, forKey: .disagreements)
         }
 
@@ -111,8 +115,12 @@ public struct VerifyReport: Codable, Sendable {
             let through = try c.decodeIfPresent(String.self, forKey: .through).map { name in
                 IntermediateType.allCases.first { $0.format.name == name || $0.rawValue == name }
             }
-            hypothesis = Hypothesis(rounding: try decodeRounding(c, .rounding), saturation: try decodeSaturation(c, .saturation),
-                                    through: through ?? nil)
+            let rounding = try decodeRounding(c, .rounding), saturation = try decodeSaturation(c, .saturation)
+            if let p = try c.decodeIfPresent(String.self, forKey: .profile), let call = try c.decodeIfPresent(String.self, forKey: .call) {
+                hypothesis = Hypothesis(profile: p, call: call, rounding: rounding, saturation: saturation)
+            } else {
+                hypothesis = Hypothesis(rounding: rounding, saturation: saturation, through: through ?? nil)
+            }
             disagreements = try c.decode(Int.self, forKey: .disagreements)
         }
     }

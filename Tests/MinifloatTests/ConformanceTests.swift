@@ -217,4 +217,98 @@ struct SystemProfileTests {
             #expect(counts[0] == 0 && counts[1] > 0, "\(name): \(counts)")
         }
     }
+
+    /// The float64 routes: through float32 (ml_dtypes, measured; PyTorch and JAX, from their
+    /// source) double-rounds where float32 lands on a midpoint; CUDA's float64 functions round
+    /// the double itself and keep a NaN's sign and top payload bits (cuda_fp8.hpp).
+    @Test func float64Routes() throws {
+        let f = Format.e4m3fn
+        func oracle(_ v: ExactValue) -> UInt32 { Oracle.Bracket(v, f).code(rounding: .nearestTiesToEven, saturation: .satNone) }
+        // Just above the midpoint of 1 and 1.125 (float32 rounds it onto the midpoint, which ties
+        // to even: 1), and just below the midpoint of 1.125 and 1.25 (float32 rounds it up onto the
+        // midpoint, which ties to even: 1.25).
+        for x in [1 + 0x1p-4 + 0x1p-40, 1.1875 - 0x1p-40, -(1 + 0x1p-4 + 0x1p-40)] {
+            let viaFloat32 = oracle(Oracle.nearest(ExactValue(x), in: .binary32)), direct = oracle(ExactValue(x))
+            #expect(viaFloat32 != direct)
+            for profile in [SystemProfile.torch, .jax, .mlDtypes] {
+                let system = try SystemProfileCall(profile, format: f)
+                #expect(try system.conversion.code(bits: x.bitPattern, as: .float64, call: system.call) == viaFloat32, "\(profile.name)")
+            }
+            let cuda = try SystemProfileCall(.cuda, format: f)
+            #expect(try cuda.conversion.code(bits: x.bitPattern, as: .float64, call: cuda.call) == direct)
+        }
+        // NaN payloads through CUDA's double path: sign | 0x7F (E4M3), sign | 0x7E | top two
+        // payload bits (E5M2); from float32 every NaN is 0x7F.
+        let e5m2 = try SystemProfileCall(.cuda, format: .e5m2), e4m3 = try SystemProfileCall(.cuda, format: f)
+        for (bits, e5, e4) in [(0x7FF8_0000_0000_0000 as UInt64, 0x7E as UInt32, 0x7F as UInt32), (0x7FF4_0000_0000_0000, 0x7F, 0x7F),
+                               (0xFFF8_0000_0000_0000, 0xFE, 0xFF), (0x7FF0_0000_0000_0001, 0x7E, 0x7F)] {
+            #expect(try e5m2.conversion.code(bits: bits, as: .float64, call: e5m2.call) == e5)
+            #expect(try e4m3.conversion.code(bits: bits, as: .float64, call: e4m3.call) == e4)
+        }
+        #expect(try e5m2.conversion.code(bits: 0xFFC0_0000, as: .float32, call: e5m2.call) == 0x7F)
+        // No evidence, no answer: CUDA's FP4 from float64, the PTX instruction from bfloat16.
+        let fp4 = try SystemProfileCall(.cuda, format: .e2m1fn), ptx = try SystemProfileCall(.cudaPTX, format: f)
+        #expect(throws: VerifyError.self) { try fp4.check(source: .float64) }
+        #expect(throws: VerifyError.self) { try ptx.check(source: .bfloat16) }
+        #expect(throws: VerifyError.self) { try SystemProfileCall(.torch, format: .e2m1fn) }
+        #expect(throws: VerifyError.self) { try SystemProfileCall(.cudaPTX, format: f, saturation: .satNone) }
+    }
+}
+
+/// `quantize --profile` and `verify --profile` on inputs whose codes were recorded: the expected
+/// codes are the recordings', not the library's.
+@Suite("Profiles on the command line")
+struct ProfileCommandTests {
+    /// Float32 inputs where the systems differ from the reference and from one another: NaNs of
+    /// both signs, zeros, E8M0 ties, negatives and the subnormals just above 2^-127, FP8 overflow.
+    static let inputs: [UInt32] = [0x7FC0_0000, 0xFFC0_0000, 0x7F80_0001, 0, 0x8000_0000, 0x4020_0000, 0x4040_0000, 0xC040_0000,
+                                   0x0050_0000, 0x0060_0000, 0x8050_0000, 0x3F80_0000, 0x43E8_0000, 0x43F0_0000, 0x7F80_0000,
+                                   0xFF80_0000, 0x4770_0000, 0x0000_0001, 0xBE80_0000]
+
+    @Test(arguments: ["f32_torch_float8_e8m0fnu", "f32_jax_float8_e8m0fnu", "f32_nv_e8m0_rp_nosat", "f32_torch_float8_e5m2",
+                      "f32_jax_float8_e4m3fn", "f32_triton_rtne_float8_e4m3fn", "f32_ml_dtypes_float4_e2m1fn",
+                      "f32_nv_fp6_e3m2_rn"])
+    func quantizeAndVerifyReproduceTheRecording(_ name: String) throws {
+        let r = try #require(SystemProfileTests.sets.flatMap(\.recordings).first { $0.name == name })
+        let profile = try #require(SystemProfile.recorded(as: r.system))
+        let (_, call) = try r.call(in: profile)
+        let x = try writeNpy(Self.inputs.map { Float(bitPattern: $0) }, .float32)
+        let codes = NSTemporaryDirectory() + "minifloat-\(UUID().uuidString)-codes.npy"
+        defer { for p in [x, codes] { try? FileManager.default.removeItem(atPath: p) } }
+        let modes = ["--rounding", call.rounding.shortName, "--saturation", call.saturation.shortName]
+        let q = try runMinifloat(["quantize", r.format.name, "--profile", profile.name, "--input", x, "--output", codes] + modes)
+        #expect(q.status == 0, "\(q.stderr)")
+        let recorded = Self.inputs.map { UInt64(r.code(at: $0)) }
+        let (_, produced) = try readAllBits(codes)
+        #expect(produced == recorded, "\(name)")
+        // verify --profile accepts exactly the recorded codes.
+        let v = try runMinifloat(["verify", r.format.name, "--profile", profile.name, "--input", x, "--claimed", codes] + modes)
+        #expect(v.status == 0 && v.stdout.contains("mismatching 0"), "\(v.stdout)\(v.stderr)")
+        // One value on the command line (as float32).
+        let bits = Self.inputs[5]
+        let one = try runMinifloat(["quantize", r.format.name, "--profile", profile.name, "--json", "0x1.4p1"] + modes)
+        #expect(Float(bitPattern: bits) == 2.5 && one.stdout.contains("\"code\":\(r.code(at: bits))"), "\(one.stdout)\(one.stderr)")
+    }
+
+    @Test func verifyNamesTheSystemAndItsDepartures() throws {
+        let r = try #require(SystemProfileTests.sets.flatMap(\.recordings).first { $0.name == "f32_torch_float8_e8m0fnu" })
+        let x = try writeNpy(Self.inputs.map { Float(bitPattern: $0) }, .float32)
+        let claimed = try writeNpy(Self.inputs.map { UInt8(r.code(at: $0)) }, .uint8)
+        defer { for p in [x, claimed] { try? FileManager.default.removeItem(atPath: p) } }
+        let v = try runMinifloat(["verify", "e8m0fnu", "--input", x, "--claimed", claimed, "--max-report", "0"])
+        #expect(v.status == 1, "\(v.stderr)")
+        #expect(v.stdout.contains("the claims are exactly what profile torch (tensor.to(torch.float8_e8m0fnu)) gives"), "\(v.stdout)")
+        #expect(v.stdout.contains("sign-dropped: 2"), "\(v.stdout)")  // -3 and -0.25 (the negative subnormal counts as subnormal-input)
+        // Bad requests: one line, exit 2.
+        for (args, message) in [(["quantize", "e2m1fn", "--profile", "torch", "1"], "converts to e4m3fn, e5m2"),
+                                (["quantize", "e4m3fn", "--profile", "cuda-ptx", "--saturation", "satnone", "1"], "rne satfinite only"),
+                                (["quantize", "e4m3fn", "--profile", "torch", "--from", "exact", "1"], "typed values"),
+                                (["quantize", "e4m3fn", "--profile", "cuda-ptx", "--from", "bf16", "1"], "f32 or f16 values"),
+                                (["quantize", "e4m3fn", "--profile", "tensorflow", "1"], "unknown profile"),
+                                (["quantize", "mxfp4", "--profile", "torch", "1"], "--profile"),
+                                (["verify", "e4m3fn", "--profile", "torch", "--input", x, "--claimed", claimed, "--rounding", "rtz"], "rne satnone only")] {
+            let bad = try runMinifloat(args)
+            #expect(bad.status == 2 && bad.stderr.contains(message) && bad.stderr.split(separator: "\n").count == 1, "\(args): \(bad.stderr)")
+        }
+    }
 }

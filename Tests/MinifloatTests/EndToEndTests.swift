@@ -88,6 +88,16 @@ struct EndToEndTests {
                 Issue.record("unexpected diagnosis \(d) for x = \(x)")
             }
         }
+        // The ml_dtypes profile gives exactly what ml_dtypes gave (float64 through float32 included),
+        // and verify against the reference names it as a whole-array behaviour.
+        let (profileStatus, profileReport, profileText) = try runVerify([format, "--profile", "ml_dtypes", "--input", cases,
+                                                                         "--claimed", claimed])
+        #expect(profileStatus == 0 && profileReport["mismatching"] as? Int == 0 && profileReport["profile"] as? String == "ml_dtypes",
+                "\(profileText)")
+        if !differing.isEmpty {
+            let exact = (report["other_behaviours"] as? [[String: Any]] ?? []).filter { $0["disagreements"] as? Int == 0 }
+            #expect(exact.contains { $0["profile"] as? String == "ml_dtypes" }, "\(text)")
+        }
         switch (format, from) {
         case ("e4m3fn", "f32"):
             #expect(differing.isEmpty)  // ml_dtypes from float32 is exactly rne satnone here

@@ -78,6 +78,8 @@ struct VerifierTests {
             guard case .finite(let n1, let m1) = Oracle.decode(claim, in: f),
                   case .finite(let n2, let m2) = Oracle.decode(expected, in: f) else { return false }
             return m1 == m2 && n1 != n2
+        case .signDropped:
+            return f.signedness == .unsigned && x < 0 && RoundingMode.deterministic.contains { code(ExactValue(-x), $0, .satNone) == claim }
         case .nanMapping(.nanInput): return x.isNaN
         case .nanMapping(.nanProducedOrLost): return classOf(claim) == .nan || classOf(expected) == .nan
         case .wrongCode(let distance):
