@@ -16,13 +16,23 @@ struct ConformanceCommand: ParsableCommand {
             float16/bfloat16 inputs, and every differing input is classified.
             """)
 
-    @Argument(help: "The recordings (.json).") var recordings: String
+    @Argument(help: "The recordings (.json).") var recordings: String?
+    @Flag(help: "Print the system profiles (--profile torch, ...): each one's calls, departures from the reference and evidence (Markdown).")
+    var profiles = false
     @Option(help: "Only the recordings whose name contains this text.") var only: String?
     @Flag(help: "Print docs/conformance.md's matrix (Markdown).") var markdown = false
     @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
 
     func run() throws {
         if let threads, threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        if profiles {
+            guard recordings == nil && only == nil && !markdown else { throw CLIError("--profiles takes no recordings, --only or --markdown") }
+            print(SystemProfile.markdown(), terminator: "")
+            return
+        }
+        guard let recordings else {
+            throw CLIError("give a recordings file (e.g. Conformance/recordings/h100-2026-11.json), or --profiles")
+        }
         let bytes = try readWholeFile(recordings)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CLIError("'\(recordings.quotedForMessage())' is not UTF-8 text; give the JSON that Conformance/convert_npz.py writes")
@@ -33,19 +43,35 @@ struct ConformanceCommand: ParsableCommand {
         guard !chosen.isEmpty else { throw CLIError("no recording's name contains '\((only ?? "").quotedForMessage())'") }
         let progress = searchProgress()
         var results: [ConformanceResult] = []
+        var reproductions: [String] = []
         for (k, r) in chosen.enumerated() {
             progress?("comparing \(r.name) (\(k + 1) of \(chosen.count))")
             results.append(r.compare(threads: threads))
+            if !markdown { reproductions.append(Self.reproduction(r, threads: threads)) }
         }
         clearProgress()
-        print(markdown ? Self.markdown(results, recorded: set.recorded) : Self.text(results), terminator: "")
+        print(markdown ? Self.markdown(results, recorded: set.recorded) : Self.text(results, reproductions), terminator: "")
     }
 
     static func input(_ bits: UInt32, _ source: Sweep.Source) -> String { ConformanceResult.inputText(bits, source) }
 
-    static func text(_ results: [ConformanceResult]) -> String {
+    /// Whether the recording's system profile reproduces it: one line.
+    static func reproduction(_ r: Recording, threads: Int?) -> String {
+        guard let profile = SystemProfile.recorded(as: r.system) else { return "  no profile for system \(r.system)\n" }
+        do {
+            let (count, first) = try r.differences(from: profile, keep: 1, threads: threads)
+            return count == 0 ? "  profile \(profile.name) reproduces every input\n"
+                : "  profile \(profile.name) differs on \(count) inputs, first \(input(first[0], r.source))\n"
+        } catch let e as VerifyError {
+            return "  profile \(profile.name): \(e.description)\n"
+        } catch {
+            return "  profile \(profile.name): \(error)\n"
+        }
+    }
+
+    static func text(_ results: [ConformanceResult], _ reproductions: [String]) -> String {
         var out = ""
-        for r in results {
+        for (r, line) in zip(results, reproductions) {
             let c = r.recording
             out += "\(c.name): \(c.call) to \(c.format.name), \(c.source.rawValue) inputs, against \(c.rounding.shortName) \(c.saturation.shortName): "
             out += r.differing == 0 ? "agrees on all \(r.checked)\n" : "\(r.differing) of \(r.checked) differ\n"
@@ -53,6 +79,7 @@ struct ConformanceCommand: ParsableCommand {
                 out += "  \(g.departure.key): \(g.count), first \(input(g.firstInput, c.source)): "
                     + "reference \(c.format.hexCode(g.referenceCode)), recorded \(c.format.hexCode(g.recordedCode))\n"
             }
+            out += line
         }
         return out
     }

@@ -136,7 +136,7 @@ public struct Diagnoser: Sendable {
         case .wrongSign:
             detail = "the claim \(c) has the reference's magnitude with the other sign"
         case .signDropped:
-            detail = "sign dropped: the magnitude was converted (\(c)); \(f.name) has no sign, and the reference gives \(e) "
+            detail = "the claim \(c) is the input's magnitude converted; \(f.name) has no sign and the reference gives \(e) "
                 + "for a negative input"
         case .stochasticDecision:
             detail = "the claim \(c) is the other neighbour: \(mode.shortName) with R = \(mode.randomValue) gives "

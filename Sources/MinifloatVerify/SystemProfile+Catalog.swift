@@ -51,8 +51,9 @@ extension SystemProfile {
                 rules: [.nanCode(0x7F, sources: recordedTypes), .nanSignAndPayload(base: format == "e5m2" ? 0x7E : 0x7F, sources: [.float64])],
                 evidence: "recorded on an H100: every float32, float16 and bfloat16 input of both saturation modes. "
                     + "float64 (not recorded): __nv_cvt_double_to_fp8 in cuda_fp8.hpp rounds the double's own bits "
-                    + "to nearest even, and gives a NaN its sign with 0x7F (E4M3) or 0x7E | the payload's top two "
-                    + "bits (E5M2); the float32 functions canonicalise NaN to 0x7FFFFFFF first")
+                    + "to nearest even, and gives a NaN its sign bit with 0x7F (E4M3), or with 0x7E and the payload's "
+                    + "top two bits (E5M2), as read in CUDA 12.2's header; the float32 functions canonicalise NaN to "
+                    + "0x7FFFFFFF first")
         }
         func small(_ format: String, _ call: String, nan: UInt32) -> SystemConversion {
             SystemConversion(

@@ -96,14 +96,16 @@ public enum SystemRule: Hashable, Sendable {
     /// What the rule does, in words, for `format`.
     public func description(_ format: Format) -> String {
         func types(_ s: [FloatSource]) -> String {
-            s.count == FloatSource.allCases.count ? "" : " from " + s.map(\.shortName).joined(separator: ", ")
+            s.count == FloatSource.allCases.count ? ""
+                : " from " + s.dropLast().map(\.shortName).joined(separator: ", ") + (s.count > 1 ? " or " : "") + s.last!.shortName
         }
         switch self {
         case .nanCode(let c, let s): return "every NaN\(types(s)) gives \(format.hexCode(c)) (NaN sign and payload dropped)"
         case .nanCodeBySign(let p, let n, let s):
             return "a positive NaN\(types(s)) gives \(format.hexCode(p)), a negative one \(format.hexCode(n))"
         case .nanSignAndPayload(let b, let s):
-            return "a NaN\(types(s)) gives its sign | \(format.hexCode(b)) | the top \(format.mantissaBits) bits of its payload"
+            return "a NaN\(types(s)) gives \(format.hexCode(b)) with its sign bit and the top \(format.mantissaBits) bits of its "
+                + "payload set in it"
         case .magnitudeOfNegative: return "a negative input converts as its magnitude (sign dropped)"
         case .zeroCode(let c): return "zero gives \(format.hexCode(c))"
         case .aboveLeastRoundsUp:
@@ -162,5 +164,31 @@ public struct SystemProfileCall: Sendable {
         try none.withUnsafeMutableBufferPointer { out in
             try conversion.encode(raw: UnsafeRawBufferPointer(start: nil, count: 0), as: source, count: 0, into: out, call: call)
         }
+    }
+}
+
+extension SystemProfile {
+    /// docs/conformance.md's profile tables (what `minifloat conformance --profiles` prints): per
+    /// profile, each format's calls (rounding, saturation, source types), its departures from the
+    /// reference rule by rule, and the evidence.
+    public static func markdown(_ profiles: [SystemProfile] = all) -> String {
+        var out = ""
+        for p in profiles {
+            out += "### `\(p.name)`\n\n\(p.summary)\n\n"
+            out += "| format | calls: rounding saturation (sources) | departures from the reference | evidence |\n|---|---|---|---|\n"
+            for c in p.conversions {
+                let calls = c.calls.map { call in
+                    let sources = FloatSource.allCases.compactMap { s -> String? in
+                        guard let route = call.sources[s] else { return nil }
+                        return route == .throughFloat32 ? "\(s.shortName) through f32" : s.shortName
+                    }
+                    return "`\(call.name)`: \(call.rounding.shortName) \(call.saturation.shortName) (\(sources.joined(separator: ", ")))"
+                }
+                let rules = c.rules.isEmpty ? "none" : c.rules.map { $0.description(c.format) }.joined(separator: "; ")
+                out += "| \(c.format.name) | \(calls.joined(separator: "<br>")) | \(rules) | \(c.evidence) |\n"
+            }
+            out += "\n"
+        }
+        return out
     }
 }

@@ -218,6 +218,24 @@ struct SystemProfileTests {
         }
     }
 
+    /// docs/conformance.md's profile tables are the catalog's, as `conformance --profiles` prints them.
+    @Test func theDocsShowTheProfiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
+        let marker = "<!-- generated: minifloat conformance --profiles -->\n"
+        let start = try #require(doc.range(of: marker))
+        let end = try #require(doc.range(of: "<!-- end generated -->", range: start.upperBound..<doc.endIndex))
+        #expect(String(doc[start.upperBound..<end.lowerBound]) == SystemProfile.markdown(), "regenerate with the command in the marker")
+        let r = try runMinifloat(["conformance", "--profiles"])
+        #expect(r.status == 0 && r.stdout == SystemProfile.markdown())
+        // Every profile converts to a format only with calls, and names its evidence.
+        for p in SystemProfile.all {
+            #expect(SystemProfile.named(p.name)?.name == p.name && !p.conversions.isEmpty)
+            for c in p.conversions { #expect(!c.calls.isEmpty && !c.evidence.isEmpty, "\(p.name) \(c.format.name)") }
+        }
+        #expect(SystemProfile.named("ML-DTYPES")?.name == "ml_dtypes")
+    }
+
     /// The float64 routes: through float32 (ml_dtypes, measured; PyTorch and JAX, from their
     /// source) double-rounds where float32 lands on a midpoint; CUDA's float64 functions round
     /// the double itself and keep a NaN's sign and top payload bits (cuda_fp8.hpp).

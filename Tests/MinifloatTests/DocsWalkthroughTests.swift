@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// The walkthroughs run as written: every `$ ` command of docs/validating.md and
-/// docs/block-formats.md (the `python3` ones that make the files included) runs in order in one
+/// The walkthroughs run as written: every `$ ` command of docs/validating.md,
+/// docs/block-formats.md and docs/conformance.md (the `python3` ones that make the files included) runs in order in one
 /// fresh folder, with `minifloat` the built executable and `python3` the tests' Python; a
 /// ```python block whose first line is `# NAME.py` is written to NAME.py first, as a reader would
 /// save it. Each command's output must be what the document shows; a command shown without
@@ -73,7 +73,7 @@ struct DocsWalkthroughTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test(arguments: ["docs/validating.md", "docs/block-formats.md"])
+    @Test(arguments: ["docs/validating.md", "docs/block-formats.md", "docs/conformance.md"])
     func walkthroughRunsAsShown(file: String) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifloat-walkthrough-\(UUID().uuidString)")
         let bin = folder.appendingPathComponent(".bin")
