@@ -3,6 +3,7 @@ import CMinifloatVerify
 import Minifloat
 import MinifloatCSupport
 import MinifloatIO
+import MinifloatVerify
 import MinifloatVerifyC
 
 @_cdecl("minifloat_py_quantize")
@@ -148,4 +149,43 @@ public func minifloat_py_verify(
         mismatching = report.mismatching > 0
     }
     return status == 0 ? (mismatching ? 1 : 0) : status
+}
+
+@_cdecl("minifloat_py_quantize_profile")
+/// Encodes `n` elements of `source_dtype` at `xs` as system profile `profile` does ("torch",
+/// "jax", "ml_dtypes", "cuda", "cuda-ptx", "triton"; SystemConversion.encode), into n codes of
+/// `code_bytes` bytes. `rounding` and `saturation` (NULL: the profile's default call) pick a call.
+public func minifloat_py_quantize_profile(
+    _ formatName: UnsafePointer<CChar>?, _ xs: UnsafeRawPointer?, _ sourceType: UnsafePointer<CChar>?, _ n: Int,
+    _ codes: UnsafeMutableRawPointer?, _ codeBytes: Int, _ profileName: UnsafePointer<CChar>?,
+    _ roundingName: UnsafePointer<CChar>?, _ saturationName: UnsafePointer<CChar>?, _ threads: Int32
+) -> Int32 {
+    guarded {
+        let format = try elementFormat(formatName)
+        let source = try floatSource(sourceType, "source dtype")
+        let n = try count(n)
+        let name = try string(profileName, "profile")
+        guard let profile = SystemProfile.named(name) else {
+            throw PythonArgumentError("unknown profile '\(name.quotedForMessage())': use "
+                                      + SystemProfile.all.map(\.name).joined(separator: ", "))
+        }
+        let mode = try roundingName.map { try roundingMode($0, bits: 0) }
+        let saturation = try saturationName.map { try saturationMode($0) }
+        let system = try SystemProfileCall(profile, format: format, rounding: mode, saturation: saturation)
+        try system.check(source: source)
+        let t = try threadCount(threads)
+        guard n == 0 || (xs != nil && codes != nil) else { throw PythonArgumentError("xs and codes must not be NULL") }
+        guard [1, 2].contains(codeBytes) && codeBytes * 8 >= format.bitWidth else {
+            throw PythonArgumentError("code_bytes \(codeBytes) cannot hold \(format.name)'s codes: use 1 or 2")
+        }
+        guard n > 0, let codes else { return }
+        let raw = UnsafeRawBufferPointer(start: xs, count: n * source.byteCount)
+        if codeBytes == 1 {
+            try system.encode(raw: raw, as: source, count: n,
+                              into: UnsafeMutableBufferPointer(start: codes.assumingMemoryBound(to: UInt8.self), count: n), threads: t)
+        } else {
+            try system.encode(raw: raw, as: source, count: n,
+                              into: UnsafeMutableBufferPointer(start: codes.assumingMemoryBound(to: UInt16.self), count: n), threads: t)
+        }
+    }
 }

@@ -47,7 +47,7 @@ public struct SystemConversion: Sendable {
         guard let call = matching.first else {
             let offered = calls.map { "\($0.rounding.shortName) \($0.saturation.shortName)" }.joined(separator: ", ")
             throw VerifyError("profile \(profile) converts to \(format.name) with \(offered) only; "
-                              + "drop --rounding/--saturation or give one of these")
+                              + "give one of these, or no rounding and saturation for the first")
         }
         return call
     }

@@ -109,10 +109,24 @@ package func verify(_ formatName: UnsafePointer<CChar>?, _ input: UnsafeRawPoint
     let threads = options.threads == 0 ? nil : Int(options.threads)
     if let threads, threads < 1 { throw ArgumentError(message: "threads must be 0 (all) or positive (got \(threads))") }
     var verifier: Verifier
-    if let p = options.profile {
+    if let p = options.profile, let system = SystemProfile.named(String(cString: p)) {
+        // A system profile: the claims are compared with what that system gives.
+        let saturation = try options.saturation.map { s -> SaturationMode in
+            let text = String(cString: s)
+            guard let m = SaturationMode(shortName: text) else {
+                throw ArgumentError(message: "unknown saturation '\(text)': use satfinite, satpropagate or satnone")
+            }
+            return m
+        }
+        let call = try SystemProfileCall(system, format: format, rounding: rounding, saturation: saturation)
+        verifier = try Verifier(format: format, rounding: call.call.rounding, saturation: call.call.saturation,
+                                nanAny: options.nan_any != 0, maxMismatches: options.max_mismatches, threads: threads)
+        verifier.system = call
+    } else if let p = options.profile, String(cString: p).lowercased() != "reference" {
         let text = String(cString: p)
         guard let b = Behaviour.named(text) else {
-            throw ArgumentError(message: "unknown profile '\(text)': use \(Behaviour.all.map(\.name).joined(separator: ", "))")
+            throw ArgumentError(message: "unknown profile '\(text)': use reference, \(SystemProfile.all.map(\.name).joined(separator: ", ")), "
+                                + "\(Behaviour.all.map(\.name).joined(separator: ", "))")
         }
         if let s = options.saturation, SaturationMode(shortName: String(cString: s)) != b.saturation {
             throw ArgumentError(message: "profile \(b.name) fixes the saturation mode (\(b.saturation.shortName))")

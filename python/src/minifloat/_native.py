@@ -66,6 +66,8 @@ py_format_json = _declare("minifloat_py_format_json", _i32, _str, _out_str)
 py_catalog_json = _declare("minifloat_py_catalog_json", _i32, _out_str)
 py_quantize = _declare("minifloat_py_quantize", _i32, _str, _ptr, _str, _size, _ptr, _size, _i32, _str, _str, _i32,
                        _ptr, _i32, _u64, _i32)
+py_quantize_profile = _declare("minifloat_py_quantize_profile", _i32, _str, _ptr, _str, _size, _ptr, _size, _str, _str, _str,
+                               _i32)
 py_dequantize = _declare("minifloat_py_dequantize", _i32, _str, _ptr, _size, _size, _i32, _ptr, _str, _i32)
 py_verify = _declare("minifloat_py_verify", _i32, _str, _ptr, _str, _i32, _c.POINTER(_size), _ptr, _str, _str,
                      _c.POINTER(VerifyOptions), _out_str, _out_str)

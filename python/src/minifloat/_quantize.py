@@ -42,7 +42,7 @@ def random_arguments(random_bits, seed, random, count, shape):
     return bits, use_seed, seed_value, values
 
 
-def quantize(x, fmt, rounding="rne", saturation="satnone", *, random_bits=None, seed=None, random=None,
+def quantize(x, fmt, rounding=None, saturation=None, *, profile=None, random_bits=None, seed=None, random=None,
              packed=False, dtype=None, threads=0):
     """The codes of `x` in element format `fmt`, each element rounded once from its exact value.
 
@@ -54,8 +54,14 @@ def quantize(x, fmt, rounding="rne", saturation="satnone", *, random_bits=None, 
     P3109 stochastic "sra", "srb", "src", which need random_bits=N (1 to 32) and either seed=S
     (R_i = the top N bits of SplitMix64's (i+1)-th output from S, i the flat C-order index) or
     random=array (R_i = the low N bits of random[i], one per element).
-    saturation: "satnone" (overflow to Inf, or NaN where the format has no Inf), "satfinite"
-    (overflow and Inf to the largest finite value), "satpropagate" (overflow saturates, Inf stays).
+    Default "rne".
+    saturation: "satnone" (overflow to Inf, or NaN where the format has no Inf; the default),
+    "satfinite" (overflow and Inf to the largest finite value), "satpropagate" (overflow saturates,
+    Inf stays).
+    profile: a system to reproduce bit for bit, "torch", "jax", "ml_dtypes", "cuda", "cuda-ptx" or
+    "triton" (docs/conformance.md): its codes for x's dtype, NaN codes and conventions included;
+    rounding and saturation then pick one of its calls (None: its default). "reference" (or None)
+    is the spec.
     packed: for 4-bit formats, two codes per byte along the last axis (element 2k in the low
     nibble), the last axis halved (an odd row ends with a zero nibble).
     dtype: None for uint8 (formats of at most 8 bits), uint16 or uint32 codes; "ml_dtypes" (or the
@@ -67,6 +73,21 @@ def quantize(x, fmt, rounding="rne", saturation="satnone", *, random_bits=None, 
     """
     f = resolve(fmt, want_block=False)
     a, source = float_source(x)
+    if profile is not None and str(profile).lower() != "reference":
+        if random_bits is not None or seed is not None or random is not None:
+            raise ValueError(f"profile {profile} converts deterministically; drop random_bits, seed and random")
+        out = np.empty(a.shape, code_dtype(f.bits))
+        _native.check(_native.py_quantize_profile(
+            f.name.encode(), _ptr(a), source.encode(), a.size, _ptr(out), out.dtype.itemsize,
+            _native.encode(profile, "profile"), None if rounding is None else _native.encode(rounding, "rounding"),
+            None if saturation is None else _native.encode(saturation, "saturation"), _int(threads, "threads", 0, 1 << 20)))
+        if packed:
+            if f.bits != 4:
+                raise _native.MinifloatError(f"{f.name} has {f.bits} bits; packed arrays need a 4-bit format")
+            return pack_rows(out)
+        return out if dtype is None else _view_as(out, f, dtype)
+    rounding = "rne" if rounding is None else rounding
+    saturation = "satnone" if saturation is None else saturation
     bits, use_seed, seed_value, values = random_arguments(random_bits, seed, random, a.size, a.shape)
     threads = _int(threads, "threads", 0, 1 << 20)
     if packed:
@@ -86,6 +107,11 @@ def quantize(x, fmt, rounding="rne", saturation="satnone", *, random_bits=None, 
         _ptr(values), use_seed, seed_value, threads))
     if dtype is None or packed:
         return out
+    return _view_as(out, f, dtype)
+
+
+def _view_as(out, f, dtype):
+    """Codes `out` of format `f` as `dtype` (quantize's dtype argument)."""
     target = ml_dtype(f.name)
     if isinstance(dtype, str) and dtype == "ml_dtypes" or (target is not None and np.dtype(dtype) == np.dtype(target)):
         if target is None:

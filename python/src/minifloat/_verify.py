@@ -148,7 +148,9 @@ def verify(x, claimed, fmt, profile=None, rounding=None, saturation=None, *, cla
     claimed: the quantizer's result, of x's shape: codes (uint8, int8, uint16, or the format's
     ml_dtypes type) or values (float arrays, or another format's ml_dtypes type); claimed_as
     ("codes", "values", "packed-fp4") overrides the guess. Packed FP4 has the last axis halved.
-    profile: a named behaviour ("ocp-saturating", "ocp-nonsaturating", "p3109-satfinite", ...), or
+    profile: a system whose codes are accepted exactly ("torch", "jax", "ml_dtypes", "cuda",
+    "cuda-ptx", "triton"; rounding and saturation pick one of its calls), a named behaviour
+    ("ocp-saturating", "ocp-nonsaturating", "p3109-satfinite", ...), or "reference"/None with
     rounding (default "rne") and saturation (default "satnone"). nan_any: any NaN code matches a
     reference NaN. Stochastic modes take random_bits and seed (R_i as for quantize with seed).
     max_mismatches: how many mismatches the report keeps in detail.
