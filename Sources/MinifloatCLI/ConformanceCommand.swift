@@ -21,6 +21,8 @@ struct ConformanceCommand: ParsableCommand {
     var profiles = false
     @Option(help: "Only the recordings whose name contains this text.") var only: String?
     @Flag(help: "Print docs/conformance.md's matrix (Markdown).") var markdown = false
+    @Flag(help: "Compare the recorded decode tables (each code's float16 or bfloat16 value) instead of the conversions.")
+    var decodes = false
     @Option(parsing: .unconditional, help: "Threads (default: all processors).") var threads: Int?
 
     func run() throws {
@@ -39,6 +41,12 @@ struct ConformanceCommand: ParsableCommand {
         }
         let set: RecordingSet
         do { set = try RecordingSet(json: text) } catch let e as VerifyError { throw CLIError("'\(recordings.quotedForMessage())': \(e.description)") }
+        if decodes {
+            let tables = set.decodes.filter { only == nil || $0.name.contains(only!) }
+            guard !tables.isEmpty else { throw CLIError("no decode table in '\(recordings.quotedForMessage())'\(only.map { " contains '\($0.quotedForMessage())'" } ?? "")") }
+            print(markdown ? DecodeRecording.markdownTable(tables) : Self.decodeText(tables), terminator: "")
+            return
+        }
         let chosen = set.recordings.filter { only == nil || $0.name.contains(only!) }
         guard !chosen.isEmpty else { throw CLIError("no recording's name contains '\((only ?? "").quotedForMessage())'") }
         let progress = searchProgress()
@@ -54,6 +62,19 @@ struct ConformanceCommand: ParsableCommand {
     }
 
     static func input(_ bits: UInt32, _ source: Sweep.Source) -> String { ConformanceResult.inputText(bits, source) }
+
+    static func decodeText(_ tables: [DecodeRecording]) -> String {
+        var out = ""
+        for t in tables {
+            let d = t.differences()
+            out += "\(t.name): \(t.format.name) to \(t.target.rawValue): "
+                + (d.isEmpty ? "agrees on all \(t.values.count) codes\n" : "\(d.count) of \(t.values.count) codes differ\n")
+            for x in d {
+                out += "  \(x.departure.key): \(t.format.hexCode(x.code)): reference \(DecodeRecording.hex(x.reference)), recorded \(DecodeRecording.hex(x.recorded))\n"
+            }
+        }
+        return out
+    }
 
     /// Whether the recording's system profile reproduces it: one line.
     static func reproduction(_ r: Recording, threads: Int?) -> String {

@@ -69,6 +69,8 @@ public struct RecordingSet: Sendable {
     /// Where and with what the recordings were made.
     public let recorded: String
     public let recordings: [Recording]
+    /// The recorded decode tables (none in a file without them).
+    public let decodes: [DecodeRecording]
 
     /// Parses the JSON text; throws a ``VerifyError`` naming what is wrong.
     public init(json text: String) throws {
@@ -77,6 +79,14 @@ public struct RecordingSet: Sendable {
             throw VerifyError("not a recordings file (a JSON object with \"recorded\" and \"recordings\"), as Conformance/convert_npz.py writes")
         }
         self.recorded = recorded
+        decodes = try (document["decodes"]?.arrayValue ?? []).map { item in
+            guard let name = item["name"]?.stringValue, let values = item["values"]?.arrayValue else {
+                throw VerifyError("a decode table lacks its name or values")
+            }
+            let codes = values.compactMap { $0.intValue }.compactMap { UInt16(exactly: $0) }
+            guard codes.count == values.count else { throw VerifyError("decode table \(name): values must be 16-bit patterns") }
+            return try DecodeRecording(name: name, values: codes)
+        }
         recordings = try items.map { item in
             guard let name = item["name"]?.stringValue, let system = item["system"]?.stringValue,
                   let call = item["call"]?.stringValue, let sourceName = item["source"]?.stringValue,

@@ -24,6 +24,15 @@ extension SystemProfile {
     private static let withFloat64ThroughFloat32 = halvesAndSingle.merging([.float64: .throughFloat32]) { a, _ in a }
     private static let recordedTypes: [FloatSource] = [.float32, .float16, .bfloat16]
 
+    /// A conversion with one call, taking float32, float16 and bfloat16 directly and float64
+    /// through float32 (the frameworks).
+    private static func oneCall(_ format: String, _ call: String, _ rounding: RoundingMode, _ saturation: SaturationMode,
+                                _ rules: [SystemRule], evidence: String) -> SystemConversion {
+        SystemConversion(format: try! Format.named(format),
+                         calls: [SystemCall(name: call, rounding: rounding, saturation: saturation, sources: withFloat64ThroughFloat32)],
+                         rules: rules, evidence: evidence)
+    }
+
     /// The FP8 instruction of NVIDIA Hopper (sm_90), `cvt.rn.satfinite.{e4m3x2,e5m2x2}.{f32,f16x2}`.
     public static let cudaPTX = SystemProfile(
         name: "cuda-ptx", recordedSystem: "ptx",
@@ -85,15 +94,11 @@ extension SystemProfile {
 
     /// PyTorch 2.11 `tensor.to(dtype)` on a CUDA device.
     public static let torch: SystemProfile = {
-        func fp8(_ format: String, _ dtype: String, _ rules: [SystemRule]) -> SystemConversion {
-            SystemConversion(
-                format: try! Format.named(format),
-                calls: [SystemCall(name: "tensor.to(torch.\(dtype))", rounding: .nearestTiesToEven, saturation: .satNone,
-                                   sources: withFloat64ThroughFloat32)],
-                rules: rules,
-                evidence: "recorded on an H100 (PyTorch 2.11.0+cu130): every float32, float16 and bfloat16 input. "
-                    + "float64 (not recorded): c10's float8 types are constructed from float only "
-                    + "(c10/util/Float8_*-inl.h), so a double is rounded to float first")
+        let evidence = "recorded on an H100 (PyTorch 2.11.0+cu130): every float32, float16 and bfloat16 input. float64 "
+            + "(not recorded): c10's float8 types are constructed from float only (c10/util/Float8_*-inl.h), so a "
+            + "double is rounded to float first"
+        func fp8(_ format: String, _ dtype: String, _ rules: [SystemRule], rounding: RoundingMode = .nearestTiesToEven) -> SystemConversion {
+            oneCall(format, "tensor.to(torch.\(dtype))", rounding, .satNone, rules, evidence: evidence)
         }
         return SystemProfile(
             name: "torch", recordedSystem: "torch",
@@ -104,22 +109,18 @@ extension SystemProfile {
                                              .nanCodeBySign(positive: 0x7F, negative: 0xFF, sources: [.float32, .bfloat16])]),
                 fp8("e4m3fnuz", "float8_e4m3fnuz", []),
                 fp8("e5m2fnuz", "float8_e5m2fnuz", []),
-                fp8("e8m0fnu", "float8_e8m0fnu", [.magnitudeOfNegative, .aboveLeastRoundsUp]).withRounding(.nearestTiesToAway),
+                fp8("e8m0fnu", "float8_e8m0fnu", [.magnitudeOfNegative, .aboveLeastRoundsUp], rounding: .nearestTiesToAway),
             ])
     }()
 
     /// JAX 0.11 `x.astype(dtype)` under `jax.jit` on a CUDA device.
     public static let jax: SystemProfile = {
+        let evidence = "recorded on an H100 (JAX 0.11.2, XLA CUDA backend): every float32, float16 and bfloat16 input. "
+            + "float64 (not recorded): with jax_enable_x64 off, the default, JAX stores a float64 array as float32 when "
+            + "it is created, so the cast sees the float32 value"
         func conversion(_ format: String, _ dtype: String, _ saturation: SaturationMode, _ rules: [SystemRule],
                         rounding: RoundingMode = .nearestTiesToEven) -> SystemConversion {
-            SystemConversion(
-                format: try! Format.named(format),
-                calls: [SystemCall(name: "x.astype(jnp.\(dtype))", rounding: rounding, saturation: saturation,
-                                   sources: withFloat64ThroughFloat32)],
-                rules: rules,
-                evidence: "recorded on an H100 (JAX 0.11.2, XLA CUDA backend): every float32, float16 and bfloat16 "
-                    + "input. float64 (not recorded): with jax_enable_x64 off, the default, JAX stores a float64 "
-                    + "array as float32 when it is created, so the cast sees the float32 value")
+            oneCall(format, "x.astype(jnp.\(dtype))", rounding, saturation, rules, evidence: evidence)
         }
         return SystemProfile(
             name: "jax", recordedSystem: "jax",
@@ -137,16 +138,12 @@ extension SystemProfile {
 
     /// ml_dtypes 0.6 `x.astype(dtype)` (NumPy, CPU).
     public static let mlDtypes: SystemProfile = {
+        let evidence = "recorded with ml_dtypes 0.6.0 (NumPy 2.4.6, x86_64): every float32, float16 and bfloat16 input. "
+            + "float64 measured: x.astype equals x.astype(float32).astype on 4 million random float64 inputs and the "
+            + "special values (the tests compare the profile with ml_dtypes itself on float64 data)"
         func conversion(_ format: String, _ dtype: String, _ saturation: SaturationMode, _ rules: [SystemRule],
                         rounding: RoundingMode = .nearestTiesToEven) -> SystemConversion {
-            SystemConversion(
-                format: try! Format.named(format),
-                calls: [SystemCall(name: "x.astype(ml_dtypes.\(dtype))", rounding: rounding, saturation: saturation,
-                                   sources: withFloat64ThroughFloat32)],
-                rules: rules,
-                evidence: "recorded with ml_dtypes 0.6.0 (NumPy 2.4.6, x86_64): every float32, float16 and bfloat16 "
-                    + "input. float64 measured: x.astype equals x.astype(float32).astype on 4 million random "
-                    + "float64 inputs and the special values (ConformanceTests checks the route on its double-rounding cases)")
+            oneCall(format, "x.astype(ml_dtypes.\(dtype))", rounding, saturation, rules, evidence: evidence)
         }
         let fp4NaN = SystemRule.nanCodeBySign(positive: 0x8, negative: 0x0, sources: recordedTypes)
         let fp6NaN = SystemRule.nanCodeBySign(positive: 0x20, negative: 0x0, sources: recordedTypes)
@@ -186,13 +183,4 @@ extension SystemProfile {
             summary: "Triton 3.6 x.to(dtype, fp_downcast_rounding=...) in a kernel on an NVIDIA H100 (sm_90).",
             conversions: [conversion("e4m3fn", "float8_e4m3fn", rtz: false), conversion("e5m2", "float8_e5m2", rtz: true)])
     }()
-}
-
-extension SystemConversion {
-    /// The same conversion with every call rounding as `rounding`.
-    func withRounding(_ rounding: RoundingMode) -> SystemConversion {
-        SystemConversion(format: format, calls: calls.map {
-            SystemCall(name: $0.name, rounding: rounding, saturation: $0.saturation, sources: $0.sources)
-        }, rules: rules, evidence: evidence)
-    }
 }

@@ -125,6 +125,39 @@ struct ConformanceTests {
                 "regenerate docs/conformance.md's table with the command in its marker")
     }
 
+    /// The recorded decode tables: every finite and infinite code decodes to its exact value (the
+    /// oracle's) on every system; only NaN codes differ, in which NaN: NVIDIA's paths give 0x7fff for
+    /// every NaN code, ml_dtypes a negative NaN for the FNUZ code 0x80. docs/conformance.md's
+    /// decoding tables are these.
+    @Test func decodeTablesDifferOnlyInNaNs() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
+        let expected: [String: Int] = ["dec_nv_e4m3_to_f16": 2, "dec_ptx_e4m3x2_to_f16": 2, "dec_nv_e5m2_to_f16": 6,
+                                       "dec_ptx_e5m2x2_to_f16": 6, "dec_nv_e8m0_to_bf16": 1,
+                                       "dec_ml_dtypes_float8_e4m3fnuz_to_f16": 1, "dec_ml_dtypes_float8_e5m2fnuz_to_f16": 1]
+        for (file, count) in [("h100-2026-11.json", 8), ("ml_dtypes-0.6.0.json", 8)] {
+            let set = try RecordingSet(json: try String(contentsOf: root.appendingPathComponent("Conformance/recordings/\(file)"), encoding: .utf8))
+            #expect(set.decodes.count == count)
+            for t in set.decodes {
+                let d = t.differences()
+                #expect(d.count == expected[t.name] ?? 0, "\(t.name)")
+                #expect(d.allSatisfy { $0.departure == .nanCode && t.format.classify($0.code) == .nan }, "\(t.name)")
+                // The agreeing codes, by the oracle's exact value and the target's own decoding.
+                for code in 0...t.format.maxCode where !d.contains(where: { $0.code == code }) {
+                    let value = Oracle.decode(code, in: t.format), recorded = Oracle.decode(UInt32(t.values[Int(code)]), in: t.target.format)
+                    #expect(value == recorded || (value.isNaN && recorded.isNaN && value.isNegativeNaN == recorded.isNegativeNaN),
+                            "\(t.name) \(code)")
+                }
+            }
+            let marker = "<!-- generated: minifloat conformance Conformance/recordings/\(file) --decodes --markdown -->\n"
+            let start = try #require(doc.range(of: marker))
+            let end = try #require(doc.range(of: "<!-- end generated -->", range: start.upperBound..<doc.endIndex))
+            #expect(String(doc[start.upperBound..<end.lowerBound]) == DecodeRecording.markdownTable(set.decodes))
+        }
+        #expect(throws: VerifyError.self) { try DecodeRecording(name: "dec_nv_e4m3_to_f32", values: [0]) }
+        #expect(throws: VerifyError.self) { try DecodeRecording(name: "dec_nv_e4m3_to_f16", values: [0, 1]) }
+    }
+
     @Test func blocksDecidedByTheirEndsAgreeWithEveryInput() throws {
         // The shortcut (a block of 2^16 float32 inputs decided from its two ends) against the
         // comparison of every input, on recordings that exercise each kind of block.
