@@ -2,6 +2,9 @@
 into the JSON that `minifloat conformance` and the tests read:
 
     python3 Conformance/convert_npz.py h100-2026-11.npz Conformance/recordings/h100-2026-11.json
+    python3 Conformance/convert_npz.py OUT_DIR Conformance/recordings/NAME.json   # record_cuda's folder
+
+A folder (what Conformance/cuda/record_cuda writes) holds one KEY.npy per array and __recorded.txt.
 
 Every conversion becomes runs: `starts[k]` is the first input bit pattern (as an unsigned integer)
 of run k, every input up to the next start (or the end of the input type) converts to `codes[k]`.
@@ -12,6 +15,7 @@ from each API's documentation), which is what it is compared with.
 """
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -54,8 +58,20 @@ def runs(codes):
     return starts.tolist(), codes[starts].tolist()
 
 
+def load(path):
+    """The arrays of an .npz, or of a folder of KEY.npy files (with __recorded.txt), by key."""
+    if not os.path.isdir(path):
+        return np.load(path)
+    arrays = {name[:-4]: np.load(os.path.join(path, name)) for name in sorted(os.listdir(path)) if name.endswith(".npy")}
+    recorded = os.path.join(path, "__recorded.txt")
+    if os.path.exists(recorded):
+        with open(recorded, encoding="utf-8") as f:
+            arrays["__recorded"] = np.array(f.read().strip())
+    return arrays
+
+
 def main(npz_path, json_path):
-    z = np.load(npz_path)
+    z = load(npz_path)
     recordings, decodes = [], []
     for key in sorted(z.keys()):
         if key == "__recorded":
@@ -75,7 +91,7 @@ def main(npz_path, json_path):
         recordings.append({"name": name, "system": system, "call": call, "source": SOURCES[source], "format": fmt,
                            "rounding": rounding, "saturation": saturation, "starts": starts, "codes": codes})
     # Conformance/record.py says what ran; the H100 set predates that key.
-    recorded = str(z["__recorded"]) if "__recorded" in z.files else (
+    recorded = str(z["__recorded"]) if "__recorded" in z.keys() else (
         "NVIDIA H100 80GB HBM3, driver 580.159.04, CUDA 13.0, PyTorch 2.11.0+cu130, JAX 0.11.2, Triton 3.6.0; November 2026")
     document = {
         "recorded": recorded,

@@ -114,7 +114,7 @@ public struct Diagnoser: Sendable {
         let detail: String
         switch cause {
         case .nanMapping:
-            detail = x.exact.isNaN ? "a NaN input gave \(c); the reference gives \(e)"
+            detail = x.exact.isNaN ? nanInputDetail(x, claim: claim, c, e)
                 : "the claim \(c) and the reference \(e) differ in NaN-ness for a non-NaN input"
         case .saturation(let other):
             let special = [.infinity, .nan].contains(f.classify(claim))
@@ -147,6 +147,23 @@ public struct Diagnoser: Sendable {
             detail = "the claim is \(c)"
         }
         return Diagnosis(cause: cause, detail: detail)
+    }
+
+    /// What a NaN input's claimed code is: the NaN canonicalised (its sign dropped), another NaN
+    /// code, or a number (for a format without NaN, the specs leave the result open).
+    func nanInputDetail(_ x: ReferenceInput, claim: UInt32, _ c: String, _ e: String) -> String {
+        let f = format
+        guard f.hasNaN else {
+            return "a NaN input gave \(c); \(f.name) has no NaN and the specs leave this conversion open "
+                + "(the reference gives \(e))"
+        }
+        guard f.classify(claim) == .nan else { return "a NaN input gave the number \(c); the reference gives \(e)" }
+        let negativeClaim = f.signMask != 0 && claim & f.signMask != 0
+        if x.exact.isNegativeNaN && !negativeClaim && f.signMask != 0 {
+            return "NaN canonicalised: a negative NaN gave the positive NaN \(c), its sign dropped; the reference keeps the "
+                + "sign (\(e)); the specs allow either"
+        }
+        return "another NaN code: \(c) where the reference gives \(e); the specs do not fix which NaN a conversion gives"
     }
 
     /// `to nearest, ties to even` for `rne`, and so on.
