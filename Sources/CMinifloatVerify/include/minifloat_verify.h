@@ -29,7 +29,9 @@ typedef enum {
 typedef struct {
     const char *rounding;    /* "rne" .. "rto", "sra", "srb", "src"; NULL: "rne" (or the profile's) */
     const char *saturation;  /* "satnone", "satfinite", "satpropagate"; NULL: "satnone" (or the profile's) */
-    const char *profile;     /* NULL, or "ocp-saturating", "ocp-nonsaturating", "p3109-satfinite", ... */
+    const char *profile;     /* NULL or "reference"; a system ("torch", "jax", "ml_dtypes", "cuda", "cuda-ptx",
+                                "triton": its codes are accepted exactly, rounding/saturation pick its call);
+                                or "ocp-saturating", "ocp-nonsaturating", "p3109-satfinite", ... */
     int nan_any;             /* nonzero: any NaN code matches where the reference gives a NaN */
     uint32_t random_bits;    /* stochastic rounding: N (1..32); else 0 */
     uint64_t seed;           /* stochastic rounding: R_i = top N bits of SplitMix64's (i+1)-th output from seed */
