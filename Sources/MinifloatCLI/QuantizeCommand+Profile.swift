@@ -22,6 +22,9 @@ extension QuantizeCommand {
         guard let p = SystemProfile.named(name) else {
             throw CLIError("unknown profile '\(name)': use reference, \(SystemProfile.all.map(\.name).joined(separator: ", "))")
         }
+        if randomBits != nil || random != nil || seed != nil {
+            throw CLIError("profile \(p.name) converts deterministically: drop --random-bits, --random and --seed")
+        }
         if fromName == "exact" {
             throw CLIError("profile \(p.name) converts typed values: give --from f32, f16, bf16 or f64, not exact")
         }

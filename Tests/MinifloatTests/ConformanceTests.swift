@@ -356,6 +356,7 @@ struct ProfileCommandTests {
                                 (["quantize", "e4m3fn", "--profile", "torch", "--from", "exact", "1"], "typed values"),
                                 (["quantize", "e4m3fn", "--profile", "cuda-ptx", "--from", "bf16", "1"], "f32 or f16 values"),
                                 (["quantize", "e4m3fn", "--profile", "tensorflow", "1"], "unknown profile"),
+                                (["quantize", "e4m3fn", "--profile", "torch", "--random-bits", "4", "1"], "deterministically"),
                                 (["quantize", "mxfp4", "--profile", "torch", "1"], "--profile"),
                                 (["verify", "e4m3fn", "--profile", "torch", "--input", x, "--claimed", claimed, "--rounding", "rtz"], "rne satnone only")] {
             let bad = try runMinifloat(args)
