@@ -82,7 +82,12 @@ struct DocsWalkthroughTests {
         try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("minifloat"),
                                                    withDestinationURL: try builtProduct("minifloat"))
         // `python3` is the tests' Python (the virtual environment with ml_dtypes when there is one).
-        let python = pythonCommand[0] == "python3" ? "/usr/bin/env python3" : pythonCommand[0]
+        // Its absolute path: the shim below is first on the PATH, so `env python3` would find the
+        // shim itself and exec it forever.
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let python = pythonCommand[0] != "python3" ? pythonCommand[0]
+            : searchPath.split(separator: ":").map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+                ?? "/usr/bin/python3"
         try "#!/bin/sh\nexec \(python) \"$@\"\n".write(to: bin.appendingPathComponent("python3"), atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("python3").path)
         let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
