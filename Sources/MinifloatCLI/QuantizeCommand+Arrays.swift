@@ -95,16 +95,19 @@ extension QuantizeCommand {
             let n = range.count, type = input.elementType
             if let system, let source = type.floatSource {
                 // Checked before the first chunk (quantizeArray): the call takes this source type.
-                let codes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n)
-                try! system.encode(raw: raw, as: source, count: n, into: codes, threads: threads)
-                if packed {
-                    let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: (n + 1) / 2)
-                    for k in 0..<(n + 1) / 2 {
-                        bytes[k] = UInt8(codes[2 * k] & 0xF) | (2 * k + 1 < n ? UInt8(codes[2 * k + 1] & 0xF) << 4 : 0)
+                if f.bitWidth > 8 {
+                    let codes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt16.self), count: n)
+                    try! system.encode(raw: raw, as: source, count: n, into: codes, threads: threads)
+                } else if packed {
+                    let codes = [UInt8](unsafeUninitializedCapacity: n) { buffer, count in
+                        try! system.encode(raw: raw, as: source, count: n, into: buffer, threads: threads)
+                        count = n
                     }
-                } else if f.bitWidth <= 8 {
-                    let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: n)
-                    for k in 0..<n { bytes[k] = UInt8(truncatingIfNeeded: codes[k]) }
+                    let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: (n + 1) / 2)
+                    codes.withUnsafeBufferPointer { PackedFP4.pack($0, rowLength: n, into: bytes) }
+                } else {
+                    let codes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: n)
+                    try! system.encode(raw: raw, as: source, count: n, into: codes, threads: threads)
                 }
             } else if packed {
                 let bytes = UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: (n + 1) / 2)

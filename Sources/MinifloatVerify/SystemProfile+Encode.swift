@@ -11,11 +11,7 @@ extension SystemConversion {
         raw: UnsafeRawBufferPointer, as source: FloatSource, count: Int, into codes: UnsafeMutableBufferPointer<Code>,
         call: SystemCall, threads: Int? = nil
     ) throws {
-        guard let route = call.sources[source] else {
-            let taken = FloatSource.allCases.filter { call.sources[$0] != nil }.map(\.shortName)
-            throw VerifyError("\(call.name) takes \(taken.dropLast().joined(separator: ", "))\(taken.count > 1 ? " or " : "")\(taken.last!) values, not \(source.shortName) (no evidence of what it does "
-                              + "with them); convert the input to one of those types first")
-        }
+        let route = try call.route(source)
         guard count > 0 else { return }
         precondition(raw.count >= count * source.byteCount, "the source buffer holds fewer than \(count) elements")
         precondition(codes.count >= count, "the code buffer is shorter than the source")
@@ -109,6 +105,19 @@ extension SystemConversion {
                 if x > lo && x < hi { codes[i] = Code(code) }
             }
         }
+    }
+}
+
+extension SystemCall {
+    /// How the call reads `source`; throws a ``VerifyError`` when it does not take that type.
+    public func route(_ source: FloatSource) throws -> SourceRoute {
+        guard let route = sources[source] else {
+            let taken = FloatSource.allCases.filter { sources[$0] != nil }.map(\.shortName)
+            throw VerifyError("\(name) takes \(taken.dropLast().joined(separator: ", "))\(taken.count > 1 ? " or " : "")"
+                              + "\(taken.last!) values, not \(source.shortName) (no evidence of what it does with them); convert "
+                              + "the input to one of those types first")
+        }
+        return route
     }
 }
 

@@ -159,11 +159,7 @@ public struct SystemProfileCall: Sendable {
 
     /// Throws the ``VerifyError`` that encoding `source` values would.
     public func check(source: FloatSource) throws {
-        guard call.sources[source] == nil else { return }
-        var none = [UInt8]()
-        try none.withUnsafeMutableBufferPointer { out in
-            try conversion.encode(raw: UnsafeRawBufferPointer(start: nil, count: 0), as: source, count: 0, into: out, call: call)
-        }
+        _ = try call.route(source)
     }
 }
 

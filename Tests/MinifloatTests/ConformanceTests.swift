@@ -332,6 +332,16 @@ struct ProfileCommandTests {
         let recorded = Self.inputs.map { UInt64(r.code(at: $0)) }
         let (_, produced) = try readAllBits(codes)
         #expect(produced == recorded, "\(name)")
+        if r.format.bitWidth == 4 {
+            // Packed (an odd row: its last byte has a zero high nibble), against the recorded codes packed.
+            let packedPath = NSTemporaryDirectory() + "minifloat-\(UUID().uuidString)-packed.npy"
+            defer { try? FileManager.default.removeItem(atPath: packedPath) }
+            let p = try runMinifloat(["quantize", r.format.name, "--profile", profile.name, "--input", x, "--output", packedPath,
+                                      "--packed"] + modes)
+            #expect(p.status == 0, "\(p.stderr)")
+            let (_, bytes) = try readAllBits(packedPath)
+            #expect(bytes.map(UInt8.init) == PackedFP4.pack(recorded.map(UInt8.init), rowLength: recorded.count), "\(name) packed")
+        }
         // verify --profile accepts exactly the recorded codes.
         let v = try runMinifloat(["verify", r.format.name, "--profile", profile.name, "--input", x, "--claimed", codes] + modes)
         #expect(v.status == 0 && v.stdout.contains("mismatching 0"), "\(v.stdout)\(v.stderr)")
