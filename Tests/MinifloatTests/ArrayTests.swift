@@ -151,6 +151,57 @@ struct ArrayTests {
         }
     }
 
+    /// The vectorised stochastic path (`Float32NormalKernel.stochasticGroup`: "add an increment
+    /// made from R, shift") against the oracle's P3109 rules, for every variant and every N from 1
+    /// to 32 (below, at and above the format's fraction width `23 - M`), on float32 inputs in the
+    /// normal range with fractions exactly on, just off and far from the points each variant
+    /// compares with, and random values 0, 2^N - 1, 2^(N-1) and others, in groups of 16 and tails.
+    @Test("stochastic rounding of normal float32 inputs (the vectorised path) equals the oracle, N = 1...32")
+    func stochasticNormalRange() async {
+        let formats = smallFormats.filter(\.hasZero)
+        await propertyCheck(count: 150, input: Gen.int(in: 0..<formats.count), Gen.int(in: 0..<3),
+                            Gen.int(in: 1...32), Gen.int(in: 0..<3), Gen.uint64()) { fi, variant, n, si, seed in
+            let f = formats[fi], sat = SaturationMode.allCases[si]
+            let most = Float(f.decode(f.maxFiniteMagnitude)), least = Float(f.decode(1 << UInt32(f.mantissaBits)))
+            let count = 48 + Int(seed % 17)
+            let xs: [Float] = (0..<count).map { i in
+                let r = RandomSource.splitMix64(seed: seed, index: UInt64(i))
+                let sign: Float = r & 1 == 0 || f.signedness == .unsigned ? 1 : -1
+                // A normal code and a float32 between it and the next, its fraction's top bits
+                // random and the rest all zeros, all ones, a lone low bit or random.
+                let span = UInt64(f.maxFiniteMagnitude) - (1 << UInt64(f.mantissaBits)) + 1
+                let c = UInt32((1 << UInt64(f.mantissaBits)) + (r >> 8) % span)
+                let lo = Float(f.decode(c)), hi = c < f.maxFiniteMagnitude ? Float(f.decode(c + 1)) : lo
+                let steps = hi.bitPattern - lo.bitPattern
+                let cut = UInt32(r >> 20 & 31) % 24
+                let top = steps == 0 ? 0 : UInt32(truncatingIfNeeded: r >> 32) % steps & ~((1 << cut) &- 1)
+                let tail: [UInt32] = [0, (1 << cut) &- 1, cut > 0 ? 1 : 0, UInt32(truncatingIfNeeded: r >> 44) & ((1 << cut) &- 1)]
+                let offset = steps == 0 ? 0 : min(top | tail[Int(r >> 2 & 3)], steps - 1)
+                return sign * min(max(Float(bitPattern: lo.bitPattern + offset), least), most)
+            }
+            let values: [UInt32] = (0..<count).map { i in
+                let r = RandomSource.splitMix64(seed: seed &+ 1, index: UInt64(i))
+                let all = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(n)) - 1)
+                return [0, all, 1 << UInt32(n - 1), UInt32(truncatingIfNeeded: r >> 8)][Int(r & 3)]
+            }
+            func mode(_ r: UInt64) -> RoundingMode {
+                [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r),
+                 .stochasticC(bits: n, random: r)][variant]
+            }
+            let brackets = xs.map { Oracle.Bracket(ExactValue(Double($0)), f) }
+            let got = f.encode(xs, as: UInt8.self, rounding: mode(0), saturation: sat, random: .values(values), threads: 1)
+            let want = xs.indices.map {
+                UInt8(brackets[$0].code(rounding: mode(UInt64(values[$0]) & ((1 << UInt64(n)) - 1)), saturation: sat))
+            }
+            #expect(got == want, "\(f) \(mode(0)) \(sat) at \(xs.indices.first { got[$0] != want[$0] }.map { xs[$0] } ?? 0)")
+            let seeded = f.encode(xs, as: UInt8.self, rounding: mode(0), saturation: sat, random: .seed(seed), threads: 1)
+            let wantSeeded = xs.indices.map {
+                UInt8(brackets[$0].code(rounding: mode(RandomSource.seed(seed).value(at: $0, bits: n)), saturation: sat))
+            }
+            #expect(seeded == wantSeeded, "\(f) \(mode(0)) \(sat) seeded")
+        }
+    }
+
     @Test("caller's random values: element i uses the low N bits of values[i]")
     func callerRandom() {
         let f = Format.e4m3fn

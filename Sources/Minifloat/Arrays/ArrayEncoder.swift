@@ -108,29 +108,18 @@ struct ArrayEncoder {
                 for i in range { out[i] = Code(truncatingIfNeeded: table[Int(p[i])]) }
             }
         case (.float32Stochastic(let kernel), .float32(let p)):
-            let plan = kernel.plan(rounding)
-            withRandomStream { stream in
-                for i in range {
-                    let code = kernel.stochasticCode(p[i], plan, random: stream.random(i))
-                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
-                }
-            }
+            encodeStochastic(kernel, source, range, into: out, element: { p[$0] }, group: { i, _ in p + i })
         case (.float32Stochastic(let kernel), .bfloat16(let p)):
-            let plan = kernel.plan(rounding)
-            withRandomStream { stream in
-                for i in range {
-                    let code = kernel.stochasticCode(UInt32(p[i]) << 16, plan, random: stream.random(i))
-                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
-                }
+            @inline(__always) func widen(_ i: Int) -> UInt32 { UInt32(p[i]) << 16 }
+            encodeStochastic(kernel, source, range, into: out, element: widen) { i, buffer in
+                for k in 0..<16 { buffer[k] = widen(i + k) }
+                return UnsafePointer(buffer)
             }
         case (.float32Stochastic(let kernel), .float16(let p)):
-            let plan = kernel.plan(rounding)
-            withRandomStream { stream in
-                for i in range {
-                    let bits = Float(Float16(bitPattern: p[i])).bitPattern
-                    let code = kernel.stochasticCode(bits, plan, random: stream.random(i))
-                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: stream.random(i)))
-                }
+            @inline(__always) func widen(_ i: Int) -> UInt32 { Float(Float16(bitPattern: p[i])).bitPattern }
+            encodeStochastic(kernel, source, range, into: out, element: widen) { i, buffer in
+                for k in 0..<16 { buffer[k] = widen(i + k) }
+                return UnsafePointer(buffer)
             }
         case (.float64Buckets(let table), .float64(let p)):
             for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
@@ -173,6 +162,42 @@ struct ArrayEncoder {
         }
     }
 
+    /// The stochastic path for sources that widen to float32: groups of 16 through the vector
+    /// kernel (their float32 bits from `group(i, scratch)`, a pointer to 16 values; one element's
+    /// from `element(i)`), a group with
+    /// any input outside the normal range and the tail element by element (the kernel's scalar
+    /// form, or the scalar codec), each element `i` with its own `R_i`.
+    @inline(__always)
+    private func encodeStochastic<Code: FixedWidthInteger & UnsignedInteger>(
+        _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<Code>,
+        element: (Int) -> UInt32, group: (Int, UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32>
+    ) {
+        let plan = kernel.plan(rounding)
+        withRandomStream { stream in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 32) { scratch in
+                let widened = scratch.baseAddress!, randoms = scratch.baseAddress! + 16
+                @inline(__always) func one(_ bits: UInt32, _ i: Int, _ r: UInt64) {
+                    let code = kernel.stochasticCode(bits, plan, random: r)
+                    out[i] = Code(truncatingIfNeeded: code ?? scalarCode(source, i, random: r))
+                }
+                var i = range.lowerBound
+                while i + 16 <= range.upperBound {
+                    let bits = group(i, widened)
+                    stream.fill(randoms, from: i)
+                    let r = UnsafeRawPointer(randoms).loadUnaligned(as: SIMD16<UInt32>.self)
+                    if !kernel.stochasticGroup(UnsafeRawPointer(bits), random: r, plan, out + i) {
+                        for k in 0..<16 { one(bits[k], i + k, UInt64(randoms[k])) }
+                    }
+                    i += 16
+                }
+                while i < range.upperBound {
+                    one(element(i), i, stream.random(i))
+                    i += 1
+                }
+            }
+        }
+    }
+
     /// Calls `body` with a stream of this encoder's random values, unwrapped once (not per element).
     @inline(__always)
     func withRandomStream(_ body: (RandomStream) -> Void) {
@@ -210,5 +235,26 @@ struct RandomStream {
     func random(_ i: Int) -> UInt64 {
         if let values { return UInt64(values[i]) & ((1 &<< bits) &- 1) }
         return RandomSource.splitMix64(seed: seed, index: UInt64(i)) &>> (64 &- bits)  // bits is 1...32
+    }
+
+    /// Writes `R_i ..< R_(i+16)` to `buffer[0..<16]`.
+    @inline(__always)
+    func fill(_ buffer: UnsafeMutablePointer<UInt32>, from i: Int) {
+        if let values {
+            let mask = UInt32(truncatingIfNeeded: (1 &<< bits) &- 1)
+            for k in 0..<16 { buffer[k] = values[i + k] & mask }
+        } else {
+            // SplitMix64 on 8 lanes at a time (RandomSource.splitMix64, written for vectors).
+            typealias V = SIMD8<UInt64>
+            let raw = UnsafeMutableRawPointer(buffer)
+            for half in 0..<2 {
+                let index = V(1, 2, 3, 4, 5, 6, 7, 8) &+ V(repeating: UInt64(i + 8 * half))
+                var z = V(repeating: seed) &+ index &* V(repeating: 0x9E37_79B9_7F4A_7C15)
+                z = (z ^ (z &>> V(repeating: 30))) &* V(repeating: 0xBF58_476D_1CE4_E5B9)
+                z = (z ^ (z &>> V(repeating: 27))) &* V(repeating: 0x94D0_49BB_1331_11EB)
+                z = (z ^ (z &>> V(repeating: 31))) &>> V(repeating: 64 &- bits)
+                raw.storeBytes(of: SIMD8<UInt32>(truncatingIfNeeded: z), toByteOffset: 32 * half, as: SIMD8<UInt32>.self)
+            }
+        }
     }
 }

@@ -135,11 +135,32 @@ struct Float32NormalKernel {
         return v2[0] | v2[1] != 0
     }
 
-    /// The loop-invariant part of a stochastic mode: the fraction's top bits are found with one
+    /// The loop-invariant part of a stochastic mode (P3109 v4.0 section 4.2, N random bits).
+    ///
+    /// For one input (``stochasticCode(_:_:random:)``) the fraction's top bits are found with one
     /// right shift of `rem << 33` (rem < 2^22, so this fits), for N or N + 1 bits.
+    ///
+    /// For 16 inputs (``stochasticGroup(_:random:_:_:)``) each variant becomes "add an increment
+    /// made from R to the re-biased bits `t`, shift right by `s = 23 - M`", as round toward zero
+    /// with a random increment. With `t = q 2^s + f` (`f` the fraction's `s` bits, `nu = f / 2^s`):
+    /// - StochasticA, `floor(nu 2^N) + R >= 2^N`: when `N <= s` this is `f + R 2^(s-N) >= 2^s`;
+    ///   when `N > s`, `floor(nu 2^N) = f 2^(N-s)` and, both sides being integers after dividing by
+    ///   `2^(N-s)`, it is `f + floor(R / 2^(N-s)) >= 2^s`. So the increment is `R << (s - N)` or
+    ///   `R >> (N - s)`, and `q + up = (t + increment) >> s` (the sum stays below `2^(s+1)` above `q 2^s`).
+    /// - StochasticB is StochasticA with `N + 1` bits and `2R + 1`: for `N < s` the increment is
+    ///   `(R << (s - N)) + 2^(s-N-1)`; for `N >= s`, `floor((2R + 1) / 2^(N-s+1)) = floor(R / 2^(N-s))`,
+    ///   the increment of StochasticA.
+    /// - StochasticC, `RNITE(nu 2^N) + R >= 2^N`: for `N >= s`, `nu 2^N` is an integer and this is
+    ///   StochasticA; for `N < s`, `t` is first rounded to nearest, ties to even, at `d = s - N` bits
+    ///   (`RNITE(nu 2^N) 2^d` added to `q 2^s`; bit `d` of `t` is the parity of `floor(nu 2^N)`),
+    ///   then the increment is `R << d`.
     struct StochasticPlan {
         let variant: Int
         let shiftN: UInt64, shiftN1: UInt64, maskN1: UInt64, limitN: UInt64, limitN1: UInt64
+        /// The group increment is `((R >> incrementRight) << incrementLeft) + incrementAdd`.
+        let incrementRight: UInt32, incrementLeft: UInt32, incrementAdd: UInt32
+        /// StochasticC with `N < s`: `d`, the bits `t` is first rounded at; 0 otherwise.
+        let roundBits: UInt32
 
         init(variant: Int, n: Int, shift s: UInt32) {
             self.variant = variant
@@ -148,7 +169,46 @@ struct Float32NormalKernel {
             maskN1 = (1 << shiftN1) - 1
             limitN = 1 << UInt64(n)
             limitN1 = 1 << UInt64(n + 1)
+            let s = Int(s)
+            incrementRight = UInt32(max(n - s, 0))
+            incrementLeft = UInt32(max(s - n, 0))
+            incrementAdd = variant == 1 && n < s ? 1 << UInt32(s - n - 1) : 0
+            roundBits = variant == 2 && n < s ? UInt32(s - n) : 0
         }
+    }
+
+    /// Encodes the 16 inputs at `input` under a stochastic mode, element `k` with random value
+    /// `random[k]` (below 2^N), to `output[0..<16]`; or returns false if any input is outside the
+    /// normal range (the caller then encodes the group one element at a time). The same codes as
+    /// ``stochasticCode(_:_:random:)``; the derivation is at ``StochasticPlan``.
+    @inline(__always)
+    func stochasticGroup<Code: FixedWidthInteger>(_ input: UnsafeRawPointer, random r: U, _ plan: StochasticPlan,
+                                                  _ output: UnsafeMutablePointer<Code>) -> Bool {
+        let b = input.loadUnaligned(as: U.self)
+        let a = b & U(repeating: absMask)
+        let offset = a &- U(repeating: lowest)
+        let bad = unsafeBitCast(offset | (U(repeating: largest &- lowest) &- offset), to: I.self) &>> I(repeating: 31)
+        if Self.any(bad) { return false }
+        var t = (b & U(repeating: 0x7FFF_FFFF)) &- U(repeating: rebias)
+        if plan.roundBits != 0 {
+            let d = U(repeating: plan.roundBits)
+            let one = U(repeating: 1)
+            let low = (one &<< d) &- one
+            t = (t &+ (low &>> one) &+ ((t &>> d) & one)) & ~low
+        }
+        let increment = ((r &>> U(repeating: plan.incrementRight)) &<< U(repeating: plan.incrementLeft))
+            &+ U(repeating: plan.incrementAdd)
+        let q = (t &+ increment) &>> U(repeating: shift)
+        // q >= 1 (the input is normal), so a negative input keeps its sign in every format.
+        let code = q | (((b &>> U(repeating: 31)) &<< U(repeating: 31 - signShift)) & U(repeating: signMaskOut))
+        let raw = UnsafeMutableRawPointer(output)
+        switch Code.bitWidth {
+        case 8: raw.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: code), as: SIMD16<UInt8>.self)
+        case 16: raw.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: code), as: SIMD16<UInt16>.self)
+        case 32: raw.storeBytes(of: code, as: U.self)
+        default: for k in 0..<16 { output[k] = Code(truncatingIfNeeded: code[k]) }
+        }
+        return true
     }
 
     /// The code of one input under a stochastic mode with random value `r` (P3109 v4.0 section
