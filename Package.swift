@@ -24,7 +24,10 @@ let package = Package(
     ],
     targets: [
         // The core: formats, rounding and saturation modes, the fast codec. No dependencies.
-        .target(name: "Minifloat", exclude: ["README.md"]),
+        .target(name: "Minifloat", dependencies: ["CMinifloatKernels"], exclude: ["README.md"]),
+        // The core's loops for wider vector units (AVX2, AVX-512), chosen at run time; C with
+        // per-function target attributes, so no compiler flags. Internal to the core.
+        .target(name: "CMinifloatKernels"),
         // GMP, seen from Swift. Debian: libgmp-dev.
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"]), .brew(["gmp"])]),
         // The exact reference: GMP rationals, a plain transcription of the specs.
@@ -61,7 +64,7 @@ let package = Package(
         .testTarget(
             name: "MinifloatTests",
             dependencies: [
-                "Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4", "FuzzChecks",
+                "Minifloat", "MinifloatOracle", "MinifloatIO", "MinifloatVerify", "LLMFP4", "FuzzChecks", "CMinifloatKernels",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     ]

@@ -8,13 +8,22 @@ cd "$(dirname "$0")/.."
 # The release build with the tests (what `swift test -c release` builds, so in CI this is a no-op;
 # `--product minifloat` alone would rebuild every module without -enable-testing, about 70 s).
 swift build -c release --build-tests >&2
-bin=.build/release/minifloat
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A copy without debug information: valgrind 3.19 (Debian 12) gives up on the DWARF 5 that clang
+# writes for the C target (CMinifloatKernels); the leak counts need only the symbol table.
+bin="$work/minifloat"
+strip --strip-debug -o "$bin" .build/release/minifloat
 status=0
 run() {
     local log="$work/valgrind.log"
     valgrind --leak-check=full --log-file="$log" "$bin" "$@" > /dev/null || true
+    if ! grep -q "ERROR SUMMARY" "$log"; then  # valgrind itself stopped: no count to trust
+        echo "valgrind minifloat $1 $2 did not complete:" >&2
+        tail -5 "$log" >&2
+        status=1
+        return
+    fi
     local definite indirect
     definite=$(grep -oE "definitely lost: [0-9,]+ bytes" "$log" | grep -oE "[0-9,]+" || echo 0)
     indirect=$(grep -oE "indirectly lost: [0-9,]+ bytes" "$log" | grep -oE "[0-9,]+" || echo 0)

@@ -25,6 +25,8 @@ struct BenchCommand: ParsableCommand {
             builds and caches its lookup table); the best time is reported, for one thread and for \
             --threads threads. The floors are loops that read each float32 (float64) and write one byte; \
             "x floor" compares f64 cases with the float64 floor and the others with the float32 one. \
+            The header names the vector unit the kernels run for (avx512, avx2 or baseline); the \
+            environment variable MINIFLOAT_KERNELS=baseline or avx2 lowers it. \
             Build in release mode: 'swift run -c release minifloat bench'.
             """)
 
@@ -73,10 +75,10 @@ struct BenchCommand: ParsableCommand {
                          ("ratio_to_floor_parallel", .number(r.parallel / floorOf(r).parallel))])
             }
             print(JSON.object([("elements", .int(elements)), ("threads", .int(threads)),
-                               ("results", .array(rows))]).text)
+                               ("vector_unit", .string(VectorUnits.name)), ("results", .array(rows))]).text)
             return
         }
-        print("elements: \(elements); columns: 1 thread, then \(threads) threads")
+        print("elements: \(elements); columns: 1 thread, then \(threads) threads; vector unit: \(VectorUnits.name)")
         print(pad("case", 46) + pad("ns/elem", 10) + pad("Melem/s", 10) + pad("x floor", 9)
               + pad("ns/elem", 10) + "x floor")
         for r in results {

@@ -83,7 +83,10 @@ extension QuantizeCommand {
     /// The random values of elements `range`, as the array API's `.values` source (low N bits used).
     func randomSource(_ range: Range<Int>, _ mode: RoundingMode) -> RandomSource? {
         guard mode.isStochastic else { return nil }
-        return .values(range.map { UInt32(truncatingIfNeeded: randomValue($0, mode)) })
+        return .values([UInt32](unsafeUninitializedCapacity: range.count) { buffer, count in
+            RandomSource.seed(seed!).values(range, bits: mode.randomBits, into: buffer)
+            count = range.count
+        })
     }
 
     /// Encodes elements `range` of `input` into `out` (UInt8 or UInt16 codes, or packed bytes).

@@ -12,10 +12,15 @@ func builtProduct(_ name: String) throws -> URL {
 }
 
 /// Runs a program and returns its exit status, standard output and standard error.
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// `environment` adds to (or replaces variables of) this process's environment.
+func runProcess(_ executable: URL, _ arguments: [String],
+                environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardInput = FileHandle.nullDevice  // a command that reads standard input sees its end
     process.standardOutput = out
@@ -28,8 +33,9 @@ func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int
 }
 
 /// Runs the built `minifloat` executable.
-func runMinifloat(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    try runProcess(builtProduct("minifloat"), arguments)
+func runMinifloat(_ arguments: [String],
+                  environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runProcess(builtProduct("minifloat"), arguments, environment: environment)
 }
 
 @Suite("Command line")

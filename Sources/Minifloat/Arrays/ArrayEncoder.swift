@@ -174,7 +174,8 @@ struct ArrayEncoder {
     ) {
         let plan = kernel.plan(rounding)
         withRandomStream { stream in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 32) { scratch in
+            // 16 widened inputs, then the random values of up to 256 elements.
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16 + 256) { scratch in
                 let widened = scratch.baseAddress!, randoms = scratch.baseAddress! + 16
                 @inline(__always) func one(_ bits: UInt32, _ i: Int, _ r: UInt64) {
                     let code = kernel.stochasticCode(bits, plan, random: r)
@@ -182,13 +183,16 @@ struct ArrayEncoder {
                 }
                 var i = range.lowerBound
                 while i + 16 <= range.upperBound {
-                    let bits = group(i, widened)
-                    stream.fill(randoms, from: i)
-                    let r = UnsafeRawPointer(randoms).loadUnaligned(as: SIMD16<UInt32>.self)
-                    if !kernel.stochasticGroup(UnsafeRawPointer(bits), random: r, plan, out + i) {
-                        for k in 0..<16 { one(bits[k], i + k, UInt64(randoms[k])) }
+                    let chunk = min(256, (range.upperBound - i) & ~15)
+                    stream.fill(randoms, from: i, count: chunk)
+                    for g in stride(from: 0, to: chunk, by: 16) {
+                        let bits = group(i + g, widened)
+                        let r = UnsafeRawPointer(randoms + g).loadUnaligned(as: SIMD16<UInt32>.self)
+                        if !kernel.stochasticGroup(UnsafeRawPointer(bits), random: r, plan, out + i + g) {
+                            for k in 0..<16 { one(bits[k], i + g + k, UInt64(randoms[g + k])) }
+                        }
                     }
-                    i += 16
+                    i += chunk
                 }
                 while i < range.upperBound {
                     one(element(i), i, stream.random(i))
@@ -237,24 +241,14 @@ struct RandomStream {
         return RandomSource.splitMix64(seed: seed, index: UInt64(i)) &>> (64 &- bits)  // bits is 1...32
     }
 
-    /// Writes `R_i ..< R_(i+16)` to `buffer[0..<16]`.
+    /// Writes `R_i ..< R_(i+count)` to `buffer[0..<count]`.
     @inline(__always)
-    func fill(_ buffer: UnsafeMutablePointer<UInt32>, from i: Int) {
+    func fill(_ buffer: UnsafeMutablePointer<UInt32>, from i: Int, count: Int) {
         if let values {
             let mask = UInt32(truncatingIfNeeded: (1 &<< bits) &- 1)
-            for k in 0..<16 { buffer[k] = values[i + k] & mask }
+            for k in 0..<count { buffer[k] = values[i + k] & mask }
         } else {
-            // SplitMix64 on 8 lanes at a time (RandomSource.splitMix64, written for vectors).
-            typealias V = SIMD8<UInt64>
-            let raw = UnsafeMutableRawPointer(buffer)
-            for half in 0..<2 {
-                let index = V(1, 2, 3, 4, 5, 6, 7, 8) &+ V(repeating: UInt64(i + 8 * half))
-                var z = V(repeating: seed) &+ index &* V(repeating: 0x9E37_79B9_7F4A_7C15)
-                z = (z ^ (z &>> V(repeating: 30))) &* V(repeating: 0xBF58_476D_1CE4_E5B9)
-                z = (z ^ (z &>> V(repeating: 27))) &* V(repeating: 0x94D0_49BB_1331_11EB)
-                z = (z ^ (z &>> V(repeating: 31))) &>> V(repeating: 64 &- bits)
-                raw.storeBytes(of: SIMD8<UInt32>(truncatingIfNeeded: z), toByteOffset: 32 * half, as: SIMD8<UInt32>.self)
-            }
+            RandomSource.splitMix64TopBits(seed: seed, first: UInt64(i), bits: UInt32(bits), into: buffer, count: count)
         }
     }
 }

@@ -1,0 +1,39 @@
+/* CMinifloatKernels: the few loops of the Minifloat core that Swift cannot compile for wider
+ * vector units than the build's baseline (SSE2 on x86-64). Each has a baseline version and, on
+ * x86-64, versions for AVX2 and AVX-512 selected at run time (per-function target attributes, so
+ * the package needs no compiler flags). Every version gives the same result; the Swift tests run
+ * each version the processor supports against the Swift reference loop. Internal to Minifloat:
+ * not part of its public C interface (minifloat.h). */
+#ifndef CMINIFLOAT_KERNELS_H
+#define CMINIFLOAT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Instruction-set levels: 0 the baseline, 1 AVX2, 2 AVX-512 (F and DQ). */
+enum { MINIFLOAT_KERNELS_BASELINE = 0, MINIFLOAT_KERNELS_AVX2 = 1, MINIFLOAT_KERNELS_AVX512 = 2 };
+
+/* The highest level this processor runs (0 when not x86-64). */
+int minifloat_kernels_supported(void);
+
+/* The level the core uses: minifloat_kernels_supported(), lowered by the environment variable
+ * MINIFLOAT_KERNELS when it is "baseline" or "avx2" (to compare or test the versions; any other
+ * value is ignored). */
+int minifloat_kernels_level(void);
+
+/* out[k] = the top `bits` bits (1 <= bits <= 32) of the (first + k + 1)-th output of SplitMix64
+ * from state `seed`, for k < count: z = seed + (first + k + 1) * 0x9E3779B97F4A7C15,
+ * z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9, z = (z ^ (z >> 27)) * 0x94D049BB133111EB,
+ * z ^ (z >> 31) (all modulo 2^64), then >> (64 - bits). `level` at most minifloat_kernels_supported(). */
+void minifloat_splitmix64_top_bits(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out, size_t count,
+                                   int level);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,69 @@
+import CMinifloatKernels
+import Foundation
+import Minifloat
+import MinifloatIO
+import MinifloatOracle
+import Testing
+
+/// The C kernels for wider vector units (`Sources/CMinifloatKernels`): every version this
+/// processor runs gives SplitMix64's values as `RandomSource.splitMix64` defines them, and the
+/// array path gives the same codes, equal to the oracle's, whichever version it calls (the
+/// `MINIFLOAT_KERNELS` cap, through the command line).
+@Suite("Vector-unit kernels")
+struct VectorUnitsTests {
+    static let levelNames = ["baseline", "avx2", "avx512"]
+
+    @Test("SplitMix64's top bits at every level the processor has equal RandomSource.splitMix64")
+    func splitMix64AtEveryLevel() {
+        let supported = minifloat_kernels_supported()
+        #expect((0...2).contains(supported))
+        var buffer = [UInt32](repeating: 0, count: 1100)
+        for level in 0...supported {
+            for bits in UInt32(1)...32 {
+                for (k, count) in [0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 1000, 1100].enumerated() {
+                    let seed = RandomSource.splitMix64(seed: UInt64(bits), index: UInt64(k))
+                    // Counters near 0, random, and just below 2^64 (the index wraps like the definition).
+                    let first = [0, seed >> 1, UInt64.max - 500][k % 3]
+                    buffer.withUnsafeMutableBufferPointer {
+                        minifloat_splitmix64_top_bits(seed, first, bits, $0.baseAddress!, count, level)
+                    }
+                    let want = (0..<count).map {
+                        UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: seed, index: first &+ UInt64($0)) >> (64 - UInt64(bits)))
+                    }
+                    #expect(Array(buffer[0..<count]) == want, "level \(level) bits \(bits) count \(count) first \(first)")
+                }
+            }
+        }
+    }
+
+    @Test("stochastic rounding of an array: the same codes, equal to the oracle's, at every level")
+    func stochasticArraysAtEveryLevel() throws {
+        let f = Format.e4m3fn
+        // 64 z: normal values (the vector path), with zeros, subnormals, overflow and NaN mixed in.
+        var xs: [Float] = (0..<5003).map { i in
+            let r = RandomSource.splitMix64(seed: 5, index: UInt64(i))
+            return Float(Int64(bitPattern: r) >> 40) * 0x1p-17
+        }
+        for (i, x) in [Float](arrayLiteral: 0, -0.0, 0x1p-8, -0x1p-9, 500, -1e9, .nan, .infinity).enumerated() { xs[i * 601] = x }
+        let input = try writeNpy(xs, .float32)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        var outputs: [[UInt64]] = []
+        let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
+        for name in levels {
+            let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let r = try runMinifloat(["quantize", "e4m3fn", "--input", input, "--output", out, "--rounding", "src",
+                                      "--random-bits", "7", "--seed", "41", "--saturation", "satfinite", "--threads", "2"],
+                                     environment: ["MINIFLOAT_KERNELS": name])
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(try readAllBits(out).1)
+        }
+        #expect(outputs.count == levels.count && outputs.allSatisfy { $0 == outputs[0] }, "levels \(levels) differ")
+        let want = xs.indices.map { i in
+            let random = RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> 57
+            return UInt64(Oracle.Bracket(ExactValue(Double(xs[i])), f)
+                .code(rounding: .stochasticC(bits: 7, random: random), saturation: .satFinite))
+        }
+        #expect(outputs.first == want)
+    }
+}
