@@ -25,7 +25,9 @@ static void baseline(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out
 #ifdef MINIFLOAT_X86
 int minifloat_kernels_supported(void) {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return MINIFLOAT_KERNELS_AVX512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl"))
+        return MINIFLOAT_KERNELS_AVX512;
     return __builtin_cpu_supports("avx2") ? MINIFLOAT_KERNELS_AVX2 : MINIFLOAT_KERNELS_BASELINE;
 }
 

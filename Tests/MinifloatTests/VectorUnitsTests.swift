@@ -36,6 +36,55 @@ struct VectorUnitsTests {
         }
     }
 
+    /// Inputs that fill whole groups of 16 inside the kernel's normal range (codes, midpoints and
+    /// their float32 neighbours, both signs where the format has them), except every seventh group,
+    /// which holds one of `ArrayCommandTests.inputs` (zeros, subnormals, overflow, NaN) and so goes
+    /// to the table.
+    static func normalInputs(_ f: Format, count: Int) -> [Float] {
+        let special = ArrayCommandTests.inputs(f, count: count)
+        let first = UInt64(1) << UInt64(f.mantissaBits), span = UInt64(f.maxFiniteMagnitude) - first + 1
+        let most = Float(f.decode(f.maxFiniteMagnitude))
+        return (0..<count).map { i in
+            if (i / 16) % 7 == 6 && i % 16 == 5 { return special[i] }
+            let r = RandomSource.splitMix64(seed: 17, index: UInt64(i))
+            let c = UInt32(first + (r >> 8) % span)
+            let lo = Float(f.decode(c)), hi = c < f.maxFiniteMagnitude ? Float(f.decode(c + 1)) : lo
+            var x = r >> 40 & 1 == 0 ? lo : (lo + hi) / 2
+            if r >> 41 & 1 == 1 && x > lo { x = r >> 42 & 1 == 0 ? x.nextUp : x.nextDown }
+            let sign: Float = r & 1 == 0 || f.signedness == .unsigned ? 1 : -1
+            return sign * min(x, most)
+        }
+    }
+
+    /// The float32 kernel in C (`minifloat_encode_float32_codes8`, AVX2 and AVX-512) and the
+    /// Swift one (baseline): every deterministic mode and saturation, signed formats with and
+    /// without -0, an unsigned one and FP4, on inputs near every code, midpoint, subnormal and the
+    /// overflow threshold.
+    @Test("float32 arrays, every deterministic mode: the oracle's codes at every level",
+          arguments: ["e4m3fn", "e5m2", "e4m3fnuz", "e2m1fn", "p3109_k8p3ue", "e3m2fn"])
+    func deterministicArraysAtEveryLevel(format: String) throws {
+        let f = try Format.named(format)
+        let xs = Self.normalInputs(f, count: 3001)
+        let input = try writeNpy(xs, .float32)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let brackets = xs.map { Oracle.Bracket(ExactValue(Double($0)), f) }
+        for mode in RoundingMode.deterministic {
+            for sat in SaturationMode.allCases {
+                let want = brackets.map { UInt64($0.code(rounding: mode, saturation: sat)) }
+                for name in Self.levelNames[0...Int(minifloat_kernels_supported())] {
+                    let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
+                    defer { try? FileManager.default.removeItem(atPath: out) }
+                    let r = try runMinifloat(["quantize", format, "--input", input, "--output", out, "--rounding", mode.shortName,
+                                              "--saturation", sat.shortName, "--threads", "1"],
+                                             environment: ["MINIFLOAT_KERNELS": name])
+                    #expect(r.status == 0, "\(r.stderr)")
+                    let got = try readAllBits(out).1
+                    #expect(got == want, "\(format) \(mode.shortName) \(sat.shortName) at \(name): first at \(got.indices.first { got[$0] != want[$0] }.map { xs[$0] } ?? 0)")
+                }
+            }
+        }
+    }
+
     @Test("stochastic rounding of an array: the same codes, equal to the oracle's, at every level")
     func stochasticArraysAtEveryLevel() throws {
         let f = Format.e4m3fn

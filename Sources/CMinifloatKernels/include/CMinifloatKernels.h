@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-/* Instruction-set levels: 0 the baseline, 1 AVX2, 2 AVX-512 (F and DQ). */
+/* Instruction-set levels: 0 the baseline, 1 AVX2, 2 AVX-512 (F, DQ, BW and VL). */
 enum { MINIFLOAT_KERNELS_BASELINE = 0, MINIFLOAT_KERNELS_AVX2 = 1, MINIFLOAT_KERNELS_AVX512 = 2 };
 
 /* The highest level this processor runs (0 when not x86-64). */
@@ -31,6 +31,24 @@ int minifloat_kernels_level(void);
  * z ^ (z >> 31) (all modulo 2^64), then >> (64 - bits). `level` at most minifloat_kernels_supported(). */
 void minifloat_splitmix64_top_bits(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out, size_t count,
                                    int level);
+
+/* The constants of Minifloat's float32 normal-range kernel (Float32NormalKernel.swift, which
+ * documents them): a float32 input whose magnitude a (bits, & abs_mask) has
+ * range_start <= a <= range_start + span is encoded as ((bits & 0x7FFFFFFF) - rebias) rounded by
+ * `rule` and shifted right by `shift`, with the sign moved to sign_mask_out; other inputs by the
+ * bucket table (entry = table[bits >> 16]: code = (bits & 0xFFFF) >= entry >> 16 ? entry >> 8 :
+ * entry, low 8 bits). */
+typedef struct {
+    uint32_t shift, rebias, lowest, range_start, span, abs_mask, sign_shift, sign_mask_out;
+    int32_t rule;              /* 0 rne, 1 rna, 2 rtz, 3 rtp, 4 rtn, 5 rto */
+    int32_t zero_keeps_sign;   /* whether a negative input that rounds to zero keeps its sign */
+    int32_t subnormal;         /* rne only: subnormal results by (a * subnormal_scale + 2^23) */
+    float subnormal_scale;
+} minifloat_float32_kernel;
+
+/* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
+void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
+                                     uint8_t *out, size_t count, int level);
 
 #ifdef __cplusplus
 }

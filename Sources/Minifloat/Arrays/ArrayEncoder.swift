@@ -1,3 +1,5 @@
+internal import CMinifloatKernels
+
 /// The element types array encoding reads, as raw bits.
 enum SourceBits {
     case float32(UnsafePointer<UInt32>)
@@ -148,6 +150,13 @@ struct ArrayEncoder {
             out[i] = Code(truncatingIfNeeded: code & 0xFF)
         }
         var i = 0
+        if let kernel, Code.self == UInt8.self, VectorUnits.level > 0 {
+            // The same kernel and table lookups in C, for AVX2 or AVX-512 (CMinifloatKernels).
+            var constants = kernel.cKernel
+            minifloat_encode_float32_codes8(&constants, table, p, UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
+                                            count, VectorUnits.level)
+            return
+        }
         if let kernel {
             while i + 16 <= count {
                 if !kernel.encodeGroup(UnsafeRawPointer(p + i), out + i) {

@@ -1,3 +1,5 @@
+internal import CMinifloatKernels
+
 /// A vectorised path for the common case of float32 to a format of at most 8 bits: inputs whose
 /// magnitude lies between the format's least normal value and its largest finite value (for round
 /// to nearest even, from zero). There a code is the input's bits re-biased and shifted right by
@@ -61,6 +63,25 @@ struct Float32NormalKernel {
         absMask = format.signedness == .signed ? 0x7FFF_FFFF : 0xFFFF_FFFF
         signShift = UInt32(31 - format.exponentBits - m)
         signMaskOut = format.signMask
+    }
+
+    /// The same constants for the C kernels (`minifloat_encode_float32_codes8`), which compute
+    /// exactly what ``encodeGroup(_:_:)`` does, 16 inputs at a time, for AVX2 or AVX-512.
+    var cKernel: minifloat_float32_kernel {
+        let ruleNumber: Int32
+        switch rule {
+        case .rne: ruleNumber = 0
+        case .rna: ruleNumber = 1
+        case .rtz: ruleNumber = 2
+        case .rtp: ruleNumber = 3
+        case .rtn: ruleNumber = 4
+        case .rto: ruleNumber = 5
+        case .stochastic: preconditionFailure("the C kernel is for deterministic modes")
+        }
+        return minifloat_float32_kernel(shift: shift, rebias: rebias, lowest: lowest, range_start: rangeStart, span: span,
+                                        abs_mask: absMask, sign_shift: signShift, sign_mask_out: signMaskOut,
+                                        rule: ruleNumber, zero_keeps_sign: zeroKeepsSign ? 1 : 0,
+                                        subnormal: subnormalScale == nil ? 0 : 1, subnormal_scale: subnormalScale ?? 0)
     }
 
     /// Encodes the 16 inputs at `input` to `output[0..<16]`, or returns false if any is outside
