@@ -36,6 +36,22 @@ struct VectorUnitsTests {
         }
     }
 
+    @Test("RandomSource.values(_:bits:into:) gives value(at:bits:) for each index, seeded and caller's")
+    func randomValuesOfARange() {
+        let callers: [UInt32] = (0..<600).map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 3, index: UInt64($0))) }
+        for source in [RandomSource.seed(0xDEAD_BEEF), .values(callers)] {
+            for bits in [1, 7, 8, 23, 31, 32] {
+                for range in [0..<0, 0..<1, 5..<22, 100..<357, 599..<600] {
+                    var buffer = [UInt32](repeating: 0xFFFF_FFFF, count: range.count + 1)
+                    buffer.withUnsafeMutableBufferPointer { source.values(range, bits: bits, into: $0) }
+                    let want = range.map { UInt32(source.value(at: $0, bits: bits)) }
+                    #expect(Array(buffer.prefix(range.count)) == want, "\(source) bits \(bits) \(range)")
+                    #expect(buffer.last == 0xFFFF_FFFF, "nothing written past range.count")
+                }
+            }
+        }
+    }
+
     /// Inputs that fill whole groups of 16 inside the kernel's normal range (codes, midpoints and
     /// their float32 neighbours, both signs where the format has them), except every seventh group,
     /// which holds one of `ArrayCommandTests.inputs` (zeros, subnormals, overflow, NaN) and so goes

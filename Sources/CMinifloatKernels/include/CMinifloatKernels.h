@@ -14,22 +14,30 @@
 extern "C" {
 #endif
 
+/* Not exported from the shared libraries that link the core (libMinifloatC.so and the others):
+ * these are the core's internals, not part of minifloat.h. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MINIFLOAT_KERNELS_INTERNAL __attribute__((visibility("hidden")))
+#else
+#define MINIFLOAT_KERNELS_INTERNAL
+#endif
+
 /* Instruction-set levels: 0 the baseline, 1 AVX2, 2 AVX-512 (F, DQ, BW and VL). */
 enum { MINIFLOAT_KERNELS_BASELINE = 0, MINIFLOAT_KERNELS_AVX2 = 1, MINIFLOAT_KERNELS_AVX512 = 2 };
 
 /* The highest level this processor runs (0 when not x86-64). */
-int minifloat_kernels_supported(void);
+MINIFLOAT_KERNELS_INTERNAL int minifloat_kernels_supported(void);
 
 /* The level the core uses: minifloat_kernels_supported(), lowered by the environment variable
  * MINIFLOAT_KERNELS when it is "baseline" or "avx2" (to compare or test the versions; any other
  * value is ignored). */
-int minifloat_kernels_level(void);
+MINIFLOAT_KERNELS_INTERNAL int minifloat_kernels_level(void);
 
 /* out[k] = the top `bits` bits (1 <= bits <= 32) of the (first + k + 1)-th output of SplitMix64
  * from state `seed`, for k < count: z = seed + (first + k + 1) * 0x9E3779B97F4A7C15,
  * z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9, z = (z ^ (z >> 27)) * 0x94D049BB133111EB,
  * z ^ (z >> 31) (all modulo 2^64), then >> (64 - bits). `level` at most minifloat_kernels_supported(). */
-void minifloat_splitmix64_top_bits(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out, size_t count,
+MINIFLOAT_KERNELS_INTERNAL void minifloat_splitmix64_top_bits(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out, size_t count,
                                    int level);
 
 /* The constants of Minifloat's float32 normal-range kernel (Float32NormalKernel.swift, which
@@ -47,7 +55,7 @@ typedef struct {
 } minifloat_float32_kernel;
 
 /* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
-void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);
 
 #ifdef __cplusplus

@@ -173,9 +173,9 @@ struct ArrayEncoder {
 
     /// The stochastic path for sources that widen to float32: groups of 16 through the vector
     /// kernel (their float32 bits from `group(i, scratch)`, a pointer to 16 values; one element's
-    /// from `element(i)`), a group with
-    /// any input outside the normal range and the tail element by element (the kernel's scalar
-    /// form, or the scalar codec), each element `i` with its own `R_i`.
+    /// from `element(i)`); a group with any input outside the normal range, and the tail, element
+    /// by element (the kernel's scalar form, or the scalar codec); each element `i` with its own
+    /// `R_i`, computed 256 at a time.
     @inline(__always)
     private func encodeStochastic<Code: FixedWidthInteger & UnsignedInteger>(
         _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<Code>,
