@@ -131,6 +131,13 @@ struct Float32NormalKernel {
             sign &= unsafeBitCast(unsafeBitCast(U(repeating: 0) &- q, to: I.self) &>> I(repeating: 31), to: U.self)
         }
         let code = q | (sign & U(repeating: signMaskOut))
+        Self.store(code, output)
+        return true
+    }
+
+    /// Writes 16 codes to `output[0..<16]`, narrowed to `Code`.
+    @inline(__always)
+    static func store<Code: FixedWidthInteger>(_ code: U, _ output: UnsafeMutablePointer<Code>) {
         let raw = UnsafeMutableRawPointer(output)
         switch Code.bitWidth {
         case 8: raw.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: code), as: SIMD16<UInt8>.self)
@@ -138,7 +145,6 @@ struct Float32NormalKernel {
         case 32: raw.storeBytes(of: code, as: U.self)
         default: for k in 0..<16 { output[k] = Code(truncatingIfNeeded: code[k]) }
         }
-        return true
     }
 
     func plan(_ rounding: RoundingMode) -> StochasticPlan {
@@ -222,13 +228,7 @@ struct Float32NormalKernel {
         let q = (t &+ increment) &>> U(repeating: shift)
         // q >= 1 (the input is normal), so a negative input keeps its sign in every format.
         let code = q | (((b &>> U(repeating: 31)) &<< U(repeating: 31 - signShift)) & U(repeating: signMaskOut))
-        let raw = UnsafeMutableRawPointer(output)
-        switch Code.bitWidth {
-        case 8: raw.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: code), as: SIMD16<UInt8>.self)
-        case 16: raw.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: code), as: SIMD16<UInt16>.self)
-        case 32: raw.storeBytes(of: code, as: U.self)
-        default: for k in 0..<16 { output[k] = Code(truncatingIfNeeded: code[k]) }
-        }
+        Self.store(code, output)
         return true
     }
 
