@@ -90,10 +90,7 @@ struct Float32NormalKernel {
     func encodeGroup<Code: FixedWidthInteger>(_ input: UnsafeRawPointer, _ output: UnsafeMutablePointer<Code>) -> Bool {
         let b = input.loadUnaligned(as: U.self)
         let a = b & U(repeating: absMask)
-        let offset = a &- U(repeating: rangeStart)
-        // Out of range when a < lowest (offset negative) or offset > span.
-        let bad = unsafeBitCast(offset | (U(repeating: span) &- offset), to: I.self) &>> I(repeating: 31)
-        if Self.any(bad) { return false }
+        if outOfRange(a) { return false }
         let t = (b & U(repeating: 0x7FFF_FFFF)) &- U(repeating: rebias)
         let s = U(repeating: shift)
         let one = U(repeating: 1)
@@ -133,6 +130,14 @@ struct Float32NormalKernel {
         let code = q | (sign & U(repeating: signMaskOut))
         Self.store(code, output)
         return true
+    }
+
+    /// Whether any magnitude (bits, after `absMask`) is outside `rangeStart...rangeStart + span`:
+    /// below it the offset wraps negative, above it `span - offset` is negative.
+    @inline(__always)
+    func outOfRange(_ a: U) -> Bool {
+        let offset = a &- U(repeating: rangeStart)
+        return Self.any(unsafeBitCast(offset | (U(repeating: span) &- offset), to: I.self) &>> I(repeating: 31))
     }
 
     /// Writes 16 codes to `output[0..<16]`, narrowed to `Code`.
@@ -212,10 +217,8 @@ struct Float32NormalKernel {
     func stochasticGroup<Code: FixedWidthInteger>(_ input: UnsafeRawPointer, random r: U, _ plan: StochasticPlan,
                                                   _ output: UnsafeMutablePointer<Code>) -> Bool {
         let b = input.loadUnaligned(as: U.self)
-        let a = b & U(repeating: absMask)
-        let offset = a &- U(repeating: lowest)
-        let bad = unsafeBitCast(offset | (U(repeating: largest &- lowest) &- offset), to: I.self) &>> I(repeating: 31)
-        if Self.any(bad) { return false }
+        // A stochastic kernel's range is the normal range: rangeStart == lowest (no subnormal scale).
+        if outOfRange(b & U(repeating: absMask)) { return false }
         var t = (b & U(repeating: 0x7FFF_FFFF)) &- U(repeating: rebias)
         if plan.roundBits != 0 {
             let d = U(repeating: plan.roundBits)
