@@ -131,4 +131,80 @@ struct VectorUnitsTests {
         }
         #expect(outputs.first == want)
     }
+
+    /// Float32 inputs for MX blocks of 32: most blocks clean (grid points, midpoints and their
+    /// neighbours, log-uniform magnitudes, both signs, all within 2^-40...2^2 times `2^e`), so
+    /// that both groups of a block take the vector kernel; some with a zero, a subnormal, NaN, Inf
+    /// or any bit pattern (the table, the NaN scale); some whose elements sit 2^130 or more below
+    /// the block's largest (products below 2^-126, redone exactly). With short last blocks, only
+    /// those are not clean.
+    static func mxInputs(_ f: BlockFormat, count: Int, rowLength: Int, seed: UInt64) -> [Float] {
+        var r = SplitMix64(seed: seed)
+        var xs: [Float] = []
+        var e = 0, kind: UInt64 = 0
+        for i in 0..<count {
+            let position = i % rowLength % 32  // in its block
+            if position == 0 {
+                e = Int(r.next() % 200) - 100
+                kind = r.next() % 10
+                // With short last blocks, only those get other than clean values (so that no other
+                // block's report of an inexact product hides theirs: the general kernel's tail must
+                // report).
+                if rowLength % 32 != 0 && i % rowLength + 32 < rowLength { kind = 0 }
+            }
+            var v: Double
+            switch kind {
+            case 0..<6:  // clean
+                repeat { v = BlockTests.randomValue(&r, e: e, format: f, double: false) }
+                    while !(abs(v) >= Double(sign: .plus, exponent: e - 40, significand: 1)
+                            && abs(v) < Double(sign: .plus, exponent: e + 2, significand: 1))
+            case 6..<8:  // anything BlockTests.randomValue makes: zeros, subnormals, NaN, Inf, any bits
+                v = BlockTests.randomValue(&r, e: e, format: f, double: false)
+            default:  // a large element and tiny ones
+                v = position == 3 ? 0x1.8p120 : Double(Float(bitPattern: UInt32(truncatingIfNeeded: r.next()) & 0x80FF_FFFF))
+            }
+            xs.append(Float(v))
+        }
+        return xs
+    }
+
+    /// MX encoding from float32 in C (`minifloat_encode_mx_float32`, AVX2 and AVX-512) and in
+    /// Swift (the baseline): every MX format, deterministic mode and saturation, scale rules and
+    /// NaN policies in turn, rows that hold whole blocks (the 32-element kernel) and rows with a
+    /// short last block (the general one), against the oracle.
+    @Test("MX blocks from float32, every deterministic mode: the oracle's codes at every level",
+          arguments: BlockFormat.all.filter { !$0.hasTensorScale })
+    func mxBlocksAtEveryLevel(format: BlockFormat) throws {
+        let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
+        var rules = ScaleRule.all.makeIterator()
+        for (shape, seed) in [([12, 96], UInt64(1)), ([9, 77], 2)] {
+            let xs = Self.mxInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
+            let input = try writeNpy(xs, .float32, shape: shape)
+            defer { try? FileManager.default.removeItem(atPath: input) }
+            for (m, mode) in RoundingMode.deterministic.enumerated() {
+                for (n, sat) in SaturationMode.allCases.enumerated() {
+                    let rule = rules.next() ?? { rules = ScaleRule.all.makeIterator(); return rules.next()! }()
+                    let specials = BlockSpecials.allCases[(m + n) % 2]
+                    let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: sat, specials: specials)
+                    let want = BlockCommandTests.oracle(xs, shape: shape, axis: 1, format, encoding, tensorScale: Rational(1))
+                    for name in levels {
+                        let dir = BlockCommandTests.directory()
+                        defer { try? FileManager.default.removeItem(atPath: dir) }
+                        let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--rounding", mode.shortName,
+                                                  "--saturation", sat.shortName, "--scale-rule", rule.name, "--specials", specials.rawValue,
+                                                  "--threads", "2"],
+                                                 environment: ["MINIFLOAT_KERNELS": name])
+                        #expect(r.status == 0, "\(r.stderr)")
+                        let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
+                        var elements = try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }
+                        if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: shape[1]) }
+                        let context = "\(format.name) \(rule.name) \(mode.shortName) \(sat.shortName) \(specials.rawValue) \(shape) at \(name)"
+                        #expect(scales == want.scales, "\(context): first scale at \(String(describing: scales.indices.first { scales[$0] != want.scales[$0] }))")
+                        let got = elements.map { UInt32($0) }
+                        #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }.map { xs[$0] }))")
+                    }
+                }
+            }
+        }
+    }
 }

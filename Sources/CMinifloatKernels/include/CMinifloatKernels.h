@@ -58,6 +58,31 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);
 
+/* The block constants of MX encoding from float32 (BlockFastPath.swift): the scale code of a block
+ * is found from its largest finite magnitude `amax` (bits) as ScaleThresholds.code does:
+ * entry = buckets[amax >> 19]; when bit 16 of entry is set, the number of starts[0..<start_count]
+ * at or below amax; otherwise amax >= bucket_thresholds[amax >> 19] ? entry >> 8 & 0xFF : entry &
+ * 0xFF. The scale is E8M0: elements x are encoded as x * 2^(127 - code) in float32, finite
+ * products clamped to the magnitude clamp_bits (0x7F800000: not clamped). */
+typedef struct {
+    const uint32_t *buckets, *bucket_thresholds, *starts;
+    uint32_t start_count;
+    uint32_t clamp_bits;
+    uint32_t nan_scale;        /* the scale code stored for a block with a NaN or Inf when nan_policy */
+    int32_t nan_policy;
+    int32_t twos_complement;   /* store the element code c as MXINT8's byte: c & 0x80 ? -(c & 0x7F) : c */
+} minifloat_mx_blocks;
+
+/* Encodes the `count` float32s at `in` as consecutive blocks of `block_size` (the last may be
+ * shorter): scales[t] the scale code of block t, out[i] the stored code of element i (the element
+ * kernel and table as in minifloat_encode_float32_codes8). Returns nonzero when, in some block
+ * with scale code above 127, a nonzero element's product may be inexact (its exponent field is at
+ * most code - 127, so the product is below 2^-126): the caller redoes those elements. `level` at
+ * most minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32(const minifloat_float32_kernel *kernel, const uint32_t *table,
+                                                           const minifloat_mx_blocks *blocks, const uint32_t *in, size_t count,
+                                                           size_t block_size, uint8_t *scales, uint8_t *out, int level);
+
 #ifdef __cplusplus
 }
 #endif

@@ -218,7 +218,8 @@ extension BlockFormat {
     /// Encodes blocks `range` of a Float source with the fast path.
     func encodeBlocksFast(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                           thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
-                          scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream? = nil) {
+                          scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream? = nil,
+                          mx: MXFloat32Kernel? = nil) {
         let size = blockSize
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
@@ -240,6 +241,12 @@ extension BlockFormat {
                         var t0 = range.lowerBound
                         while t0 < range.upperBound {
                             let t1 = Swift.min(t0 + group, range.upperBound)
+                            if let mx, layout.inner == 1 {
+                                encodeMX(p, layout: layout, t0..<t1, kernel: mx, encoder: encoder, starts: starts, scales: scales,
+                                         elements: elements)
+                                t0 = t1
+                                continue
+                            }
                             let groupFirst = layout.block(t0).first
                             var inexact = false
                             var groupCount = 0
@@ -319,6 +326,33 @@ extension BlockFormat {
         }
     }
 
+    /// Blocks `range` (along the contiguous axis) with the C kernel: one call per run of blocks
+    /// that are contiguous in memory (the whole range when lines hold whole blocks), then the
+    /// elements whose product may be inexact redone with the exact step.
+    private func encodeMX(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, kernel: MXFloat32Kernel,
+                          encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>, scales: UnsafeMutablePointer<UInt8>,
+                          elements: UnsafeMutablePointer<UInt8>) {
+        let perLine = layout.blocksPerLine
+        let wholeBlocks = layout.length % blockSize == 0
+        var inexact = false
+        var t = range.lowerBound
+        while t < range.upperBound {
+            let end = wholeBlocks ? range.upperBound : Swift.min(range.upperBound, (t / perLine + 1) * perLine)
+            let first = layout.block(t).first
+            let (lastFirst, lastCount, _) = layout.block(end - 1)
+            inexact = kernel.encode(p + first, count: lastFirst + lastCount - first, blockSize: blockSize, scales: scales + t,
+                                    elements: elements + first) || inexact
+            t = end
+        }
+        guard inexact else { return }
+        for t in range {
+            let (first, n, _) = layout.block(t)
+            let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)
+            redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first, first: first, stream: nil,
+                        stored: elementStorage == .twosComplement)
+        }
+    }
+
     /// x * 2^-k in float32 into `out`; true when some product may be inexact (nonzero x whose
     /// exponent field is at most k, for k >= 1: the product is below 2^-126).
     @inline(__always)
@@ -358,16 +392,17 @@ extension BlockFormat {
     }
 
     /// Redoes, with the exact scalar step, the elements whose product by 2^-k may be inexact
-    /// (`first`: the array index of `src[0]`, for `R_i` under stochastic rounding).
+    /// (`first`: the array index of `src[0]`, for `R_i` under stochastic rounding; `stored`: write
+    /// the stored byte, for MXINT8's two's complement, rather than the element code).
     private func redoInexact(_ src: UnsafePointer<UInt32>, _ n: Int, k: Int, encoder: BlockEncoder,
-                             into out: UnsafeMutablePointer<UInt8>, first: Int, stream: RandomStream?) {
+                             into out: UnsafeMutablePointer<UInt8>, first: Int, stream: RandomStream?, stored: Bool = false) {
         guard k >= 1 else { return }
         let scale = Double(sign: .plus, exponent: k, significand: 1)
         for j in 0..<n where (src[j] >> 23) & 0xFF <= UInt32(k) && src[j] & 0x7FFF_FFFF != 0 {
             let mode = stream.map { encoder.encoding.rounding.withRandom($0.random(first + j)) } ?? encoder.encoding.rounding
             let code = encoder.format.element.encode(Double(Float(bitPattern: src[j])), dividedBy: scale,
                                                      rounding: mode, saturation: encoder.encoding.saturation)
-            out[j] = UInt8(truncatingIfNeeded: code)
+            out[j] = stored ? encoder.stored(code) : UInt8(truncatingIfNeeded: code)
         }
     }
 

@@ -1,0 +1,187 @@
+/* MX block encoding from float32 in one pass per block: the block's largest finite magnitude, its
+ * E8M0 scale code, each element times 2^(127 - code) in float32 and the element kernel of
+ * Float32Group.h, with the block in registers or L1 throughout. Computes exactly what
+ * BlockFormat.encodeBlocksFast (BlockFastPath.swift) does; see CMinifloatKernels.h. */
+#include "CMinifloatKernels.h"
+
+#include "Float32Group.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE uint32_t scale_code(const minifloat_mx_blocks *m, uint32_t amax) {
+    uint32_t entry = m->buckets[amax >> 19];
+    if (entry & 0x10000) {
+        uint32_t a = 0, b = m->start_count;
+        while (a < b) {
+            uint32_t mid = (a + b) / 2;
+            if (m->starts[mid] <= amax) a = mid + 1; else b = mid;
+        }
+        return a;
+    }
+    return amax >= m->bucket_thresholds[amax >> 19] ? (entry >> 8) & 0xFF : entry & 0xFF;
+}
+
+/* MXINT8's two's complement bytes of sign-magnitude codes, in place. */
+INLINE void twos_complement(uint8_t *out, size_t n) {
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        u8x16 c;
+        __builtin_memcpy(&c, out + j, sizeof c);
+        u8x16 negative = c >> 7, magnitude = c & 0x7F;
+        c = (magnitude ^ ((u8x16){0} - negative)) + negative;
+        __builtin_memcpy(out + j, &c, sizeof c);
+    }
+    for (; j < n; j++) out[j] = out[j] & 0x80 ? (uint8_t)(0 - (out[j] & 0x7F)) : out[j];
+}
+
+/* The multiplier 2^-k, k = code - 127, as a float32: normal for code <= 253, 2^-127 for 254. */
+INLINE float multiplier_of(uint32_t code) {
+    uint32_t bits = code <= 253 ? (254 - code) << 23 : 0x00400000u;
+    float multiplier;
+    __builtin_memcpy(&multiplier, &bits, sizeof multiplier);
+    return multiplier;
+}
+
+/* x * 2^-k for 16 inputs (bits b), finite products clamped to the magnitude `clamp`. */
+INLINE u32x16 scaled16(u32x16 b, float multiplier, uint32_t clamp) {
+    u32x16 product = (u32x16)((f32x16)b * multiplier);
+    u32x16 magnitude = product & 0x7FFFFFFFu;
+    u32x16 special = (u32x16)((i32x16)(magnitude + 0x00800000u) >> 31); /* all ones where >= 0x7F800000 */
+    u32x16 clamped = __builtin_elementwise_min(magnitude, (u32x16){0} + clamp);
+    return (product & 0x80000000u) | (magnitude & special) | (clamped & ~special);
+}
+
+/* Negative in the lanes of 16 inputs (bits b) whose product may be inexact: a nonzero input whose
+ * exponent field is at most `limit` (both differences negative); masked by `check` (all ones when
+ * k >= 1, else 0). */
+INLINE u32x16 inexact16(u32x16 b, uint32_t limit, uint32_t check) {
+    return (((b >> 23) & 0xFF) - (limit + 1)) & ((u32x16){0} - (b & 0x7FFFFFFFu)) & check;
+}
+
+/* The scale code of a block with largest finite magnitude amax; stores the block's scale byte. */
+INLINE uint32_t block_scale(const minifloat_mx_blocks *m, uint32_t amax, int special, uint8_t *scale) {
+    uint32_t code = scale_code(m, amax);
+    *scale = (uint8_t)(special && m->nan_policy ? m->nan_scale : code);
+    return code;
+}
+
+/* Codes of 16 products: the kernel when all are in its range, else the table. */
+INLINE void products16(const minifloat_float32_kernel *k, const uint32_t *table, u32x16 p, uint8_t *out, int rule) {
+    if (!group_of(k, p, out, rule)) {
+        for (int i = 0; i < 16; i++) out[i] = look_up(table, p[i]);
+    }
+}
+
+/* A block of 32 (every MX format's size), in registers: one reduction for amax, one range check
+ * for both groups of products. */
+INLINE void block32(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
+                    const uint32_t *in, uint8_t *scale, uint8_t *out, int rule, u32x16 *flags) {
+    u32x16 b0 = load16(in), b1 = load16(in + 16);
+    uint32_t amax = __builtin_reduce_max(__builtin_elementwise_max(b0 & 0x7FFFFFFFu, b1 & 0x7FFFFFFFu));
+    int special = 0;
+    if (amax >= 0x7F800000u) { /* a NaN or Inf: the largest finite magnitude, element by element */
+        special = 1;
+        amax = 0;
+        for (int i = 0; i < 32; i++) {
+            uint32_t a = in[i] & 0x7FFFFFFFu;
+            if (a < 0x7F800000u && a > amax) amax = a;
+        }
+    }
+    uint32_t code = block_scale(m, amax, special, scale);
+    float multiplier = multiplier_of(code);
+    uint32_t limit = code >= 128 ? code - 127 : 0, check = code >= 128 ? ~0u : 0;
+    u32x16 p0 = scaled16(b0, multiplier, m->clamp_bits), p1 = scaled16(b1, multiplier, m->clamp_bits);
+    *flags |= inexact16(b0, limit, check) | inexact16(b1, limit, check);
+    if (!any_negative(out_of_range(k, p0) | out_of_range(k, p1))) {
+        encode16(k, p0, out, rule);
+        encode16(k, p1, out + 16, rule);
+    } else {
+        products16(k, table, p0, out, rule);
+        products16(k, table, p1, out + 16, rule);
+    }
+}
+
+/* A block of any size n. */
+INLINE void block(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
+                  const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int rule, u32x16 *flags) {
+    /* 1. The largest finite magnitude, and whether any element is NaN or Inf. */
+    u32x16 top = {0}, specials = {0};
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        u32x16 a = load16(in + j) & 0x7FFFFFFFu;
+        u32x16 special = (u32x16)((i32x16)(a + 0x00800000u) >> 31); /* all ones where a >= 0x7F800000 */
+        specials |= special;
+        top = __builtin_elementwise_max(top, a & ~special);
+    }
+    uint32_t amax = __builtin_reduce_max(top), special = __builtin_reduce_or(specials);
+    for (size_t i = j; i < n; i++) {
+        uint32_t a = in[i] & 0x7FFFFFFFu;
+        if (a >= 0x7F800000u) special = 1; else if (a > amax) amax = a;
+    }
+    /* 2. The scale code; 3. the elements times 2^-k. */
+    uint32_t code = block_scale(m, amax, special != 0, scale);
+    float multiplier = multiplier_of(code);
+    uint32_t limit = code >= 128 ? code - 127 : 0, check = code >= 128 ? ~0u : 0;
+    for (j = 0; j + 16 <= n; j += 16) {
+        u32x16 b = load16(in + j);
+        *flags |= inexact16(b, limit, check);
+        products16(k, table, scaled16(b, multiplier, m->clamp_bits), out + j, rule);
+    }
+    /* The tail: products not clamped (the table encodes a product beyond the largest element as
+     * the clamped one). */
+    for (; j < n; j++) {
+        float x;
+        __builtin_memcpy(&x, in + j, sizeof x);
+        float product = x * multiplier;
+        uint32_t bits;
+        __builtin_memcpy(&bits, &product, sizeof bits);
+        out[j] = look_up(table, bits);
+        if (check && ((in[j] >> 23) & 0xFF) <= limit && (in[j] & 0x7FFFFFFFu) != 0) (*flags)[0] |= 0x80000000u;
+    }
+}
+
+INLINE int blocks_loop(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
+                       const uint32_t *in, size_t count, size_t size, uint8_t *scales, uint8_t *out, int rule) {
+    u32x16 flags = {0};
+    size_t first = 0, t = 0;
+    if (size == 32) {
+        for (; first + 32 <= count; first += 32, t++) block32(k, table, m, in + first, scales + t, out + first, rule, &flags);
+    }
+    for (; first < count; first += size, t++) {
+        size_t n = count - first < size ? count - first : size;
+        block(k, table, m, in + first, n, scales + t, out + first, rule, &flags);
+    }
+    if (m->twos_complement) twos_complement(out, count);
+    return any_negative((i32x16)flags);
+}
+
+#define MX_FOR(name, attributes)                                                                                  \
+    attributes static int name(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m, \
+                               const uint32_t *in, size_t count, size_t size, uint8_t *scales, uint8_t *out) {   \
+        switch (k->rule) {                                                                                      \
+        case 0: return blocks_loop(k, table, m, in, count, size, scales, out, 0);                               \
+        case 1: return blocks_loop(k, table, m, in, count, size, scales, out, 1);                               \
+        case 2: return blocks_loop(k, table, m, in, count, size, scales, out, 2);                               \
+        case 3: return blocks_loop(k, table, m, in, count, size, scales, out, 3);                               \
+        case 4: return blocks_loop(k, table, m, in, count, size, scales, out, 4);                               \
+        default: return blocks_loop(k, table, m, in, count, size, scales, out, 5);                              \
+        }                                                                                                       \
+    }
+
+MX_FOR(mx_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+MX_FOR(mx_avx2, __attribute__((target("avx2"))))
+MX_FOR(mx_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+int minifloat_encode_mx_float32(const minifloat_float32_kernel *kernel, const uint32_t *table, const minifloat_mx_blocks *blocks,
+                                const uint32_t *in, size_t count, size_t block_size, uint8_t *scales, uint8_t *out,
+                                int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) return mx_avx512(kernel, table, blocks, in, count, block_size, scales, out);
+    if (level >= MINIFLOAT_KERNELS_AVX2) return mx_avx2(kernel, table, blocks, in, count, block_size, scales, out);
+#else
+    (void)level;
+#endif
+    return mx_baseline(kernel, table, blocks, in, count, block_size, scales, out);
+}
