@@ -4,22 +4,9 @@
  * BlockFormat.encodeBlocksFast (BlockFastPath.swift) does; see CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
 
-#include "Float32Group.h"
+#include "BlockScale.h"
 
 #define INLINE static inline __attribute__((always_inline))
-
-INLINE uint32_t scale_code(const minifloat_mx_blocks *m, uint32_t amax) {
-    uint32_t entry = m->buckets[amax >> 19];
-    if (entry & 0x10000) {
-        uint32_t a = 0, b = m->start_count;
-        while (a < b) {
-            uint32_t mid = (a + b) / 2;
-            if (m->starts[mid] <= amax) a = mid + 1; else b = mid;
-        }
-        return a;
-    }
-    return amax >= m->bucket_thresholds[amax >> 19] ? (entry >> 8) & 0xFF : entry & 0xFF;
-}
 
 /* MXINT8's two's complement bytes of sign-magnitude codes, in place. */
 INLINE void twos_complement(uint8_t *out, size_t n) {
@@ -60,7 +47,7 @@ INLINE u32x16 inexact16(u32x16 b, uint32_t limit, uint32_t check) {
 
 /* The scale code of a block with largest finite magnitude amax; stores the block's scale byte. */
 INLINE uint32_t block_scale(const minifloat_mx_blocks *m, uint32_t amax, int special, uint8_t *scale) {
-    uint32_t code = scale_code(m, amax);
+    uint32_t code = scale_code(&m->scale, amax);
     *scale = (uint8_t)(special && m->nan_policy ? m->nan_scale : code);
     return code;
 }
@@ -77,16 +64,8 @@ INLINE void products16(const minifloat_float32_kernel *k, const uint32_t *table,
 INLINE void block32(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
                     const uint32_t *in, uint8_t *scale, uint8_t *out, int rule, u32x16 *flags) {
     u32x16 b0 = load16(in), b1 = load16(in + 16);
-    uint32_t amax = __builtin_reduce_max(__builtin_elementwise_max(b0 & 0x7FFFFFFFu, b1 & 0x7FFFFFFFu));
-    int special = 0;
-    if (amax >= 0x7F800000u) { /* a NaN or Inf: the largest finite magnitude, element by element */
-        special = 1;
-        amax = 0;
-        for (int i = 0; i < 32; i++) {
-            uint32_t a = in[i] & 0x7FFFFFFFu;
-            if (a < 0x7F800000u && a > amax) amax = a;
-        }
-    }
+    int special;
+    uint32_t amax = finite_amax_of(in, 32, __builtin_elementwise_max(b0 & 0x7FFFFFFFu, b1 & 0x7FFFFFFFu), &special);
     uint32_t code = block_scale(m, amax, special, scale);
     float multiplier = multiplier_of(code);
     uint32_t limit = code >= 128 ? code - 127 : 0, check = code >= 128 ? ~0u : 0;
@@ -105,24 +84,14 @@ INLINE void block32(const minifloat_float32_kernel *k, const uint32_t *table, co
 INLINE void block(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
                   const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int rule, u32x16 *flags) {
     /* 1. The largest finite magnitude, and whether any element is NaN or Inf. */
-    u32x16 top = {0}, specials = {0};
-    size_t j = 0;
-    for (; j + 16 <= n; j += 16) {
-        u32x16 a = load16(in + j) & 0x7FFFFFFFu;
-        u32x16 special = (u32x16)((i32x16)(a + 0x00800000u) >> 31); /* all ones where a >= 0x7F800000 */
-        specials |= special;
-        top = __builtin_elementwise_max(top, a & ~special);
-    }
-    uint32_t amax = __builtin_reduce_max(top), special = __builtin_reduce_or(specials);
-    for (size_t i = j; i < n; i++) {
-        uint32_t a = in[i] & 0x7FFFFFFFu;
-        if (a >= 0x7F800000u) special = 1; else if (a > amax) amax = a;
-    }
+    int special;
+    uint32_t amax = finite_amax(in, n, &special);
     /* 2. The scale code; 3. the elements times 2^-k. */
-    uint32_t code = block_scale(m, amax, special != 0, scale);
+    uint32_t code = block_scale(m, amax, special, scale);
     float multiplier = multiplier_of(code);
     uint32_t limit = code >= 128 ? code - 127 : 0, check = code >= 128 ? ~0u : 0;
-    for (j = 0; j + 16 <= n; j += 16) {
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
         u32x16 b = load16(in + j);
         *flags |= inexact16(b, limit, check);
         products16(k, table, scaled16(b, multiplier, m->clamp_bits), out + j, rule);

@@ -132,25 +132,26 @@ struct VectorUnitsTests {
         #expect(outputs.first == want)
     }
 
-    /// Float32 inputs for MX blocks of 32: most blocks clean (grid points, midpoints and their
-    /// neighbours, log-uniform magnitudes, both signs, all within 2^-40...2^2 times `2^e`), so
-    /// that both groups of a block take the vector kernel; some with a zero, a subnormal, NaN, Inf
+    /// Float32 inputs for blocks of `f.blockSize`: most blocks clean (grid points, midpoints and
+    /// their neighbours, log-uniform magnitudes, both signs, all within 2^-40...2^2 times `2^e`),
+    /// so that every group of 16 takes the vector kernel; some with a zero, a subnormal, NaN, Inf
     /// or any bit pattern (the table, the NaN scale); some whose elements sit 2^130 or more below
-    /// the block's largest (products below 2^-126, redone exactly). With short last blocks, only
-    /// those are not clean.
-    static func mxInputs(_ f: BlockFormat, count: Int, rowLength: Int, seed: UInt64) -> [Float] {
+    /// the block's largest (MX products below 2^-126, redone exactly); some of zeros and tiny
+    /// values with a NaN or Inf (NVFP4's zero scale, redone exactly). With short last blocks,
+    /// only those are not clean. NVFP4's `e` stays near the tensor scale the test gives.
+    static func blockInputs(_ f: BlockFormat, count: Int, rowLength: Int, seed: UInt64) -> [Float] {
         var r = SplitMix64(seed: seed)
         var xs: [Float] = []
         var e = 0, kind: UInt64 = 0
+        let size = f.blockSize
         for i in 0..<count {
-            let position = i % rowLength % 32  // in its block
+            let position = i % rowLength % size  // in its block
             if position == 0 {
-                e = Int(r.next() % 200) - 100
+                e = f.hasTensorScale ? Int(r.next() % 32) - 20 : Int(r.next() % 200) - 100
                 kind = r.next() % 10
                 // With short last blocks, only those get other than clean values (so that no other
-                // block's report of an inexact product hides theirs: the general kernel's tail must
-                // report).
-                if rowLength % 32 != 0 && i % rowLength + 32 < rowLength { kind = 0 }
+                // block's report hides theirs: the general kernel's tail must report).
+                if rowLength % size != 0 && i % rowLength + size < rowLength { kind = 0 }
             }
             var v: Double
             switch kind {
@@ -160,25 +161,28 @@ struct VectorUnitsTests {
                             && abs(v) < Double(sign: .plus, exponent: e + 2, significand: 1))
             case 6..<8:  // anything BlockTests.randomValue makes: zeros, subnormals, NaN, Inf, any bits
                 v = BlockTests.randomValue(&r, e: e, format: f, double: false)
-            default:  // a large element and tiny ones
+            case 8:  // a large element and tiny ones
                 v = position == 3 ? 0x1.8p120 : Double(Float(bitPattern: UInt32(truncatingIfNeeded: r.next()) & 0x80FF_FFFF))
+            default:  // zeros or tiny values, and a NaN or Inf
+                let tiny = r.next() & 1 == 0 ? 0 : Double(Float(bitPattern: UInt32(truncatingIfNeeded: r.next()) & 0x8000_00FF))
+                v = position == 5 ? [.nan, .infinity, -.infinity][Int(r.next() % 3)] : tiny
             }
             xs.append(Float(v))
         }
         return xs
     }
 
-    /// MX encoding from float32 in C (`minifloat_encode_mx_float32`, AVX2 and AVX-512) and in
-    /// Swift (the baseline): every MX format, deterministic mode and saturation, scale rules and
-    /// NaN policies in turn, rows that hold whole blocks (the 32-element kernel) and rows with a
-    /// short last block (the general one), against the oracle.
-    @Test("MX blocks from float32, every deterministic mode: the oracle's codes at every level",
-          arguments: BlockFormat.all.filter { !$0.hasTensorScale })
-    func mxBlocksAtEveryLevel(format: BlockFormat) throws {
+    /// Block encoding from float32 in C (`minifloat_encode_mx_float32` and
+    /// `minifloat_encode_nvfp4_float32`, AVX2 and AVX-512) and in Swift (the baseline): every MX
+    /// format and NVFP4 (tensor scale given), deterministic mode and saturation, scale rules and
+    /// NaN policies in turn, rows that hold whole blocks (MX: the 32-element kernel) and rows with
+    /// a short last block (the general one), against the oracle.
+    @Test("Blocks from float32, every deterministic mode: the oracle's codes at every level", arguments: BlockFormat.all)
+    func blocksAtEveryLevel(format: BlockFormat) throws {
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
         var rules = ScaleRule.all.makeIterator()
         for (shape, seed) in [([12, 96], UInt64(1)), ([9, 77], 2)] {
-            let xs = Self.mxInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
+            let xs = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
             let input = try writeNpy(xs, .float32, shape: shape)
             defer { try? FileManager.default.removeItem(atPath: input) }
             for (m, mode) in RoundingMode.deterministic.enumerated() {
@@ -186,13 +190,14 @@ struct VectorUnitsTests {
                     let rule = rules.next() ?? { rules = ScaleRule.all.makeIterator(); return rules.next()! }()
                     let specials = BlockSpecials.allCases[(m + n) % 2]
                     let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: sat, specials: specials)
-                    let want = BlockCommandTests.oracle(xs, shape: shape, axis: 1, format, encoding, tensorScale: Rational(1))
+                    let want = BlockCommandTests.oracle(xs, shape: shape, axis: 1, format, encoding,
+                                                        tensorScale: format.hasTensorScale ? Rational(3, 4) : Rational(1))
                     for name in levels {
                         let dir = BlockCommandTests.directory()
                         defer { try? FileManager.default.removeItem(atPath: dir) }
                         let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--rounding", mode.shortName,
                                                   "--saturation", sat.shortName, "--scale-rule", rule.name, "--specials", specials.rawValue,
-                                                  "--threads", "2"],
+                                                  "--threads", "2"] + (format.hasTensorScale ? ["--tensor-scale", "0.75"] : []),
                                                  environment: ["MINIFLOAT_KERNELS": name])
                         #expect(r.status == 0, "\(r.stderr)")
                         let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }

@@ -58,15 +58,20 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);
 
-/* The block constants of MX encoding from float32 (BlockFastPath.swift): the scale code of a block
- * is found from its largest finite magnitude `amax` (bits) as ScaleThresholds.code does:
- * entry = buckets[amax >> 19]; when bit 16 of entry is set, the number of starts[0..<start_count]
- * at or below amax; otherwise amax >= bucket_thresholds[amax >> 19] ? entry >> 8 & 0xFF : entry &
- * 0xFF. The scale is E8M0: elements x are encoded as x * 2^(127 - code) in float32, finite
- * products clamped to the magnitude clamp_bits (0x7F800000: not clamped). */
+/* The scale code of a block from its largest finite magnitude `amax` (float32 bits), as
+ * ScaleThresholds.code (BlockFastPath.swift) finds it: entry = buckets[amax >> 19]; when bit 16
+ * of entry is set, the number of starts[0..<start_count] at or below amax; otherwise
+ * amax >= bucket_thresholds[amax >> 19] ? entry >> 8 & 0xFF : entry & 0xFF. */
 typedef struct {
     const uint32_t *buckets, *bucket_thresholds, *starts;
     uint32_t start_count;
+} minifloat_scale_table;
+
+/* The block constants of MX encoding from float32 (BlockFastPath.swift): the scale is E8M0, and
+ * elements x are encoded as x * 2^(127 - code) in float32, finite products clamped to the
+ * magnitude clamp_bits (0x7F800000: not clamped). */
+typedef struct {
+    minifloat_scale_table scale;
     uint32_t clamp_bits;
     uint32_t nan_scale;        /* the scale code stored for a block with a NaN or Inf when nan_policy */
     int32_t nan_policy;
@@ -82,6 +87,25 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32(const minifloat_float32_kernel *kernel, const uint32_t *table,
                                                            const minifloat_mx_blocks *blocks, const uint32_t *in, size_t count,
                                                            size_t block_size, uint8_t *scales, uint8_t *out, int level);
+
+/* The block constants of NVFP4 encoding from float32 (E2M1Thresholds, BlockFastPath.swift): an
+ * element's E2M1 magnitude code is the number of thresholds[code * 14 + (negative ? 7 : 0) + j],
+ * j < 7, its magnitude (bits) reaches; its code is that | sign << 3, or nan_codes[sign] for NaN.
+ * (A scale code with a zero divisor has every threshold at 0x7F800000: finite elements give +-0
+ * and infinite ones +-6, which is how E2M1 encodes x / 0 and +-Inf in every mode.) */
+typedef struct {
+    minifloat_scale_table scale;
+    const uint32_t *thresholds;
+    uint32_t nan_scale;         /* the scale code stored for a block with a NaN or Inf when nan_policy */
+    int32_t nan_policy;
+    int32_t symmetric;          /* the thresholds of both signs are equal (not rtp or rtn) */
+    uint8_t nan_codes[2];       /* the element code of a NaN: positive, negative */
+} minifloat_nvfp4_blocks;
+
+/* Encodes the `count` float32s at `in` as consecutive blocks of `block_size` (the last may be
+ * shorter), as minifloat_encode_mx_float32 does. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count,
+                                                              size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
 #ifdef __cplusplus
 }

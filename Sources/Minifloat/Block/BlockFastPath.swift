@@ -219,7 +219,7 @@ extension BlockFormat {
     func encodeBlocksFast(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                           thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
                           scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream? = nil,
-                          mx: MXFloat32Kernel? = nil) {
+                          kernel: BlockFloat32Kernel? = nil) {
         let size = blockSize
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
@@ -241,9 +241,9 @@ extension BlockFormat {
                         var t0 = range.lowerBound
                         while t0 < range.upperBound {
                             let t1 = Swift.min(t0 + group, range.upperBound)
-                            if let mx, layout.inner == 1 {
-                                encodeMX(p, layout: layout, t0..<t1, kernel: mx, encoder: encoder, starts: starts, scales: scales,
-                                         elements: elements)
+                            if let kernel, layout.inner == 1 {
+                                encodeWithKernel(p, layout: layout, t0..<t1, kernel: kernel, encoder: encoder, starts: starts,
+                                                 scales: scales, elements: elements)
                                 t0 = t1
                                 continue
                             }
@@ -327,24 +327,24 @@ extension BlockFormat {
     }
 
     /// Blocks `range` (along the contiguous axis) with the C kernel: one call per run of blocks
-    /// that are contiguous in memory (the whole range when lines hold whole blocks), then the
-    /// elements whose product may be inexact redone with the exact step.
-    private func encodeMX(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, kernel: MXFloat32Kernel,
-                          encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>, scales: UnsafeMutablePointer<UInt8>,
-                          elements: UnsafeMutablePointer<UInt8>) {
+    /// that are contiguous in memory (the whole range when lines hold whole blocks), then what the
+    /// kernel reports redone with the exact step (MX elements whose product may be inexact).
+    private func encodeWithKernel(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, kernel: BlockFloat32Kernel,
+                                  encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>, scales: UnsafeMutablePointer<UInt8>,
+                                  elements: UnsafeMutablePointer<UInt8>) {
         let perLine = layout.blocksPerLine
         let wholeBlocks = layout.length % blockSize == 0
-        var inexact = false
+        var redo = false
         var t = range.lowerBound
         while t < range.upperBound {
             let end = wholeBlocks ? range.upperBound : Swift.min(range.upperBound, (t / perLine + 1) * perLine)
             let first = layout.block(t).first
             let (lastFirst, lastCount, _) = layout.block(end - 1)
-            inexact = kernel.encode(p + first, count: lastFirst + lastCount - first, blockSize: blockSize, scales: scales + t,
-                                    elements: elements + first) || inexact
+            redo = kernel.encode(p + first, count: lastFirst + lastCount - first, blockSize: blockSize, scales: scales + t,
+                                 elements: elements + first) || redo
             t = end
         }
-        guard inexact else { return }
+        guard redo else { return }
         for t in range {
             let (first, n, _) = layout.block(t)
             let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)

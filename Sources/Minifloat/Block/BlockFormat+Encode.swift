@@ -96,13 +96,13 @@ extension BlockFormat {
             let arrayEncoder = hasTensorScale ? nil
                 : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: stochasticRandom,
                                source: .float32)
-            let mx = layout.inner == 1 ? MXFloat32Kernel(encoder, thresholds: thresholds) : nil
+            let kernel = layout.inner == 1 ? BlockFloat32Kernel(encoder, thresholds: thresholds, elementTable: elementTable) : nil
             let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (p, scales, elements) = shared.value
                 RandomStream.with(stochasticRandom, bits: rounding.randomBits) { stream in
                     encodeBlocksFast(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
-                                     arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream, mx: mx)
+                                     arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream, kernel: kernel)
                 }
             }
             return usedTensorScale
@@ -175,7 +175,7 @@ extension BlockFormat {
                            source: .float32)
         let outputs = UncheckedSendable((scales.baseAddress!, elements.baseAddress!))
         if layout.inner == 1 {
-            let mx = MXFloat32Kernel(encoder, thresholds: thresholds)
+            let kernel = BlockFloat32Kernel(encoder, thresholds: thresholds, elementTable: elementTable)
             let group = Swift.max(1, 4096 / blockSize)
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (scales, elements) = outputs.value
@@ -193,7 +193,7 @@ extension BlockFormat {
                                 let base = UnsafePointer(buffer.baseAddress!) - first
                                 encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
                                                  elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements,
-                                                 stream: stream, mx: mx)
+                                                 stream: stream, kernel: kernel)
                             } else {
                                 encodeBlocksExact(source, layout: layout, t0..<t1, encoder: encoder, scales: scales, elements: elements,
                                                   stream: stream, useGivenScales: false)

@@ -1,0 +1,56 @@
+/* The steps every block kernel shares: the scale code from amax (minifloat_scale_table, see
+ * CMinifloatKernels.h). Private to this target. */
+#ifndef MINIFLOAT_BLOCK_SCALE_H
+#define MINIFLOAT_BLOCK_SCALE_H
+
+#include "Float32Group.h"
+
+static inline __attribute__((always_inline)) uint32_t scale_code(const minifloat_scale_table *m, uint32_t amax) {
+    uint32_t entry = m->buckets[amax >> 19];
+    if (entry & 0x10000) {
+        uint32_t a = 0, b = m->start_count;
+        while (a < b) {
+            uint32_t mid = (a + b) / 2;
+            if (m->starts[mid] <= amax) a = mid + 1; else b = mid;
+        }
+        return a;
+    }
+    return amax >= m->bucket_thresholds[amax >> 19] ? (entry >> 8) & 0xFF : entry & 0xFF;
+}
+
+/* The largest finite magnitude of in[0..<n] (float32 bits) and whether any is NaN or Inf. */
+static inline __attribute__((always_inline)) uint32_t finite_amax(const uint32_t *in, size_t n, int *special) {
+    u32x16 top = {0}, specials = {0};
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        u32x16 a = load16(in + j) & 0x7FFFFFFFu;
+        u32x16 s = (u32x16)((i32x16)(a + 0x00800000u) >> 31); /* all ones where a >= 0x7F800000 */
+        specials |= s;
+        top = __builtin_elementwise_max(top, a & ~s);
+    }
+    uint32_t amax = __builtin_reduce_max(top), any = __builtin_reduce_or(specials);
+    for (; j < n; j++) {
+        uint32_t a = in[j] & 0x7FFFFFFFu;
+        if (a >= 0x7F800000u) any = 1; else if (a > amax) amax = a;
+    }
+    *special = any != 0;
+    return amax;
+}
+
+/* The largest finite magnitude of in[0..<n] from `top`, the lane-wise largest of their
+ * magnitudes (one reduction; the rare block with a NaN or Inf is redone element by element). */
+static inline __attribute__((always_inline)) uint32_t finite_amax_of(const uint32_t *in, size_t n, u32x16 top, int *special) {
+    uint32_t amax = __builtin_reduce_max(top);
+    *special = 0;
+    if (amax >= 0x7F800000u) {
+        *special = 1;
+        amax = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t a = in[i] & 0x7FFFFFFFu;
+            if (a < 0x7F800000u && a > amax) amax = a;
+        }
+    }
+    return amax;
+}
+
+#endif

@@ -1,0 +1,86 @@
+/* NVFP4 block encoding from float32 in one pass per block: the block's largest finite magnitude,
+ * its scale code, and each element's E2M1 code as the number of the scale code's thresholds its
+ * magnitude reaches (E2M1Thresholds, BlockFastPath.swift), with the block in registers.
+ * Computes exactly what BlockFormat.encodeBlocksFast does; see CMinifloatKernels.h. */
+#include "CMinifloatKernels.h"
+
+#include "BlockScale.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* The codes of 16 elements (float32 bits b) by the thresholds t (7 for positive, 7 for negative
+ * inputs); `symmetric` (a constant in each caller) when both sets are equal. */
+INLINE void elements16(const minifloat_nvfp4_blocks *m, const uint32_t *t, u32x16 b, uint8_t *out, int symmetric) {
+    u32x16 magnitude = b & 0x7FFFFFFFu, negative = b >> 31;
+    u32x16 count = {0};
+    if (symmetric) {
+        for (int j = 0; j < 7; j++) count -= (u32x16)(magnitude >= t[j]); /* a true comparison is -1 */
+    } else {
+        u32x16 positiveCount = {0}, negativeCount = {0};
+        for (int j = 0; j < 7; j++) {
+            positiveCount -= (u32x16)(magnitude >= t[j]);
+            negativeCount -= (u32x16)(magnitude >= t[7 + j]);
+        }
+        u32x16 select = (u32x16){0} - negative;
+        count = (positiveCount & ~select) | (negativeCount & select);
+    }
+    u32x16 code = (negative << 3) | count;
+    u32x16 nan = (u32x16)(magnitude > 0x7F800000u);
+    u32x16 nanCode = (u32x16){0} + m->nan_codes[0];
+    nanCode = (nanCode & ~((u32x16){0} - negative)) | (((u32x16){0} + m->nan_codes[1]) & ((u32x16){0} - negative));
+    code = (code & ~nan) | (nanCode & nan);
+    u8x16 narrow = __builtin_convertvector(code, u8x16);
+    __builtin_memcpy(out, &narrow, sizeof narrow);
+}
+
+INLINE uint8_t element(const minifloat_nvfp4_blocks *m, const uint32_t *t, uint32_t b) {
+    uint32_t magnitude = b & 0x7FFFFFFFu, negative = b >> 31;
+    if (magnitude > 0x7F800000u) return m->nan_codes[negative];
+    uint32_t count = 0;
+    for (int j = 0; j < 7; j++) count += magnitude >= t[negative * 7 + j];
+    return (uint8_t)(negative << 3 | count);
+}
+
+/* One block of n elements. */
+INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int symmetric) {
+    int special;
+    uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, &special) : finite_amax(in, n, &special);
+    uint32_t code = scale_code(&m->scale, amax);
+    *scale = (uint8_t)(special && m->nan_policy ? m->nan_scale : code);
+    const uint32_t *t = m->thresholds + code * 14;
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) elements16(m, t, load16(in + j), out + j, symmetric);
+    for (; j < n; j++) out[j] = element(m, t, in[j]);
+}
+
+INLINE void blocks_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t count, size_t size, uint8_t *scales,
+                        uint8_t *out, int symmetric) {
+    for (size_t first = 0, t = 0; first < count; first += size, t++) {
+        size_t n = count - first < size ? count - first : size;
+        block(m, in + first, n, scales + t, out + first, symmetric);
+    }
+}
+
+#define NVFP4_FOR(name, attributes)                                                                               \
+    attributes static void name(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t count, size_t size,  \
+                                uint8_t *scales, uint8_t *out) {                                                \
+        if (m->symmetric) blocks_loop(m, in, count, size, scales, out, 1);                                      \
+        else blocks_loop(m, in, count, size, scales, out, 0);                                                   \
+    }
+
+NVFP4_FOR(nvfp4_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+NVFP4_FOR(nvfp4_avx2, __attribute__((target("avx2"))))
+NVFP4_FOR(nvfp4_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count, size_t block_size,
+                                   uint8_t *scales, uint8_t *out, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) { nvfp4_avx512(blocks, in, count, block_size, scales, out); return; }
+    if (level >= MINIFLOAT_KERNELS_AVX2) { nvfp4_avx2(blocks, in, count, block_size, scales, out); return; }
+#else
+    (void)level;
+#endif
+    nvfp4_baseline(blocks, in, count, block_size, scales, out);
+}

@@ -1,0 +1,111 @@
+internal import CMinifloatKernels
+
+/// Block encoding of float32 blocks along the contiguous axis in one pass per block, in C
+/// (CMinifloatKernels: `minifloat_encode_mx_float32`, `minifloat_encode_nvfp4_float32`), for
+/// deterministic element rounding on AVX2 and AVX-512. Each computes what the Swift block loop
+/// (``BlockFormat/encodeBlocksFast``) computes, without its intermediate buffers; the few elements
+/// it cannot finish are reported so that the caller redoes them exactly.
+enum BlockFloat32Kernel: Sendable {
+    /// MX: the block's largest finite magnitude, its E8M0 scale code from ``ScaleThresholds``,
+    /// each element times `2^-k` (clamped as the Swift loop clamps it) through the element kernel
+    /// of ``Float32NormalKernel`` and the element's bucket table. Reports products that may be
+    /// inexact (below 2^-126).
+    case mx(MX)
+    /// NVFP4: the scale code from ``ScaleThresholds``, each element by ``E2M1Thresholds``. A
+    /// scale code with a zero divisor has every threshold at +Inf, so finite elements give +-0
+    /// and infinite ones +-6: what E2M1 gives for `x / 0` (0 with x's sign) and for +-Inf in
+    /// every mode and saturation (it has no Inf), checked when the kernel is made. Reports nothing.
+    case nvfp4(NVFP4)
+
+    struct MX: Sendable {
+        let thresholds: ScaleThresholds
+        let table: [UInt32]
+        let kernel: Float32NormalKernel
+        let clampBits: UInt32
+        let nanScale: UInt32
+        let nanPolicy: Bool
+        let twosComplement: Bool
+    }
+
+    struct NVFP4: Sendable {
+        let thresholds: ScaleThresholds
+        let elements: E2M1Thresholds
+        let nanScale: UInt32
+        let nanPolicy: Bool
+        let symmetric: Bool
+        let nanCodes: (UInt8, UInt8)
+    }
+
+    /// The kernel for this format and encoding, or nil where none applies (stochastic element
+    /// rounding, an MX element format without the float32 kernel) and on the baseline vector
+    /// unit, where the Swift loop is faster (MXFP8 from float32 on SSE2: 2.1 against 2.9 ns per
+    /// element, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`, docs/performance.md).
+    init?(_ encoder: BlockEncoder, thresholds: ScaleThresholds, elementTable: E2M1Thresholds?) {
+        let format = encoder.format, encoding = encoder.encoding
+        guard VectorUnits.level > 0, !encoding.rounding.isStochastic else { return nil }
+        let nanScale = format.scale.nanCode(), nanPolicy = encoding.specials == .nanScale
+        if let elementTable {
+            let element = format.element
+            let most = element.maxFiniteMagnitude
+            guard element.encode(Double.infinity, rounding: encoding.rounding, saturation: encoding.saturation) == most,
+                  element.encode(-Double.infinity, rounding: encoding.rounding, saturation: encoding.saturation)
+                      == most | element.signMask else { return nil }
+            let symmetric = encoding.rounding != .towardPositive && encoding.rounding != .towardNegative
+            self = .nvfp4(NVFP4(thresholds: thresholds, elements: elementTable, nanScale: nanScale, nanPolicy: nanPolicy,
+                                symmetric: symmetric,
+                                nanCodes: (UInt8(truncatingIfNeeded: element.encode(Double(Float(bitPattern: 0x7FC0_0000)))),
+                                           UInt8(truncatingIfNeeded: element.encode(Double(Float(bitPattern: 0xFFC0_0000)))))))
+            return
+        }
+        guard !format.hasTensorScale, format.element.bucketTablesApply, format.scale.parameters == Format.e8m0fnu.parameters,
+              let kernel = Float32NormalKernel(format.element, rounding: encoding.rounding) else { return nil }
+        self = .mx(MX(thresholds: thresholds,
+                      table: Float32BucketTable.shared(format.element, encoding.rounding, encoding.saturation).entries,
+                      kernel: kernel,
+                      clampBits: encoding.saturation == .satNone ? 0x7F80_0000 : Float(format.largestElement).bitPattern,
+                      nanScale: nanScale, nanPolicy: nanPolicy, twosComplement: format.elementStorage == .twosComplement))
+    }
+
+    /// Encodes the `count` float32s at `source` as consecutive blocks of `blockSize` (the last may
+    /// be shorter): scale codes to `scales`, stored element codes to `elements`. Returns true when
+    /// the caller must redo some elements (see the cases).
+    func encode(_ source: UnsafePointer<UInt32>, count: Int, blockSize: Int, scales: UnsafeMutablePointer<UInt8>,
+                elements: UnsafeMutablePointer<UInt8>) -> Bool {
+        switch self {
+        case .mx(let mx):
+            var constants = mx.kernel.cKernel
+            return mx.table.withUnsafeBufferPointer { table in
+                mx.thresholds.withTable { scale in
+                    var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: mx.clampBits, nan_scale: mx.nanScale,
+                                                     nan_policy: mx.nanPolicy ? 1 : 0, twos_complement: mx.twosComplement ? 1 : 0)
+                    return minifloat_encode_mx_float32(&constants, table.baseAddress, &blocks, source, count, blockSize,
+                                                       scales, elements, VectorUnits.level) != 0
+                }
+            }
+        case .nvfp4(let nv):
+            nv.elements.table.withUnsafeBufferPointer { thresholds in
+                nv.thresholds.withTable { scale in
+                    var blocks = minifloat_nvfp4_blocks(scale: scale, thresholds: thresholds.baseAddress, nan_scale: nv.nanScale,
+                                                        nan_policy: nv.nanPolicy ? 1 : 0, symmetric: nv.symmetric ? 1 : 0,
+                                                        nan_codes: nv.nanCodes)
+                    minifloat_encode_nvfp4_float32(&blocks, source, count, blockSize, scales, elements, VectorUnits.level)
+                }
+            }
+            return false
+        }
+    }
+}
+
+extension ScaleThresholds {
+    /// The tables as the C kernels take them, valid inside `body`.
+    func withTable<R>(_ body: (minifloat_scale_table) -> R) -> R {
+        buckets.withUnsafeBufferPointer { buckets in
+            bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
+                starts.withUnsafeBufferPointer { starts in
+                    body(minifloat_scale_table(buckets: buckets.baseAddress, bucket_thresholds: bucketThresholds.baseAddress,
+                                               starts: starts.baseAddress, start_count: UInt32(starts.count)))
+                }
+            }
+        }
+    }
+}
