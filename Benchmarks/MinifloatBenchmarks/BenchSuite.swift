@@ -116,6 +116,10 @@ public struct BenchSuite {
         for (label, format, rule) in blockCases {
             measureBlocks("f32 -> \(label) rne, codes", blockInputs, format, BlockEncoding(for: format, scaleRule: rule))
         }
+        // The other MX element types, float32 only.
+        for (label, format) in [("mxfp6_e2m3 (32, floor)", BlockFormat.mxfp6e2m3), ("mxint8 (32, floor)", BlockFormat.mxint8)] {
+            measureBlocks("f32 -> \(label) rne, codes", blockInputs, format, BlockEncoding(for: format, scaleRule: .floor))
+        }
         // Stochastic element rounding (P3109 C, 8 bits, seeded) of the same MXFP8 blocks.
         measureBlocks("f32 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .mxfp8e4m3,
                       BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
