@@ -184,9 +184,9 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
-        #expect(results.count == 25)
+        #expect(results.count == 27)
         let names = results.compactMap { $0["case"] as? String }
-        #expect(["mxfp4", "mxfp8_e4m3", "nvfp4"].allSatisfy { block in names.contains { $0.contains(block) } })
+        #expect(["mxfp4", "mxfp8_e4m3", "mxfp6_e2m3", "mxint8", "nvfp4"].allSatisfy { block in names.contains { $0.contains(block) } })
         // f64 cases are compared with the float64 floor, the others with the float32 one.
         func row(_ name: String) -> [String: Any]? { results.first { ($0["case"] as? String)?.hasPrefix(name) == true } }
         let floor64 = try #require(row("floor: read f64")?["ns_per_element"] as? Double)
