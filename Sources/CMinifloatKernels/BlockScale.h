@@ -18,6 +18,13 @@ static inline __attribute__((always_inline)) uint32_t scale_code(const minifloat
     return amax >= m->bucket_thresholds[amax >> 19] ? (entry >> 8) & 0xFF : entry & 0xFF;
 }
 
+/* The scale byte stored for a block whose finite scale code is `code`: the NaN code when it holds
+ * a NaN or Inf and the policy is nan-scale. */
+static inline __attribute__((always_inline)) uint8_t stored_scale(uint32_t code, int special, int32_t nan_policy,
+                                                                  uint32_t nan_scale) {
+    return (uint8_t)(special && nan_policy ? nan_scale : code);
+}
+
 /* The largest finite magnitude of in[0..<n] (float32 bits) and whether any is NaN or Inf. */
 static inline __attribute__((always_inline)) uint32_t finite_amax(const uint32_t *in, size_t n, int *special) {
     u32x16 top = {0}, specials = {0};

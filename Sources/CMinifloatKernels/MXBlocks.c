@@ -48,7 +48,7 @@ INLINE u32x16 inexact16(u32x16 b, uint32_t limit, uint32_t check) {
 /* The scale code of a block with largest finite magnitude amax; stores the block's scale byte. */
 INLINE uint32_t block_scale(const minifloat_mx_blocks *m, uint32_t amax, int special, uint8_t *scale) {
     uint32_t code = scale_code(&m->scale, amax);
-    *scale = (uint8_t)(special && m->nan_policy ? m->nan_scale : code);
+    *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
     return code;
 }
 

@@ -46,7 +46,7 @@ INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n,
     int special;
     uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, &special) : finite_amax(in, n, &special);
     uint32_t code = scale_code(&m->scale, amax);
-    *scale = (uint8_t)(special && m->nan_policy ? m->nan_scale : code);
+    *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
     const uint32_t *t = m->thresholds + code * 14;
     size_t j = 0;
     for (; j + 16 <= n; j += 16) elements16(m, t, load16(in + j), out + j, symmetric);
