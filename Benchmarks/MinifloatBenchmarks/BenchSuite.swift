@@ -133,6 +133,7 @@ public struct BenchSuite {
         measureBlocks("f64 -> mxfp8_e4m3 (32, floor) rne, codes", blockF64, .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3))
         // Block decoding to float32, of the codes of the float32 cases above.
         for (label, format, rule) in [("mxfp4 (32)", BlockFormat.mxfp4, ScaleRule.floor),
+                                      ("mxfp8_e4m3 (32)", BlockFormat.mxfp8e4m3, ScaleRule.floor),
                                       ("nvfp4 (16, tensor scale given)", BlockFormat.nvfp4, ScaleRule.ceil)] {
             let layout = BlockLayout(shape: [n], blockSize: format.blockSize)
             let tensorScale: Float? = format.hasTensorScale ? 0x1p-4 : nil

@@ -184,9 +184,10 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
-        #expect(results.count == 27)
+        #expect(results.count == 28)
         let names = results.compactMap { $0["case"] as? String }
         #expect(["mxfp4", "mxfp8_e4m3", "mxfp6_e2m3", "mxint8", "nvfp4"].allSatisfy { block in names.contains { $0.contains(block) } })
+        #expect(["mxfp4 (32) -> f32", "mxfp8_e4m3 (32) -> f32", "nvfp4 (16, tensor scale given) -> f32"].allSatisfy(names.contains))
         // f64 cases are compared with the float64 floor, the others with the float32 one.
         func row(_ name: String) -> [String: Any]? { results.first { ($0["case"] as? String)?.hasPrefix(name) == true } }
         let floor64 = try #require(row("floor: read f64")?["ns_per_element"] as? Double)

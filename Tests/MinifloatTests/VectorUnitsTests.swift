@@ -213,3 +213,87 @@ struct VectorUnitsTests {
         }
     }
 }
+
+extension VectorUnitsTests {
+    /// The float32 value of element code `e` in a block of scale code `s`, by the oracle: the exact
+    /// product rounded once (ties to even, overflow to Inf); nil for NaN, which a code beyond its
+    /// format also gives.
+    static func decodedValue(_ f: BlockFormat, element e: UInt32, scale s: UInt32, tensorScale: Rational) -> Float? {
+        guard UInt64(e) < f.element.codeCount, UInt64(s) < f.scale.codeCount else { return nil }
+        let v = BlockOracle.decode(element: e, scale: s, format: f, tensorScale: tensorScale)
+        if v.isNaN { return nil }
+        return Float(bitPattern: Oracle.round(v, to: .binary32, rounding: .nearestTiesToEven, saturation: .satNone))
+    }
+
+    /// Scale and element codes for `blocks` blocks of `size` (the last `size - short` long): scale
+    /// codes any byte (so NaN and invalid scales, and products that overflow or fall below
+    /// float32's normal range), element codes valid in most blocks and any byte in some.
+    static func blockCodes(_ f: BlockFormat, blocks: Int, count: Int, seed: UInt64) -> (scales: [UInt8], elements: [UInt8]) {
+        var r = SplitMix64(seed: seed)
+        let scales = (0..<blocks).map { _ in UInt8(truncatingIfNeeded: r.next()) }
+        var elements: [UInt8] = []
+        var anyByte = false
+        for i in 0..<count {
+            if i % f.blockSize == 0 { anyByte = r.next() % 4 == 0 }
+            let code = r.next()
+            elements.append(UInt8(truncatingIfNeeded: anyByte ? code : code % UInt64(f.element.codeCount)))
+        }
+        return (scales, elements)
+    }
+
+    /// Block decoding to float32 in C (`minifloat_decode_blocks_float32`): at every level the
+    /// processor runs, with tables of the oracle's values, and through ``BlockFormat/decode`` (rows
+    /// of whole blocks and rows with a short last block), each value the oracle's exact product
+    /// rounded once; NVFP4 with tensor scales whose products round, overflow and fall below
+    /// float32's normal range.
+    @Test("Block decoding to float32: the oracle's values at every level", arguments: BlockFormat.all)
+    func blockDecodingAtEveryLevel(format f: BlockFormat) {
+        let tensorScales: [Float] = f.hasTensorScale ? [0.75, 0.1, 1e-40, 3e35] : [1]
+        let one = Oracle.round(ExactValue(1.0), to: f.scale, rounding: .nearestTiesToEven, saturation: .satFinite)
+        let elementValues = (0..<256).map { c in
+            UInt64(c) < f.element.codeCount
+                ? Float(Oracle.nearestDouble(BlockOracle.decode(element: UInt32(c), scale: one, format: f)))
+                : .nan
+        }
+        let scaleValues = (0..<256).map { c in
+            UInt64(c) < f.scale.codeCount ? Float(Oracle.nearestDouble(Oracle.decode(UInt32(c), in: f.scale))) : .nan
+        }
+        for (k, t) in tensorScales.enumerated() {
+            let tensorScale = ExactValue(Double(t)).rational!
+            for shape in [[7, 6 * f.blockSize], [5, 5 * f.blockSize - 3]] {
+                let layout = BlockLayout(shape: shape, blockSize: f.blockSize)
+                let (scales, elements) = Self.blockCodes(f, blocks: layout.scaleCount, count: layout.elementCount,
+                                                         seed: UInt64(k * 10 + shape[1]))
+                let want = (0..<layout.elementCount).map { i in
+                    Self.decodedValue(f, element: UInt32(elements[i]), scale: UInt32(scales[i / shape[1] * layout.blocksPerLine + i % shape[1] / f.blockSize]),
+                                      tensorScale: tensorScale)
+                }
+                func check(_ got: [Float], _ context: String) {
+                    let bad = got.indices.first { i in want[i].map { got[i].bitPattern != $0.bitPattern } ?? !got[i].isNaN }
+                    #expect(bad == nil, "\(f.name) \(shape) tensor scale \(t) \(context): first mismatch at \(String(describing: bad))")
+                }
+                var out = [Float](repeating: 0, count: layout.elementCount)
+                scales.withUnsafeBufferPointer { s in elements.withUnsafeBufferPointer { e in out.withUnsafeMutableBufferPointer { o in
+                    f.decode(scales: s, elements: e, layout: layout, tensorScale: f.hasTensorScale ? t : nil, into: o, threads: 2)
+                } } }
+                check(out, "BlockFormat.decode")
+                // The C function at every level, one call per line (its blocks are consecutive).
+                for level in 0...minifloat_kernels_supported() {
+                    out = [Float](repeating: 0, count: layout.elementCount)
+                    elementValues.withUnsafeBufferPointer { ev in scaleValues.withUnsafeBufferPointer { sv in
+                        var decoder = minifloat_block_decoder(element_values: ev.baseAddress, scale_values: sv.baseAddress,
+                                                              tensor_scale: t, has_tensor_scale: f.hasTensorScale ? 1 : 0,
+                                                              fp4: f.element.bitWidth == 4 ? 1 : 0)
+                        for line in 0..<layout.outer {
+                            minifloat_decode_blocks_float32(&decoder, scales.withUnsafeBufferPointer { $0.baseAddress! + line * layout.blocksPerLine },
+                                                            elements.withUnsafeBufferPointer { $0.baseAddress! + line * shape[1] },
+                                                            shape[1], f.blockSize,
+                                                            out.withUnsafeMutableBufferPointer { $0.baseAddress! + line * shape[1] }, level)
+                        }
+                    } }
+                    check(out, "level \(Self.levelNames[Int(level)])")
+                }
+            }
+        }
+    }
+}

@@ -107,6 +107,24 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count,
                                                               size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
+/* Block decoding to float32: element_values and scale_values have 256 entries (the float32 value
+ * of each stored byte; NaN for codes beyond the format); the product of element i in block t is
+ * element_values[elements[i]] * scale_values[scales[t]], then * tensor_scale when
+ * has_tensor_scale, each a float32 multiplication. With `fp4`, entries 16...255 of element_values
+ * must all be equal (the codes beyond an FP4 format). */
+typedef struct {
+    const float *element_values, *scale_values;
+    float tensor_scale;
+    int32_t has_tensor_scale;
+    int32_t fp4;
+} minifloat_block_decoder;
+
+/* Decodes `count` elements in consecutive blocks of `block_size` (the last may be shorter) into
+ * out. `level` at most minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_decode_blocks_float32(const minifloat_block_decoder *decoder, const uint8_t *scales,
+                                                               const uint8_t *elements, size_t count, size_t block_size,
+                                                               float *out, int level);
+
 #ifdef __cplusplus
 }
 #endif
