@@ -58,6 +58,11 @@ struct ArrayTests {
             if f.bitWidth <= 8 {
                 #expect(f.encode(floats, as: UInt8.self, rounding: mode, saturation: sat, random: random,
                                  threads: threads).map(UInt32.init) == want32, "f32 \(f) \(mode) \(sat) n=\(n)")
+                // Byte codes from bfloat16 and float16 (the stochastic modes' C path widens chunks).
+                #expect(f.encode(bf16, as: UInt8.self, rounding: mode, saturation: sat, random: random,
+                                 threads: threads).map(UInt32.init) == wantBF, "bf16 bytes \(f) \(mode) \(sat) n=\(n)")
+                #expect(f.encode(f16, as: UInt8.self, rounding: mode, saturation: sat, random: random,
+                                 threads: threads).map(UInt32.init) == wantH, "f16 bytes \(f) \(mode) \(sat) n=\(n)")
             }
             #expect(f.encode(floats, as: UInt16.self, rounding: mode, saturation: sat, random: random,
                              threads: threads).map(UInt32.init) == want32, "f32 \(f) \(mode) \(sat) n=\(n)")

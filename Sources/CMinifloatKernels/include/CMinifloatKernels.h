@@ -48,11 +48,32 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_splitmix64_top_bits(uint64_t seed, uin
  * entry, low 8 bits). */
 typedef struct {
     uint32_t shift, rebias, lowest, range_start, span, abs_mask, sign_shift, sign_mask_out;
-    int32_t rule;              /* 0 rne, 1 rna, 2 rtz, 3 rtp, 4 rtn, 5 rto */
+    int32_t rule;              /* 0 rne, 1 rna, 2 rtz, 3 rtp, 4 rtn, 5 rto (6 stochastic: not read) */
     int32_t zero_keeps_sign;   /* whether a negative input that rounds to zero keeps its sign */
     int32_t subnormal;         /* rne only: subnormal results by (a * subnormal_scale + 2^23) */
     float subnormal_scale;
 } minifloat_float32_kernel;
+
+/* A stochastic mode (P3109 v4.0 section 4.2) as Float32NormalKernel.StochasticPlan derives it:
+ * with t = (bits & 0x7FFFFFFF) - rebias (first rounded to nearest even at round_bits bits when
+ * nonzero), the magnitude code is (t + ((R >> increment_right) << increment_left) + increment_add)
+ * >> shift. Element i takes R_i: the top `bits` bits of SplitMix64's output i from `seed` (as
+ * minifloat_splitmix64_top_bits), or values[i] & (2^bits - 1) when values is not NULL. */
+typedef struct {
+    uint32_t increment_right, increment_left, increment_add, round_bits;
+    uint64_t seed;
+    const uint32_t *values;
+    uint32_t bits;             /* 1...32 */
+} minifloat_stochastic;
+
+/* The codes of in[0..<count] under the stochastic mode `s`, element k taking R_(first + k), in
+ * groups of 16 (count a multiple of 16) through the kernel's normal range (`k`: its range_start
+ * is the least normal value; rule unused). A group with an input outside that range is not
+ * written: bit g % 64 of redo[g / 64] is set for group g, clear for the others (every word of
+ * redo[0 ..< ceil(count / 1024)] is written). `level` at most minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_stochastic(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                                   const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
+                                                                   uint64_t *redo, int level);
 
 /* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,

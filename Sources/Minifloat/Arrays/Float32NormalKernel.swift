@@ -76,12 +76,19 @@ struct Float32NormalKernel {
         case .rtp: ruleNumber = 3
         case .rtn: ruleNumber = 4
         case .rto: ruleNumber = 5
-        case .stochastic: preconditionFailure("the C kernel is for deterministic modes")
+        case .stochastic: ruleNumber = 6  // not read: minifloat_encode_float32_stochastic takes the plan
         }
         return minifloat_float32_kernel(shift: shift, rebias: rebias, lowest: lowest, range_start: rangeStart, span: span,
                                         abs_mask: absMask, sign_shift: signShift, sign_mask_out: signMaskOut,
                                         rule: ruleNumber, zero_keeps_sign: zeroKeepsSign ? 1 : 0,
                                         subnormal: subnormalScale == nil ? 0 : 1, subnormal_scale: subnormalScale ?? 0)
+    }
+
+    /// The plan and random stream for the C kernel (`minifloat_encode_float32_stochastic`), which
+    /// computes exactly what ``stochasticGroup(_:random:_:_:)`` does with R_i from the stream.
+    func cStochastic(_ plan: StochasticPlan, seed: UInt64, values: UnsafePointer<UInt32>?, bits: UInt32) -> minifloat_stochastic {
+        minifloat_stochastic(increment_right: plan.incrementRight, increment_left: plan.incrementLeft,
+                             increment_add: plan.incrementAdd, round_bits: plan.roundBits, seed: seed, values: values, bits: bits)
     }
 
     /// Encodes the 16 inputs at `input` to `output[0..<16]`, or returns false if any is outside

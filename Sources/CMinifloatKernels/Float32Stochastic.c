@@ -1,0 +1,43 @@
+/* float32 -> codes of at most 8 bits under a stochastic mode: the random values and the rounding
+ * of 16 inputs at a time in registers (Stochastic.h), for AVX-512, AVX2 and the baseline
+ * (per-function target attributes); see CMinifloatKernels.h. */
+#include "CMinifloatKernels.h"
+
+#include "Stochastic.h"
+
+static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                       const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
+                                                       uint64_t *redo) {
+    for (size_t w = 0; w * 1024 < count; w++) {
+        uint64_t word = 0;
+        size_t end = count - w * 1024 < 1024 ? count - w * 1024 : 1024;
+        for (size_t g = 0; g * 16 < end; g++) {
+            size_t i = w * 1024 + g * 16;
+            if (!stochastic16(k, s, load16(in + i), random16(s, first + i), out + i)) word |= 1ull << g;
+        }
+        redo[w] = word;
+    }
+}
+
+#define STOCHASTIC_FOR(name, attributes)                                                                          \
+    attributes static void name(const minifloat_float32_kernel *k, const minifloat_stochastic *s, const uint32_t *in, \
+                                uint8_t *out, size_t count, uint64_t first, uint64_t *redo) {                    \
+        loop(k, s, in, out, count, first, redo);                                                                \
+    }
+
+STOCHASTIC_FOR(stochastic_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+STOCHASTIC_FOR(stochastic_avx2, __attribute__((target("avx2"))))
+STOCHASTIC_FOR(stochastic_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+void minifloat_encode_float32_stochastic(const minifloat_float32_kernel *k, const minifloat_stochastic *s, const uint32_t *in,
+                                         uint8_t *out, size_t count, uint64_t first, uint64_t *redo, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) { stochastic_avx512(k, s, in, out, count, first, redo); return; }
+    if (level >= MINIFLOAT_KERNELS_AVX2) { stochastic_avx2(k, s, in, out, count, first, redo); return; }
+#else
+    (void)level;
+#endif
+    stochastic_baseline(k, s, in, out, count, first, redo);
+}

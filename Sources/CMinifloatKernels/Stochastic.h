@@ -1,0 +1,53 @@
+/* Stochastic rounding of 16 float32 inputs with their random values R, and R itself (SplitMix64
+ * on 16 counters, or the caller's values), shared by the C files that round stochastically
+ * (compiled into each caller for its target attributes; see CMinifloatKernels.h). Private to this
+ * target. */
+#ifndef MINIFLOAT_STOCHASTIC_H
+#define MINIFLOAT_STOCHASTIC_H
+
+#include "Float32Group.h"
+
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+
+#define SPLITMIX_GOLDEN ((uint64_t)0x9E3779B97F4A7C15ull)
+
+/* R_first ... R_(first + 15). */
+static inline __attribute__((always_inline)) u32x16 random16(const minifloat_stochastic *s, uint64_t first) {
+    if (s->values) {
+        uint32_t mask = (uint32_t)((1ull << s->bits) - 1);
+        return load16(s->values + first) & mask;
+    }
+    const u64x8 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
+    u64x8 z0 = (u64x8){0} + (s->seed + first * SPLITMIX_GOLDEN) + lanes * SPLITMIX_GOLDEN;
+    u64x8 z1 = z0 + (uint64_t)(8 * SPLITMIX_GOLDEN);
+    z0 = (z0 ^ (z0 >> 30)) * (uint64_t)0xBF58476D1CE4E5B9ull;
+    z1 = (z1 ^ (z1 >> 30)) * (uint64_t)0xBF58476D1CE4E5B9ull;
+    z0 = (z0 ^ (z0 >> 27)) * (uint64_t)0x94D049BB133111EBull;
+    z1 = (z1 ^ (z1 >> 27)) * (uint64_t)0x94D049BB133111EBull;
+    uint64_t shift = 64 - s->bits;
+    u32x8 r0 = __builtin_convertvector((z0 ^ (z0 >> 31)) >> shift, u32x8);
+    u32x8 r1 = __builtin_convertvector((z1 ^ (z1 >> 31)) >> shift, u32x8);
+    return __builtin_shufflevector(r0, r1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/* The codes of 16 inputs (float32 bits b) with random values r to out[0..<16]; false when an input
+ * is outside the kernel's normal range (nothing is written then). As
+ * Float32NormalKernel.stochasticGroup. */
+static inline __attribute__((always_inline)) int stochastic16(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                              u32x16 b, u32x16 r, uint8_t *out) {
+    if (any_negative(out_of_range(k, b))) return 0;
+    u32x16 t = (b & 0x7FFFFFFFu) - k->rebias;
+    if (s->round_bits) {
+        uint32_t d = s->round_bits, low = (1u << d) - 1;
+        t = (t + (low >> 1) + ((t >> d) & 1)) & ~low;
+    }
+    u32x16 q = (t + ((r >> s->increment_right) << s->increment_left) + s->increment_add) >> k->shift;
+    /* q >= 1 (the input is normal), so a negative input keeps its sign in every format. */
+    u32x16 code = q | (((b >> 31) << (31 - k->sign_shift)) & k->sign_mask_out);
+    u8x16 narrow = __builtin_convertvector(code, u8x16);
+    __builtin_memcpy(out, &narrow, sizeof narrow);
+    return 1;
+}
+
+#endif
