@@ -5,6 +5,7 @@
 #include "CMinifloatKernels.h"
 
 #include "BlockScale.h"
+#include "Stochastic.h"
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -122,6 +123,67 @@ INLINE int blocks_loop(const minifloat_float32_kernel *k, const uint32_t *table,
     }
     if (m->twos_complement) twos_complement(out, count);
     return any_negative((i32x16)flags);
+}
+
+/* A block of n elements under a stochastic mode, element j taking R_(first + j): the scale code
+ * as above, then the products of each group of 16 rounded with their random values in registers.
+ * Returns nonzero, with the block's codes not (all) written, when the caller must redo it: a
+ * product is outside the element's normal range, or n is not a multiple of 16. That covers a NaN
+ * or Inf in the block (its product is one) and every product that may be inexact (below 2^-126,
+ * far below every MX element's least normal value). */
+INLINE int block_stochastic(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
+                            const uint32_t *in, size_t n, uint64_t first, uint8_t *scale, uint8_t *out) {
+    int special;
+    uint32_t amax = finite_amax(in, n, &special);
+    uint32_t code = block_scale(m, amax, special, scale);
+    if (n % 16 != 0) return 1;
+    float multiplier = multiplier_of(code);
+    int written = 1;
+    for (size_t j = 0; j < n; j += 16) {
+        written &= stochastic16(k, s, scaled16(load16(in + j), multiplier, m->clamp_bits), random16(s, first + j), out + j);
+    }
+    return !written;
+}
+
+INLINE void stochastic_loop(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
+                            const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out,
+                            uint8_t *redo) {
+    for (size_t j = 0, t = 0; j < count; j += size, t++) {
+        size_t n = count - j < size ? count - j : size;
+        redo[t] = (uint8_t)block_stochastic(k, m, s, in + j, n, first + j, scales + t, out + j);
+    }
+    if (m->twos_complement) twos_complement(out, count);
+}
+
+#define MX_STOCHASTIC_FOR(name, attributes)                                                                       \
+    attributes static void name(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m,                 \
+                                const minifloat_stochastic *s, const uint32_t *in, size_t count, size_t size,   \
+                                uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {                 \
+        stochastic_loop(k, m, s, in, count, size, first, scales, out, redo);                                    \
+    }
+
+MX_STOCHASTIC_FOR(mx_stochastic_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+MX_STOCHASTIC_FOR(mx_stochastic_avx2, __attribute__((target("avx2"))))
+MX_STOCHASTIC_FOR(mx_stochastic_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+void minifloat_encode_mx_float32_stochastic(const minifloat_float32_kernel *kernel, const minifloat_mx_blocks *blocks,
+                                            const minifloat_stochastic *s, const uint32_t *in, size_t count, size_t block_size,
+                                            uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) {
+        mx_stochastic_avx512(kernel, blocks, s, in, count, block_size, first, scales, out, redo);
+        return;
+    }
+    if (level >= MINIFLOAT_KERNELS_AVX2) {
+        mx_stochastic_avx2(kernel, blocks, s, in, count, block_size, first, scales, out, redo);
+        return;
+    }
+#else
+    (void)level;
+#endif
+    mx_stochastic_baseline(kernel, blocks, s, in, count, block_size, first, scales, out, redo);
 }
 
 #define MX_FOR(name, attributes)                                                                                  \

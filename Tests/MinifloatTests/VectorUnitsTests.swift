@@ -215,6 +215,59 @@ struct VectorUnitsTests {
 }
 
 extension VectorUnitsTests {
+    /// MX block encoding from float32 under stochastic element rounding: in C
+    /// (`minifloat_encode_mx_float32_stochastic`, AVX2 and AVX-512, the blocks it reports redone in
+    /// Swift) and in Swift (the baseline), through the command line with a seed, and through
+    /// ``BlockFormat/encode`` with the caller's random values at the machine's level; P3109 A, B
+    /// and C with N below, at and above the fraction bits the element drops, each saturation and
+    /// NaN policy in turn, on ``blockInputs(_:count:rowLength:seed:)`` (NaN/Inf blocks, inexact
+    /// products, products below the element's normal range, short last blocks), against the oracle.
+    @Test("Stochastic MX blocks from float32: the oracle's codes at every level",
+          arguments: BlockFormat.all.filter { !$0.hasTensorScale })
+    func stochasticBlocksAtEveryLevel(format: BlockFormat) throws {
+        let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
+        let modes: [(RoundingMode, String)] = [(.stochasticA(bits: 3, random: 0), "sra"), (.stochasticB(bits: 20, random: 0), "srb"),
+                                               (.stochasticC(bits: 7, random: 0), "src")]
+        for (shape, seed) in [([12, 96], UInt64(3)), ([9, 77], 4)] {
+            let xs = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
+            let input = try writeNpy(xs, .float32, shape: shape)
+            defer { try? FileManager.default.removeItem(atPath: input) }
+            for (m, (mode, name)) in modes.enumerated() {
+                let sat = SaturationMode.allCases[(m + Int(seed)) % 3], specials = BlockSpecials.allCases[m % 2]
+                let encoding = BlockEncoding(for: format, rounding: mode, saturation: sat, specials: specials)
+                let bits = UInt64(mode.randomBits)
+                let seeded = xs.indices.map { RandomSource.splitMix64(seed: 41, index: UInt64($0)) >> (64 - bits) }
+                let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format, encoding: encoding,
+                                                   tensorScale: Rational(1), random: seeded)
+                for level in levels {
+                    let dir = BlockCommandTests.directory()
+                    defer { try? FileManager.default.removeItem(atPath: dir) }
+                    let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--rounding", name,
+                                              "--random-bits", "\(bits)", "--seed", "41", "--saturation", sat.shortName,
+                                              "--specials", specials.rawValue, "--threads", "2"],
+                                             environment: ["MINIFLOAT_KERNELS": level])
+                    #expect(r.status == 0, "\(r.stderr)")
+                    let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
+                    var elements = try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }
+                    if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: shape[1]) }
+                    let got = elements.map { UInt32($0) }
+                    let context = "\(format.name) \(name) \(bits) bits \(sat.shortName) \(specials.rawValue) \(shape) at \(level)"
+                    #expect(scales == want.scales, "\(context): scales differ")
+                    #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }))")
+                }
+                // The caller's random values (R_i = values[i] masked to N bits).
+                let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 43, index: UInt64($0))) }
+                let wantValues = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format,
+                                                         encoding: encoding, tensorScale: Rational(1),
+                                                         random: values.map { UInt64($0) & ((1 << bits) - 1) })
+                let codes = format.encode(xs, layout: BlockLayout(shape: shape, blockSize: format.blockSize), encoding: encoding,
+                                          random: .values(values), threads: 2)
+                #expect(codes.scales.map { UInt32($0) } == wantValues.scales && codes.elements.map { UInt32($0) } == wantValues.elements,
+                        "\(format.name) \(name) caller's values \(shape)")
+            }
+        }
+    }
+
     /// The float32 value of element code `e` in a block of scale code `s`, by the oracle: the exact
     /// product rounded once (ties to even, overflow to Inf); nil for NaN, which a code beyond its
     /// format also gives.

@@ -109,6 +109,17 @@ MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32(const minifloat_float
                                                            const minifloat_mx_blocks *blocks, const uint32_t *in, size_t count,
                                                            size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
+/* As minifloat_encode_mx_float32 under the stochastic mode `s` (`kernel` for the element format's
+ * normal range, as in minifloat_encode_float32_stochastic), element k taking R_(first + k). redo[t] is set nonzero for a block t whose element
+ * codes the caller must compute (a NaN or Inf in the block, a product that may be inexact or
+ * outside the normal range, or fewer than a multiple of 16 elements), zero for the others; every
+ * scale code is written. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_mx_float32_stochastic(const minifloat_float32_kernel *kernel,
+                                                                      const minifloat_mx_blocks *blocks, const minifloat_stochastic *s,
+                                                                      const uint32_t *in, size_t count, size_t block_size,
+                                                                      uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo,
+                                                                      int level);
+
 /* The block constants of NVFP4 encoding from float32 (E2M1Thresholds, BlockFastPath.swift): an
  * element's E2M1 magnitude code is the number of thresholds[code * 14 + (negative ? 7 : 0) + j],
  * j < 7, its magnitude (bits) reaches; its code is that | sign << 3, or nan_codes[sign] for NaN.

@@ -243,7 +243,8 @@ extension BlockFormat {
                             let t1 = Swift.min(t0 + group, range.upperBound)
                             if let kernel, layout.inner == 1 {
                                 encodeWithKernel(p, layout: layout, t0..<t1, kernel: kernel, encoder: encoder, starts: starts,
-                                                 scales: scales, elements: elements)
+                                                 scales: scales, elements: elements, arrayEncoder: arrayEncoder, stream: stream,
+                                                 clampBits: clampBits, scaled: scaled.baseAddress!)
                                 t0 = t1
                                 continue
                             }
@@ -331,9 +332,16 @@ extension BlockFormat {
     /// kernel reports redone with the exact step (MX elements whose product may be inexact).
     private func encodeWithKernel(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, kernel: BlockFloat32Kernel,
                                   encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>, scales: UnsafeMutablePointer<UInt8>,
-                                  elements: UnsafeMutablePointer<UInt8>) {
+                                  elements: UnsafeMutablePointer<UInt8>, arrayEncoder: ArrayEncoder?, stream: RandomStream?,
+                                  clampBits: UInt32, scaled: UnsafeMutablePointer<UInt32>) {
         let perLine = layout.blocksPerLine
         let wholeBlocks = layout.length % blockSize == 0
+        if case .mx(let mx) = kernel, mx.stochastic != nil, let stream, let arrayEncoder {
+            encodeStochasticWithKernel(p, layout: layout, range, kernel: mx, encoder: encoder, starts: starts, scales: scales,
+                                       elements: elements, arrayEncoder: arrayEncoder, stream: stream, clampBits: clampBits,
+                                       scaled: scaled)
+            return
+        }
         var redo = false
         var t = range.lowerBound
         while t < range.upperBound {
@@ -350,6 +358,44 @@ extension BlockFormat {
             let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)
             redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first, first: first, stream: nil,
                         stored: elementStorage == .twosComplement)
+        }
+    }
+
+    /// MX blocks `range` under stochastic element rounding with the C kernel: up to 1,024 blocks
+    /// per call (and one line's when lines end in a short block); each block it reports is done
+    /// as the Swift loop does it (the products into `scaled`, the array encoder with R_i by array
+    /// index, MXINT8's stored bytes).
+    private func encodeStochasticWithKernel(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>,
+                                            kernel: BlockFloat32Kernel.MX, encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>,
+                                            scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
+                                            arrayEncoder: ArrayEncoder, stream: RandomStream, clampBits: UInt32,
+                                            scaled: UnsafeMutablePointer<UInt32>) {
+        let perLine = layout.blocksPerLine
+        let wholeBlocks = layout.length % blockSize == 0
+        let twos = elementStorage == .twosComplement
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { redo in
+            var t = range.lowerBound
+            while t < range.upperBound {
+                var end = Swift.min(range.upperBound, t + 1024)
+                if !wholeBlocks { end = Swift.min(end, (t / perLine + 1) * perLine) }
+                let first = layout.block(t).first
+                let (lastFirst, lastCount, _) = layout.block(end - 1)
+                kernel.encodeStochastic(p + first, count: lastFirst + lastCount - first, blockSize: blockSize, first: first,
+                                        stream: stream, scales: scales + t, elements: elements + first, redo: redo.baseAddress!)
+                for b in t..<end where redo[b - t] != 0 {
+                    let (bf, n, _) = layout.block(b)
+                    let k = Int(ScaleThresholds.code(finiteAmax(p + bf, n).amax, starts)) - 127
+                    // A product that may be inexact is below 2^-126, a tiny fraction of the element's
+                    // least subnormal step (2^-16 for E5M2): every stochastic variant with at most 32
+                    // random bits rounds it, and its float32 product, to zero with its sign, so it
+                    // needs no exact redo here.
+                    _ = scaleByPowerOfTwo(p + bf, n, k: k, clampBits: clampBits, into: scaled)
+                    // Indexed by element: element i of the array takes R_i.
+                    arrayEncoder.encode(.float32(UnsafePointer(scaled) - bf), bf..<(bf + n), into: elements + bf)
+                    if twos { for i in bf..<(bf + n) { elements[i] = encoder.stored(UInt32(elements[i])) } }
+                }
+                t = end
+            }
         }
     }
 

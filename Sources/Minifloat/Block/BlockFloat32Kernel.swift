@@ -1,15 +1,19 @@
 internal import CMinifloatKernels
 
 /// Block encoding of float32 blocks along the contiguous axis in one pass per block, in C
-/// (CMinifloatKernels: `minifloat_encode_mx_float32`, `minifloat_encode_nvfp4_float32`), for
-/// deterministic element rounding on AVX2 and AVX-512. Each computes what the Swift block loop
-/// (``BlockFormat/encodeBlocksFast``) computes, without its intermediate buffers; the few elements
-/// it cannot finish are reported so that the caller redoes them exactly.
+/// (CMinifloatKernels: `minifloat_encode_mx_float32`, `minifloat_encode_nvfp4_float32`,
+/// `minifloat_encode_mx_float32_stochastic`) on AVX2 and AVX-512, and for MX under stochastic
+/// element rounding on the baseline too; NVFP4 under the deterministic roundings only. Each
+/// computes what the Swift block loop (``BlockFormat/encodeBlocksFast``) computes, without its
+/// intermediate buffers; the few elements it cannot finish are reported so that the caller
+/// redoes them exactly.
 enum BlockFloat32Kernel: Sendable {
     /// MX: the block's largest finite magnitude, its E8M0 scale code from ``ScaleThresholds``,
     /// each element times `2^-k` (clamped as the Swift loop clamps it) through the element kernel
     /// of ``Float32NormalKernel`` and the element's bucket table. Reports products that may be
-    /// inexact (below 2^-126).
+    /// inexact (below 2^-126). Under stochastic rounding, each group of 16 products is rounded
+    /// with its R_i in registers, and whole blocks are reported for the caller to redo (a NaN or
+    /// Inf, a product that may be inexact or is outside the element's normal range).
     case mx(MX)
     /// NVFP4: the scale code from ``ScaleThresholds``, each element by ``E2M1Thresholds``. A
     /// scale code with a zero divisor has every threshold at +Inf, so finite elements give +-0
@@ -25,6 +29,8 @@ enum BlockFloat32Kernel: Sendable {
         let nanScale: UInt32
         let nanPolicy: Bool
         let twosComplement: Bool
+        /// The plan of a stochastic element rounding (then `table` is empty), or nil.
+        let stochastic: Float32NormalKernel.StochasticPlan?
     }
 
     struct NVFP4: Sendable {
@@ -36,15 +42,18 @@ enum BlockFloat32Kernel: Sendable {
         let nanCodes: (UInt8, UInt8)
     }
 
-    /// The kernel for this format and encoding, or nil where none applies (stochastic element
-    /// rounding, an MX element format without the float32 kernel) and on the baseline vector
-    /// unit, where the Swift loop is faster (MXFP8 from float32 on SSE2: 2.1 against 2.9 ns per
-    /// element, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`, docs/performance.md).
+    /// The kernel for this format and encoding, or nil where none applies (NVFP4 under stochastic
+    /// element rounding, an MX element format without the float32 kernel) and, for deterministic
+    /// rounding, on the baseline vector unit, where the Swift loop is faster (MXFP8 from float32 on
+    /// SSE2: 2.1 against 2.9 ns per element, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`,
+    /// docs/performance.md). Under stochastic rounding the C kernel is faster there too (MXFP8:
+    /// 2.3 against 2.8 ns).
     init?(_ encoder: BlockEncoder, thresholds: ScaleThresholds, elementTable: E2M1Thresholds?) {
         let format = encoder.format, encoding = encoder.encoding
-        guard VectorUnits.level > 0, !encoding.rounding.isStochastic else { return nil }
+        guard VectorUnits.level > 0 || encoding.rounding.isStochastic else { return nil }
         let nanScale = format.scale.nanCode(), nanPolicy = encoding.specials == .nanScale
         if let elementTable {
+            guard !encoding.rounding.isStochastic else { return nil }
             let element = format.element
             let most = element.maxFiniteMagnitude
             guard element.encode(Double.infinity, rounding: encoding.rounding, saturation: encoding.saturation) == most,
@@ -59,11 +68,13 @@ enum BlockFloat32Kernel: Sendable {
         }
         guard !format.hasTensorScale, format.element.bucketTablesApply, format.scale.parameters == Format.e8m0fnu.parameters,
               let kernel = Float32NormalKernel(format.element, rounding: encoding.rounding) else { return nil }
+        let stochastic = encoding.rounding.isStochastic
         self = .mx(MX(thresholds: thresholds,
-                      table: Float32BucketTable.shared(format.element, encoding.rounding, encoding.saturation).entries,
+                      table: stochastic ? [] : Float32BucketTable.shared(format.element, encoding.rounding, encoding.saturation).entries,
                       kernel: kernel,
                       clampBits: encoding.saturation == .satNone ? 0x7F80_0000 : Float(format.largestElement).bitPattern,
-                      nanScale: nanScale, nanPolicy: nanPolicy, twosComplement: format.elementStorage == .twosComplement))
+                      nanScale: nanScale, nanPolicy: nanPolicy, twosComplement: format.elementStorage == .twosComplement,
+                      stochastic: stochastic ? kernel.plan(encoding.rounding) : nil))
     }
 
     /// Encodes the `count` float32s at `source` as consecutive blocks of `blockSize` (the last may
@@ -92,6 +103,25 @@ enum BlockFloat32Kernel: Sendable {
                 }
             }
             return false
+        }
+    }
+}
+
+extension BlockFloat32Kernel.MX {
+    /// Stochastic element rounding (``stochastic`` is set): encodes the `count` float32s at
+    /// `source`, element k taking R_(first + k) from `stream`, as consecutive blocks of
+    /// `blockSize`; `redo[t]` is nonzero for each block t whose element codes the caller must
+    /// compute (see `minifloat_encode_mx_float32_stochastic`). Scale codes are all written.
+    func encodeStochastic(_ source: UnsafePointer<UInt32>, count: Int, blockSize: Int, first: Int, stream: RandomStream,
+                          scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
+                          redo: UnsafeMutablePointer<UInt8>) {
+        var constants = kernel.cKernel
+        var random = kernel.cStochastic(stochastic!, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
+        thresholds.withTable { scale in
+            var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: clampBits, nan_scale: nanScale,
+                                             nan_policy: nanPolicy ? 1 : 0, twos_complement: twosComplement ? 1 : 0)
+            minifloat_encode_mx_float32_stochastic(&constants, &blocks, &random, source, count, blockSize, UInt64(first),
+                                                   scales, elements, redo, VectorUnits.level)
         }
     }
 }
