@@ -110,10 +110,10 @@ MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32(const minifloat_float
                                                            size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
 /* As minifloat_encode_mx_float32 under the stochastic mode `s` (`kernel` for the element format's
- * normal range, as in minifloat_encode_float32_stochastic), element k taking R_(first + k). redo[t] is set nonzero for a block t whose element
- * codes the caller must compute (a NaN or Inf in the block, a product that may be inexact or
- * outside the normal range, or fewer than a multiple of 16 elements), zero for the others; every
- * scale code is written. */
+ * normal range, as in minifloat_encode_float32_stochastic), element k taking R_(first + k).
+ * redo[t] is set nonzero for a block t whose element codes the caller must compute (a product
+ * outside the element's normal range, as NaN, Inf and every product that may be inexact are, or
+ * a length that is not a multiple of 16), zero for the others; every scale code is written. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_mx_float32_stochastic(const minifloat_float32_kernel *kernel,
                                                                       const minifloat_mx_blocks *blocks, const minifloat_stochastic *s,
                                                                       const uint32_t *in, size_t count, size_t block_size,

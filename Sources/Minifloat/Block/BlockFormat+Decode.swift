@@ -134,9 +134,10 @@ extension BlockFormat {
     private func decodeBlocksToFloatInC(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>,
                                         layout: BlockLayout, elementTable: [Float], scaleTable: [Float], tensorScale: Float?,
                                         threads: Int?, into float: UnsafeMutablePointer<Float>) {
+        guard layout.scaleCount > 0, let scalesBase = scales.baseAddress, let elementsBase = elements.baseAddress else { return }
         // What the vector path needs: every code above 15 has one value (NaN for FP4 elements).
         let fp4 = elementTable[16...].allSatisfy { $0.bitPattern == elementTable[16].bitPattern }
-        let shared = UncheckedSendable((scales.baseAddress!, elements.baseAddress!, float))
+        let shared = UncheckedSendable((scalesBase, elementsBase, float))
         let perLine = layout.blocksPerLine, wholeBlocks = layout.length % blockSize == 0
         Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
             let (scales, elements, float) = shared.value
