@@ -120,9 +120,11 @@ public struct BenchSuite {
         for (label, format) in [("mxfp6_e2m3 (32, floor)", BlockFormat.mxfp6e2m3), ("mxint8 (32, floor)", BlockFormat.mxint8)] {
             measureBlocks("f32 -> \(label) rne, codes", blockInputs, format, BlockEncoding(for: format, scaleRule: .floor))
         }
-        // Stochastic element rounding (P3109 C, 8 bits, seeded) of the same MXFP8 blocks.
+        // Stochastic element rounding (P3109 C, 8 bits, seeded) of the same MXFP8 and NVFP4 blocks.
         measureBlocks("f32 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .mxfp8e4m3,
                       BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
+        measureBlocks("f32 -> nvfp4 (16, ceil, tensor scale given) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .nvfp4,
+                      BlockEncoding(for: .nvfp4, scaleRule: .ceil, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         // bfloat16 sources (the usual checkpoint type) of the same blocks, rounded to nearest.
         let blockBF16 = blockInputs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
         for (label, format, rule) in blockCases.dropFirst() {

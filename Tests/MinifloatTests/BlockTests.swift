@@ -591,3 +591,52 @@ struct BlockTests {
                      tensorScale: format.hasTensorScale ? 0x1.8p-3 : nil)
     }
 }
+
+extension BlockTests {
+    /// NVFP4 under stochastic rounding takes a Double quotient and decides from
+    /// `frac(q / h) * 2^(N+1)` unless it lies within 2^-16 of an integer, where the exact step
+    /// decides (`encodeE2M1Stochastic`). These blocks put quotients exactly on grid points and on
+    /// every multiple of `h / 2^(N+1)` (the points where the variants' decisions change, ties of
+    /// StochasticC among them), and on their float32 neighbours: a block's first element is
+    /// 6 * s * t, so its scale is the UE4M3 value s, and the others are s * t * (g + j h / 2^(N+1)).
+    /// Every variant, N = 1...4 and 20, seeded and caller's values, against the oracle.
+    @Test("NVFP4 stochastic: quotients on and next to each variant's decision points == oracle")
+    func nvfp4StochasticDecisionPoints() {
+        let t: Float = 0.75
+        let grid: [Double] = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
+        for n in [1, 2, 3, 4, 20] {
+            var xs: [Float] = []
+            for s in [0.1875, 1.0, 13.0, 0.0078125] {  // UE4M3 values
+                let d = s * Double(t)
+                var block: [Float] = []
+                for k in 0..<7 {
+                    let h = grid[k + 1] - grid[k]
+                    for j in 0...(1 << (n + 1)) where j % max(1, (1 << (n + 1)) / 4) == 0 || n <= 2 {
+                        let v = Float(d * (grid[k] + h * Double(j) / Double(1 << (n + 1))))
+                        block += [v, v.nextUp, -v, -v.nextDown]
+                    }
+                }
+                // Blocks of 16: the largest first in each.
+                for c in stride(from: 0, to: block.count, by: 15) {
+                    var b = [Float(6 * d)] + Array(block[c..<Swift.min(c + 15, block.count)])
+                    while b.count < 16 { b.append(Float(d)) }
+                    xs += b
+                }
+            }
+            let layout = BlockLayout(shape: [xs.count], blockSize: 16)
+            let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: UInt64(n), index: UInt64($0))) }
+            for mode in [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0), .stochasticC(bits: n, random: 0)] {
+                for random in [RandomSource.seed(7), .values(values)] {
+                    let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
+                    let got = BlockFormat.nvfp4.encode(xs, layout: layout, encoding: encoding, tensorScale: t, random: random, threads: 2)
+                    let r = xs.indices.map { random.value(at: $0, bits: n) }
+                    let want = Self.oracleEncode(xs.map { ExactValue($0) }, shape: [xs.count], axis: 0, format: .nvfp4,
+                                                 encoding: encoding, tensorScale: Rational(3, 4), random: r)
+                    #expect(got.scales.map { UInt32($0) } == want.scales, "\(mode) \(random) scales")
+                    let e = got.elements.map { UInt32($0) }
+                    #expect(e == want.elements, "\(mode) \(random): first at \(String(describing: e.indices.first { e[$0] != want.elements[$0] }.map { xs[$0] }))")
+                }
+            }
+        }
+    }
+}

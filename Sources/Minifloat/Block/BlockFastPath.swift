@@ -17,7 +17,7 @@ enum BlockFastPath {
     /// contiguous axis (element `i` of the array takes `R_i` in the array encoder).
     static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceKind, layout: BlockLayout) -> Bool {
         guard source == .float32 else { return false }
-        if encoding.rounding.isStochastic && (format.hasTensorScale || layout.inner != 1) { return false }
+        if encoding.rounding.isStochastic && layout.inner != 1 { return false }
         if format.hasTensorScale { return format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8 }
         return format.scale.parameters == Format.e8m0fnu.parameters && format.element.bucketTablesApply
     }
@@ -129,16 +129,23 @@ final class E2M1Thresholds: Sendable {
     let table: [UInt32]
     /// Whether a scale code's divisor is zero (its finite elements are all +-0).
     let zeroScale: [Bool]
+    /// Each scale code's divisor (scale value times tensor scale, exact) and its reciprocal
+    /// rounded to a Double, for stochastic rounding (which has no thresholds: the table is unused).
+    let divisors: [Double], reciprocals: [Double]
 
     init(_ encoder: BlockEncoder) {
         let f = encoder.format
         let grid = (0...7).map { f.element.decode(UInt32($0)) }
         var table = [UInt32](repeating: 0x7F80_0000, count: 128 * 14)
         var zeroScale = [Bool](repeating: false, count: 128)
+        var divisors = [Double](repeating: 0, count: 128), reciprocals = [Double](repeating: 0, count: 128)
         for c in 0..<UInt32(128) where f.scale.isValidCode(c) && f.scale.classify(c) != .nan {
             let S = encoder.divisor(ofScale: c)
             zeroScale[Int(c)] = S == 0
             guard S > 0 && S.isFinite else { continue }
+            divisors[Int(c)] = S
+            reciprocals[Int(c)] = 1 / S
+            if encoder.encoding.rounding.isStochastic { continue }
             for negative in [false, true] {
                 for j in 1...7 {
                     let (b, inclusive) = E2M1Thresholds.boundary(j, grid, encoder.encoding.rounding, negative: negative)
@@ -148,6 +155,8 @@ final class E2M1Thresholds: Sendable {
         }
         self.table = table
         self.zeroScale = zeroScale
+        self.divisors = divisors
+        self.reciprocals = reciprocals
     }
 
     /// Where the magnitude code reaches `j`: at `b` (inclusive) or just above it.
@@ -280,6 +289,11 @@ extension BlockFormat {
                                     let out = stride == 1 ? elements + first : codes.baseAddress!
                                     if zeroScale[Int(code)] {
                                         for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
+                                    } else if let stream {  // stochastic rounding; along the contiguous axis (stride 1)
+                                        stream.fill(gathered.baseAddress!, from: first, count: n)
+                                        encodeE2M1Stochastic(src, n, divisor: elementTable!.divisors[Int(code)],
+                                                             reciprocal: elementTable!.reciprocals[Int(code)],
+                                                             random: gathered.baseAddress!, encoder: encoder, into: out)
                                     } else {
                                         encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
                                     }
@@ -449,6 +463,51 @@ extension BlockFormat {
             let code = encoder.format.element.encode(Double(Float(bitPattern: src[j])), dividedBy: scale,
                                                      rounding: mode, saturation: encoder.encoding.saturation)
             out[j] = stored ? encoder.stored(code) : UInt8(truncatingIfNeeded: code)
+        }
+    }
+
+    /// NVFP4 elements under stochastic rounding (P3109 v4.0 section 4.2), element j with random
+    /// value `random[j]` (below 2^N). With q = |x| / d (d = scale value * tensor scale) and the
+    /// E2M1 step h of q's binade (0.5 below 2, 1 below 4, 2 below 6), each variant decides from
+    /// F = floor(w), w = frac(q / h) * 2^(N+1), and whether w is an integer (the Swift kernel's
+    /// `f` and `below`). w is computed in Double from `reciprocal` = 1/d rounded: q is off by at
+    /// most 2^-52 relative, so w by at most 4 * 2^(N+1) * 2^-52 <= 2^-17 for N <= 32 (the
+    /// binade and the grid index are exact too, else w lies near 0 or 2^(N+1)); when w is more
+    /// than 2^-16 from every integer, F is floor(w) and w is no integer. Otherwise, and for
+    /// zeros, q >= 6, NaN and Inf, the exact step (`x / d` rounded once) decides.
+    @inline(__always)
+    private func encodeE2M1Stochastic(_ src: UnsafePointer<UInt32>, _ n: Int, divisor d: Double, reciprocal: Double,
+                                      random: UnsafePointer<UInt32>, encoder: BlockEncoder, into out: UnsafeMutablePointer<UInt8>) {
+        let (variant, bits) = encoder.encoding.rounding.stochasticVariant
+        let scale = Double(sign: .plus, exponent: bits + 1, significand: 1)
+        let limit = UInt64(1) << UInt64(bits)
+        for j in 0..<n {
+            let b = src[j]
+            let x = Double(Float(bitPattern: b))
+            let r = UInt64(random[j])
+            let q = abs(x) * reciprocal
+            if q < 6 && x != 0 {  // false for NaN
+                // Without branches (the binade is random in real data): 2^(1 - binade) from its bits.
+                let binade = (q >= 2 ? 1 : 0) + (q >= 4 ? 1 : 0)
+                let u = q * Double(bitPattern: UInt64(1024 - binade) << 52)  // q / h, exact
+                // Floors by conversion to an integer (u and w are >= 0 and below 2^34), not libm's floor.
+                let m = Double(Int64(u))
+                let w = (u - m) * scale  // exact
+                let f = Double(Int64(w))
+                if w - f > 0x1p-16 && f + 1 - w > 0x1p-16 {
+                    let F = UInt64(f)
+                    let up: Bool
+                    switch variant {
+                    case 0: up = (F >> 1) &+ r >= limit  // A: floor(frac 2^N) + R >= 2^N
+                    case 1: up = F &+ 2 &* r &+ 1 >= 2 &* limit  // B: floor(frac 2^(N+1)) + 2R + 1 >= 2^(N+1)
+                    default: up = (F >> 1) &+ (F & 1) &+ r >= limit  // C: RNITE(frac 2^N) + R >= 2^N; not a tie
+                    }
+                    let magnitude = UInt32(m) + UInt32(2 * binade) + (up ? 1 : 0)
+                    out[j] = encoder.stored(magnitude | (b >> 31) << 3)
+                    continue
+                }
+            }
+            out[j] = encoder.elementCode(x, scale: d, random: r)
         }
     }
 
