@@ -635,6 +635,12 @@ extension BlockTests {
                     #expect(got.scales.map { UInt32($0) } == want.scales, "\(mode) \(random) scales")
                     let e = got.elements.map { UInt32($0) }
                     #expect(e == want.elements, "\(mode) \(random): first at \(String(describing: e.indices.first { e[$0] != want.elements[$0] }.map { xs[$0] }))")
+                    // bfloat16 sources go through the same path, widened a group at a time.
+                    let halves = xs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode(Double($0)))) }
+                    let widened = halves.map { Float(bitPattern: UInt32($0.bitPattern) << 16) }
+                    #expect(BlockFormat.nvfp4.encode(halves, layout: layout, encoding: encoding, tensorScale: t, random: random, threads: 3)
+                            == BlockFormat.nvfp4.encode(widened, layout: layout, encoding: encoding, tensorScale: t, random: random,
+                                                        threads: 1), "bfloat16 \(mode) \(random)")
                 }
             }
         }
