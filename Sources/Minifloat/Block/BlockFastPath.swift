@@ -1,4 +1,5 @@
-/// The fast path of block encoding for Float sources and deterministic element rounding. It
+/// The fast path of block encoding for Float sources (deterministic element rounding, and
+/// stochastic along the contiguous axis). It
 /// computes exactly what ``BlockEncoder`` computes (the tests compare both with the oracle):
 ///
 /// - Scale codes come from ``ScaleThresholds``: the scale code is a nondecreasing step function of
@@ -11,10 +12,12 @@
 /// - NVFP4 elements (E2M1, scale `S = s * tensorScale`): for each of the 127 scale codes, the seven
 ///   float32 magnitudes at which the element code reaches 1...7 (per sign, for directed modes) are
 ///   computed exactly from `boundary * S`; an element's code is the number of them it reaches.
+///   Under stochastic rounding, from the quotient in Double away from the decision points and the
+///   exact step near them (`encodeE2M1Stochastic`).
 enum BlockFastPath {
     /// Whether the fast path applies to float32 sources of this kind (bfloat16 and float16 are
-    /// widened to float32 first). Stochastic element rounding: MX formats with the blocks along the
-    /// contiguous axis (element `i` of the array takes `R_i` in the array encoder).
+    /// widened to float32 first). Stochastic element rounding: blocks along the contiguous axis
+    /// (element `i` of the array takes `R_i`, its index in the array).
     static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceKind, layout: BlockLayout) -> Bool {
         guard source == .float32 else { return false }
         if encoding.rounding.isStochastic && layout.inner != 1 { return false }
