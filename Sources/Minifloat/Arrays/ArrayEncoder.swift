@@ -117,33 +117,9 @@ struct ArrayEncoder {
                 encodeStochastic(kernel, source, range, into: out, element: { p[$0] }, group: { i, _ in p + i })
             }
         case (.float32Stochastic(let kernel), .bfloat16(let p)):
-            @inline(__always) func widen(_ i: Int) -> UInt32 { UInt32(p[i]) << 16 }
-            if Code.self == UInt8.self {
-                encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                    element: widen) { i, n, buffer in
-                    for k in 0..<n { buffer[k] = widen(i + k) }
-                    return UnsafePointer(buffer)
-                }
-            } else {
-                encodeStochastic(kernel, source, range, into: out, element: widen) { i, buffer in
-                    for k in 0..<16 { buffer[k] = widen(i + k) }
-                    return UnsafePointer(buffer)
-                }
-            }
+            encodeStochasticWidened(kernel, source, range, into: out) { UInt32(p[$0]) << 16 }
         case (.float32Stochastic(let kernel), .float16(let p)):
-            @inline(__always) func widen(_ i: Int) -> UInt32 { Float(Float16(bitPattern: p[i])).bitPattern }
-            if Code.self == UInt8.self {
-                encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                    element: widen) { i, n, buffer in
-                    for k in 0..<n { buffer[k] = widen(i + k) }
-                    return UnsafePointer(buffer)
-                }
-            } else {
-                encodeStochastic(kernel, source, range, into: out, element: widen) { i, buffer in
-                    for k in 0..<16 { buffer[k] = widen(i + k) }
-                    return UnsafePointer(buffer)
-                }
-            }
+            encodeStochasticWidened(kernel, source, range, into: out) { Float(Float16(bitPattern: p[$0])).bitPattern }
         case (.float64Buckets(let table), .float64(let p)):
             for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
         default:
@@ -228,6 +204,27 @@ struct ArrayEncoder {
                     one(element(i), i, stream.random(i))
                     i += 1
                 }
+            }
+        }
+    }
+
+    /// The stochastic path for a source that widens to float32 (`widen(i)`: element i's bits):
+    /// byte codes in C a chunk at a time, other codes 16 elements at a time in Swift.
+    @inline(__always)
+    private func encodeStochasticWidened<Code: FixedWidthInteger & UnsignedInteger>(
+        _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<Code>,
+        widen: (Int) -> UInt32
+    ) {
+        if Code.self == UInt8.self {
+            encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
+                                element: widen) { i, n, buffer in
+                for k in 0..<n { buffer[k] = widen(i + k) }
+                return UnsafePointer(buffer)
+            }
+        } else {
+            encodeStochastic(kernel, source, range, into: out, element: widen) { i, buffer in
+                for k in 0..<16 { buffer[k] = widen(i + k) }
+                return UnsafePointer(buffer)
             }
         }
     }
