@@ -9,7 +9,9 @@
 #include <immintrin.h>
 #endif
 
-static const uint64_t golden = 0x9E3779B97F4A7C15ull, mix1 = 0xBF58476D1CE4E5B9ull, mix2 = 0x94D049BB133111EBull;
+#include "SplitMix64.h"
+
+static const uint64_t golden = splitmix64_golden, mix1 = splitmix64_mix1, mix2 = splitmix64_mix2;
 
 static inline uint64_t splitmix64(uint64_t seed, uint64_t index) {
     uint64_t z = seed + (index + 1) * golden;

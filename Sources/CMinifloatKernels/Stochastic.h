@@ -6,11 +6,10 @@
 #define MINIFLOAT_STOCHASTIC_H
 
 #include "Float32Group.h"
+#include "SplitMix64.h"
 
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
 typedef uint32_t u32x8 __attribute__((vector_size(32)));
-
-#define SPLITMIX_GOLDEN ((uint64_t)0x9E3779B97F4A7C15ull)
 
 /* R_first ... R_(first + 15). */
 static inline __attribute__((always_inline)) u32x16 random16(const minifloat_stochastic *s, uint64_t first) {
@@ -19,12 +18,12 @@ static inline __attribute__((always_inline)) u32x16 random16(const minifloat_sto
         return load16(s->values + first) & mask;
     }
     const u64x8 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
-    u64x8 z0 = (u64x8){0} + (s->seed + first * SPLITMIX_GOLDEN) + lanes * SPLITMIX_GOLDEN;
-    u64x8 z1 = z0 + (uint64_t)(8 * SPLITMIX_GOLDEN);
-    z0 = (z0 ^ (z0 >> 30)) * (uint64_t)0xBF58476D1CE4E5B9ull;
-    z1 = (z1 ^ (z1 >> 30)) * (uint64_t)0xBF58476D1CE4E5B9ull;
-    z0 = (z0 ^ (z0 >> 27)) * (uint64_t)0x94D049BB133111EBull;
-    z1 = (z1 ^ (z1 >> 27)) * (uint64_t)0x94D049BB133111EBull;
+    u64x8 z0 = (u64x8){0} + (s->seed + first * splitmix64_golden) + lanes * splitmix64_golden;
+    u64x8 z1 = z0 + 8 * splitmix64_golden;
+    z0 = (z0 ^ (z0 >> 30)) * splitmix64_mix1;
+    z1 = (z1 ^ (z1 >> 30)) * splitmix64_mix1;
+    z0 = (z0 ^ (z0 >> 27)) * splitmix64_mix2;
+    z1 = (z1 ^ (z1 >> 27)) * splitmix64_mix2;
     uint64_t shift = 64 - s->bits;
     u32x8 r0 = __builtin_convertvector((z0 ^ (z0 >> 31)) >> shift, u32x8);
     u32x8 r1 = __builtin_convertvector((z1 ^ (z1 >> 31)) >> shift, u32x8);
