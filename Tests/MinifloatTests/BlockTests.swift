@@ -593,36 +593,44 @@ struct BlockTests {
 }
 
 extension BlockTests {
+    /// NVFP4 blocks (of 16, tensor scale t) whose quotients lie exactly on grid points and on every
+    /// multiple of `h / 2^(N+1)` (every multiple for N <= 2, every quarter step above), and on
+    /// their float32 neighbours: a block's first element is 6 * s * t, so its scale is the UE4M3
+    /// value s, and the others are s * t * (g + j h / 2^(N+1)).
+    static func nvfp4DecisionPoints(bits n: Int, tensorScale t: Float) -> [Float] {
+        let grid: [Double] = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
+        var xs: [Float] = []
+        for s in [0.1875, 1.0, 13.0, 0.0078125] {  // UE4M3 values
+            let d = s * Double(t)
+            var block: [Float] = []
+            for k in 0..<7 {
+                let h = grid[k + 1] - grid[k]
+                for j in 0...(1 << (n + 1)) where j % max(1, (1 << (n + 1)) / 4) == 0 || n <= 2 {
+                    let v = Float(d * (grid[k] + h * Double(j) / Double(1 << (n + 1))))
+                    block += [v, v.nextUp, -v, -v.nextDown]
+                }
+            }
+            // Blocks of 16: the largest first in each.
+            for c in stride(from: 0, to: block.count, by: 15) {
+                var b = [Float(6 * d)] + Array(block[c..<Swift.min(c + 15, block.count)])
+                while b.count < 16 { b.append(Float(d)) }
+                xs += b
+            }
+        }
+        return xs
+    }
+
     /// NVFP4 under stochastic rounding takes a Double quotient and decides from
     /// `frac(q / h) * 2^(N+1)` unless it lies within 2^-16 of an integer, where the exact step
-    /// decides (`encodeE2M1Stochastic`). These blocks put quotients exactly on grid points and on
-    /// every multiple of `h / 2^(N+1)` (the points where the variants' decisions change, ties of
-    /// StochasticC among them), and on their float32 neighbours: a block's first element is
-    /// 6 * s * t, so its scale is the UE4M3 value s, and the others are s * t * (g + j h / 2^(N+1)).
-    /// Every variant, N = 1...4 and 20, seeded and caller's values, against the oracle.
+    /// decides (`encodeE2M1Stochastic`, and the C kernel at the machine's level). The blocks of
+    /// ``nvfp4DecisionPoints(bits:tensorScale:)`` put quotients on and next to the points where
+    /// the variants' decisions change (ties of StochasticC among them). Every variant, N = 1...4
+    /// and 20, seeded and caller's values, against the oracle.
     @Test("NVFP4 stochastic: quotients on and next to each variant's decision points == oracle")
     func nvfp4StochasticDecisionPoints() {
         let t: Float = 0.75
-        let grid: [Double] = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
         for n in [1, 2, 3, 4, 20] {
-            var xs: [Float] = []
-            for s in [0.1875, 1.0, 13.0, 0.0078125] {  // UE4M3 values
-                let d = s * Double(t)
-                var block: [Float] = []
-                for k in 0..<7 {
-                    let h = grid[k + 1] - grid[k]
-                    for j in 0...(1 << (n + 1)) where j % max(1, (1 << (n + 1)) / 4) == 0 || n <= 2 {
-                        let v = Float(d * (grid[k] + h * Double(j) / Double(1 << (n + 1))))
-                        block += [v, v.nextUp, -v, -v.nextDown]
-                    }
-                }
-                // Blocks of 16: the largest first in each.
-                for c in stride(from: 0, to: block.count, by: 15) {
-                    var b = [Float(6 * d)] + Array(block[c..<Swift.min(c + 15, block.count)])
-                    while b.count < 16 { b.append(Float(d)) }
-                    xs += b
-                }
-            }
+            let xs = Self.nvfp4DecisionPoints(bits: n, tensorScale: t)
             let layout = BlockLayout(shape: [xs.count], blockSize: 16)
             let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: UInt64(n), index: UInt64($0))) }
             for mode in [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0), .stochasticC(bits: n, random: 0)] {

@@ -215,15 +215,16 @@ struct VectorUnitsTests {
 }
 
 extension VectorUnitsTests {
-    /// MX block encoding from float32 under stochastic element rounding: in C
-    /// (`minifloat_encode_mx_float32_stochastic`, AVX2 and AVX-512, the blocks it reports redone in
-    /// Swift) and in Swift (the baseline), through the command line with a seed, and through
-    /// ``BlockFormat/encode`` with the caller's random values at the machine's level; P3109 A, B
-    /// and C with N below, at and above the fraction bits the element drops, each saturation and
-    /// NaN policy in turn, on ``blockInputs(_:count:rowLength:seed:)`` (NaN/Inf blocks, inexact
+    /// Block encoding from float32 under stochastic element rounding, in C at every level
+    /// (`minifloat_encode_mx_float32_stochastic`, `minifloat_encode_nvfp4_float32_stochastic`, the
+    /// blocks they report redone in Swift), through the command line with a seed, and through
+    /// ``BlockFormat/encode`` with the caller's random values at the machine's level (blocks of
+    /// the format's size and of twice it); P3109 A, B
+    /// and C with N below, at and above the fraction bits the element drops, each saturation,
+    /// NaN policy and scale rule in turn (NVFP4: tensor scale 0.75; the even rule puts quotients
+    /// above 6), on ``blockInputs(_:count:rowLength:seed:)`` (NaN/Inf blocks, inexact
     /// products, products below the element's normal range, short last blocks), against the oracle.
-    @Test("Stochastic MX blocks from float32: the oracle's codes at every level",
-          arguments: BlockFormat.all.filter { !$0.hasTensorScale })
+    @Test("Stochastic blocks from float32: the oracle's codes at every level", arguments: BlockFormat.all)
     func stochasticBlocksAtEveryLevel(format: BlockFormat) throws {
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
         let modes: [(RoundingMode, String)] = [(.stochasticA(bits: 3, random: 0), "sra"), (.stochasticB(bits: 20, random: 0), "srb"),
@@ -234,36 +235,84 @@ extension VectorUnitsTests {
             defer { try? FileManager.default.removeItem(atPath: input) }
             for (m, (mode, name)) in modes.enumerated() {
                 let sat = SaturationMode.allCases[(m + Int(seed)) % 3], specials = BlockSpecials.allCases[m % 2]
-                let encoding = BlockEncoding(for: format, rounding: mode, saturation: sat, specials: specials)
+                let rule = ScaleRule.all[(m + 3 * Int(seed)) % ScaleRule.all.count]
+                let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: sat, specials: specials)
+                let t = format.hasTensorScale ? Rational(3, 4) : Rational(1)
                 let bits = UInt64(mode.randomBits)
                 let seeded = xs.indices.map { RandomSource.splitMix64(seed: 41, index: UInt64($0)) >> (64 - bits) }
                 let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format, encoding: encoding,
-                                                   tensorScale: Rational(1), random: seeded)
+                                                   tensorScale: t, random: seeded)
                 for level in levels {
                     let dir = BlockCommandTests.directory()
                     defer { try? FileManager.default.removeItem(atPath: dir) }
                     let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--rounding", name,
                                               "--random-bits", "\(bits)", "--seed", "41", "--saturation", sat.shortName,
-                                              "--specials", specials.rawValue, "--threads", "2"],
+                                              "--specials", specials.rawValue, "--scale-rule", rule.name, "--threads", "2"]
+                                                 + (format.hasTensorScale ? ["--tensor-scale", "0.75"] : []),
                                              environment: ["MINIFLOAT_KERNELS": level])
                     #expect(r.status == 0, "\(r.stderr)")
                     let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
                     var elements = try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }
                     if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: shape[1]) }
                     let got = elements.map { UInt32($0) }
-                    let context = "\(format.name) \(name) \(bits) bits \(sat.shortName) \(specials.rawValue) \(shape) at \(level)"
+                    let context = "\(format.name) \(name) \(bits) bits \(sat.shortName) \(specials.rawValue) \(rule.name) \(shape) at \(level)"
                     #expect(scales == want.scales, "\(context): scales differ")
                     #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }))")
                 }
                 // The caller's random values (R_i = values[i] masked to N bits).
                 let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 43, index: UInt64($0))) }
                 let wantValues = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format,
-                                                         encoding: encoding, tensorScale: Rational(1),
+                                                         encoding: encoding, tensorScale: t,
                                                          random: values.map { UInt64($0) & ((1 << bits) - 1) })
                 let codes = format.encode(xs, layout: BlockLayout(shape: shape, blockSize: format.blockSize), encoding: encoding,
-                                          random: .values(values), threads: 2)
+                                          tensorScale: format.hasTensorScale ? 0.75 : nil, random: .values(values), threads: 2)
                 #expect(codes.scales.map { UInt32($0) } == wantValues.scales && codes.elements.map { UInt32($0) } == wantValues.elements,
                         "\(format.name) \(name) caller's values \(shape)")
+                // Blocks of twice the size (more than one group of 16 per block).
+                let wide = format.withBlockSize(2 * format.blockSize)
+                let wantWide = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: wide, encoding: encoding,
+                                                       tensorScale: t, random: values.map { UInt64($0) & ((1 << bits) - 1) })
+                let codesWide = wide.encode(xs, layout: BlockLayout(shape: shape, blockSize: wide.blockSize), encoding: encoding,
+                                            tensorScale: format.hasTensorScale ? 0.75 : nil, random: .values(values), threads: 2)
+                #expect(codesWide.scales.map { UInt32($0) } == wantWide.scales
+                        && codesWide.elements.map { UInt32($0) } == wantWide.elements,
+                        "\(wide.name) (\(wide.blockSize)) \(name) caller's values \(shape)")
+            }
+        }
+    }
+
+    /// NVFP4 under stochastic rounding in C (`minifloat_encode_nvfp4_float32_stochastic`) at every
+    /// level, through the command line with a seed: quotients on and next to every variant's
+    /// decision points (``BlockTests/nvfp4DecisionPoints(bits:tensorScale:)``), with N = 2 (most
+    /// blocks reported and redone) and N = 20 (the neighbours decided by the kernel's double
+    /// comparisons), against the oracle.
+    @Test("NVFP4 stochastic: decision points at every level")
+    func nvfp4StochasticDecisionPointsAtEveryLevel() throws {
+        let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
+        for n in [2, 20] {
+            let xs = BlockTests.nvfp4DecisionPoints(bits: n, tensorScale: 0.75)
+            let input = try writeNpy(xs, .float32, shape: [xs.count])
+            defer { try? FileManager.default.removeItem(atPath: input) }
+            let seeded = xs.indices.map { RandomSource.splitMix64(seed: 5, index: UInt64($0)) >> (64 - UInt64(n)) }
+            for (mode, name) in [(RoundingMode.stochasticA(bits: n, random: 0), "sra"), (.stochasticB(bits: n, random: 0), "srb"),
+                                 (.stochasticC(bits: n, random: 0), "src")] {
+                let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
+                let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: [xs.count], axis: 0, format: .nvfp4,
+                                                   encoding: encoding, tensorScale: Rational(3, 4), random: seeded)
+                for level in levels {
+                    let dir = BlockCommandTests.directory()
+                    defer { try? FileManager.default.removeItem(atPath: dir) }
+                    let r = try runMinifloat(["quantize", "nvfp4", "--input", input, "--output-dir", dir, "--rounding", name,
+                                              "--random-bits", "\(n)", "--seed", "5", "--tensor-scale", "0.75"],
+                                             environment: ["MINIFLOAT_KERNELS": level])
+                    #expect(r.status == 0, "\(r.stderr)")
+                    let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
+                    let got = BlockFormat.unpackNibbles(try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }, rowLength: xs.count)
+                        .map { UInt32($0) }
+                    #expect(scales == want.scales, "\(name) \(n) bits at \(level): scales differ")
+                    #expect(got == want.elements,
+                            "\(name) \(n) bits at \(level): first at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }.map { xs[$0] }))")
+                }
             }
         }
     }

@@ -139,6 +139,32 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count,
                                                               size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
+/* The block constants of NVFP4 encoding from float32 under a stochastic element rounding
+ * (BlockFloat32Kernel.NVFP4Stochastic): the scale code as in minifloat_nvfp4_blocks; the
+ * element's E2M1 code from q = |x| * reciprocals[code] (1 / (scale value * tensor scale) rounded to
+ * a double; 0 where that divisor is 0, whose finite elements are all +-0), rounded up or down by
+ * the variant's rule (P3109 v4.0 section 4.2) with R_i of bits s->bits. A value beyond 6 gives
+ * +-6 (the caller checks that the saturation clamps so for every R). */
+typedef struct {
+    minifloat_scale_table scale;
+    const double *reciprocals;  /* 128 entries, by scale code */
+    uint32_t nan_scale;         /* the scale code stored for a block with a NaN or Inf when nan_policy */
+    int32_t nan_policy;
+    int32_t variant;            /* 0 StochasticA, 1 StochasticB, 2 StochasticC */
+} minifloat_nvfp4_stochastic_blocks;
+
+/* Encodes the `count` float32s at `in` as consecutive blocks of `block_size` (the last may be
+ * shorter), element k taking R_(first + k) from `s` (only its seed, values and bits are read).
+ * redo[t] is set nonzero for a block t whose element codes the caller must compute (a NaN or Inf
+ * in it, a length that is not a multiple of 16, or an element whose quotient lies within 2^-16 of
+ * a decision point in units of the variant's resolution, where the double quotient could decide
+ * wrongly), zero for the others; every scale code is written. `level` at most
+ * minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32_stochastic(const minifloat_nvfp4_stochastic_blocks *blocks,
+                                                                         const minifloat_stochastic *s, const uint32_t *in,
+                                                                         size_t count, size_t block_size, uint64_t first,
+                                                                         uint8_t *scales, uint8_t *out, uint8_t *redo, int level);
+
 /* Block decoding to float32: element_values and scale_values have 256 entries (the float32 value
  * of each stored byte; NaN for codes beyond the format); the product of element i in block t is
  * element_values[elements[i]] * scale_values[scales[t]], then * tensor_scale when

@@ -255,8 +255,8 @@ extension BlockFormat {
                             let t1 = Swift.min(t0 + group, range.upperBound)
                             if let kernel, layout.inner == 1 {
                                 encodeWithKernel(p, layout: layout, t0..<t1, kernel: kernel, encoder: encoder, starts: starts,
-                                                 scales: scales, elements: elements, arrayEncoder: arrayEncoder, stream: stream,
-                                                 clampBits: clampBits, scaled: scaled.baseAddress!)
+                                                 scales: scales, elements: elements, arrayEncoder: arrayEncoder, elementTable: elementTable,
+                                                 stream: stream, clampBits: clampBits, scaled: scaled.baseAddress!)
                                 t0 = t1
                                 continue
                             }
@@ -288,15 +288,13 @@ extension BlockFormat {
                                 let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
                                                                 starts: starts)
                                 scales[t] = special && nanPolicy ? nanScale : UInt8(code)
-                                if elementTable != nil {
+                                if let elementTable {
                                     let out = stride == 1 ? elements + first : codes.baseAddress!
-                                    if zeroScale[Int(code)] {
+                                    if let stream {  // stochastic rounding; along the contiguous axis (stride 1)
+                                        encodeE2M1Stochastic(src, n, first: first, scaleCode: code, table: elementTable, encoder: encoder,
+                                                             stream: stream, random: gathered.baseAddress!, into: out)
+                                    } else if zeroScale[Int(code)] {
                                         for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
-                                    } else if let stream {  // stochastic rounding; along the contiguous axis (stride 1)
-                                        stream.fill(gathered.baseAddress!, from: first, count: n)
-                                        encodeE2M1Stochastic(src, n, divisor: elementTable!.divisors[Int(code)],
-                                                             reciprocal: elementTable!.reciprocals[Int(code)],
-                                                             random: gathered.baseAddress!, encoder: encoder, into: out)
                                     } else {
                                         encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
                                     }
@@ -349,14 +347,14 @@ extension BlockFormat {
     /// kernel reports redone with the exact step (MX elements whose product may be inexact).
     private func encodeWithKernel(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, kernel: BlockFloat32Kernel,
                                   encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>, scales: UnsafeMutablePointer<UInt8>,
-                                  elements: UnsafeMutablePointer<UInt8>, arrayEncoder: ArrayEncoder?, stream: RandomStream?,
-                                  clampBits: UInt32, scaled: UnsafeMutablePointer<UInt32>) {
+                                  elements: UnsafeMutablePointer<UInt8>, arrayEncoder: ArrayEncoder?, elementTable: E2M1Thresholds?,
+                                  stream: RandomStream?, clampBits: UInt32, scaled: UnsafeMutablePointer<UInt32>) {
         let perLine = layout.blocksPerLine
         let wholeBlocks = layout.length % blockSize == 0
-        if case .mx(let mx) = kernel, mx.stochastic != nil, let stream, let arrayEncoder {
-            encodeStochasticWithKernel(p, layout: layout, range, kernel: mx, encoder: encoder, starts: starts, scales: scales,
-                                       elements: elements, arrayEncoder: arrayEncoder, stream: stream, clampBits: clampBits,
-                                       scaled: scaled)
+        if kernel.isStochastic, let stream {
+            encodeStochasticWithKernel(p, layout: layout, range, kernel: kernel, encoder: encoder, starts: starts, scales: scales,
+                                       elements: elements, arrayEncoder: arrayEncoder, elementTable: elementTable, stream: stream,
+                                       clampBits: clampBits, scaled: scaled)
             return
         }
         var redo = false
@@ -378,15 +376,15 @@ extension BlockFormat {
         }
     }
 
-    /// MX blocks `range` under stochastic element rounding with the C kernel: up to 1,024 blocks
-    /// per call (and one line's when lines end in a short block); each block it reports is done
-    /// as the Swift loop does it (the products into `scaled`, the array encoder with R_i by array
-    /// index, MXINT8's stored bytes).
+    /// Blocks `range` under stochastic element rounding with the C kernel (MX or NVFP4): up to
+    /// 1,024 blocks per call (and one line's when lines end in a short block); each block it
+    /// reports is done as the Swift loop does it (MX: the products into `scaled`, the array encoder
+    /// with R_i by array index, MXINT8's stored bytes; NVFP4: `encodeE2M1Stochastic`).
     private func encodeStochasticWithKernel(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>,
-                                            kernel: BlockFloat32Kernel.MX, encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>,
+                                            kernel: BlockFloat32Kernel, encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>,
                                             scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
-                                            arrayEncoder: ArrayEncoder, stream: RandomStream, clampBits: UInt32,
-                                            scaled: UnsafeMutablePointer<UInt32>) {
+                                            arrayEncoder: ArrayEncoder?, elementTable: E2M1Thresholds?, stream: RandomStream,
+                                            clampBits: UInt32, scaled: UnsafeMutablePointer<UInt32>) {
         let perLine = layout.blocksPerLine
         let wholeBlocks = layout.length % blockSize == 0
         let twos = elementStorage == .twosComplement
@@ -401,14 +399,19 @@ extension BlockFormat {
                                         stream: stream, scales: scales + t, elements: elements + first, redo: redo.baseAddress!)
                 for b in t..<end where redo[b - t] != 0 {
                     let (bf, n, _) = layout.block(b)
-                    let k = Int(ScaleThresholds.code(finiteAmax(p + bf, n).amax, starts)) - 127
+                    let code = ScaleThresholds.code(finiteAmax(p + bf, n).amax, starts)
+                    if let elementTable {
+                        encodeE2M1Stochastic(p + bf, n, first: bf, scaleCode: code, table: elementTable, encoder: encoder,
+                                             stream: stream, random: scaled, into: elements + bf)
+                        continue
+                    }
                     // A product that may be inexact is below 2^-126, a tiny fraction of the element's
                     // least subnormal step (2^-16 for E5M2): every stochastic variant with at most 32
                     // random bits rounds it, and its float32 product, to zero with its sign, so it
                     // needs no exact redo here.
-                    _ = scaleByPowerOfTwo(p + bf, n, k: k, clampBits: clampBits, into: scaled)
+                    _ = scaleByPowerOfTwo(p + bf, n, k: Int(code) - 127, clampBits: clampBits, into: scaled)
                     // Indexed by element: element i of the array takes R_i.
-                    arrayEncoder.encode(.float32(UnsafePointer(scaled) - bf), bf..<(bf + n), into: elements + bf)
+                    arrayEncoder!.encode(.float32(UnsafePointer(scaled) - bf), bf..<(bf + n), into: elements + bf)
                     if twos { for i in bf..<(bf + n) { elements[i] = encoder.stored(UInt32(elements[i])) } }
                 }
                 t = end
@@ -469,6 +472,21 @@ extension BlockFormat {
         }
     }
 
+    /// A block of NVFP4 elements under stochastic rounding with scale code `scaleCode`, element j
+    /// taking R_(first + j) (written to `random[0..<n]` first): a zero divisor gives +-0 for
+    /// finite elements, as the exact step does.
+    private func encodeE2M1Stochastic(_ src: UnsafePointer<UInt32>, _ n: Int, first: Int, scaleCode: UInt32, table: E2M1Thresholds,
+                                      encoder: BlockEncoder, stream: RandomStream, random: UnsafeMutablePointer<UInt32>,
+                                      into out: UnsafeMutablePointer<UInt8>) {
+        if table.zeroScale[Int(scaleCode)] {
+            for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
+            return
+        }
+        stream.fill(random, from: first, count: n)
+        encodeE2M1Stochastic(src, n, divisor: table.divisors[Int(scaleCode)], reciprocal: table.reciprocals[Int(scaleCode)],
+                             random: random, encoder: encoder, into: out)
+    }
+
     /// NVFP4 elements under stochastic rounding (P3109 v4.0 section 4.2), element j with random
     /// value `random[j]` (below 2^N). With q = |x| / d (d = scale value * tensor scale) and the
     /// E2M1 step h of q's binade (0.5 below 2, 1 below 4, 2 below 6), each variant decides from
@@ -478,7 +496,6 @@ extension BlockFormat {
     /// binade and the grid index are exact too, else w lies near 0 or 2^(N+1)); when w is more
     /// than 2^-16 from every integer, F is floor(w) and w is no integer. Otherwise, and for
     /// zeros, q >= 6, NaN and Inf, the exact step (`x / d` rounded once) decides.
-    @inline(__always)
     private func encodeE2M1Stochastic(_ src: UnsafePointer<UInt32>, _ n: Int, divisor d: Double, reciprocal: Double,
                                       random: UnsafePointer<UInt32>, encoder: BlockEncoder, into out: UnsafeMutablePointer<UInt8>) {
         let (variant, bits) = encoder.encoding.rounding.stochasticVariant

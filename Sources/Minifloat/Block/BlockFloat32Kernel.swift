@@ -2,8 +2,8 @@ internal import CMinifloatKernels
 
 /// Block encoding of float32 blocks along the contiguous axis in one pass per block, in C
 /// (CMinifloatKernels: `minifloat_encode_mx_float32`, `minifloat_encode_nvfp4_float32`,
-/// `minifloat_encode_mx_float32_stochastic`) on AVX2 and AVX-512, and for MX under stochastic
-/// element rounding on the baseline too; NVFP4 under the deterministic roundings only. Each
+/// `minifloat_encode_mx_float32_stochastic`, `minifloat_encode_nvfp4_float32_stochastic`) on AVX2
+/// and AVX-512, and under stochastic element rounding on the baseline too. Each
 /// computes what the Swift block loop (``BlockFormat/encodeBlocksFast``) computes, without its
 /// intermediate buffers; the few elements it cannot finish are reported so that the caller
 /// redoes them exactly.
@@ -20,6 +20,13 @@ enum BlockFloat32Kernel: Sendable {
     /// and infinite ones +-6: what E2M1 gives for `x / 0` (0 with x's sign) and for +-Inf in
     /// every mode and saturation (it has no Inf), checked when the kernel is made. Reports nothing.
     case nvfp4(NVFP4)
+    /// NVFP4 under stochastic element rounding: the scale code from ``ScaleThresholds``, each
+    /// element from its quotient by the block's divisor in double, 8 lanes at a time, as
+    /// `BlockFormat.encodeE2M1Stochastic` decides it (values beyond 6 give +-6: the kernel is made
+    /// only when the saturation clamps so for every random value, checked with the scalar codec).
+    /// Reports whole blocks for the caller to redo: a NaN or Inf, a length that is not a multiple
+    /// of 16, an element whose quotient lies next to a decision point.
+    case nvfp4Stochastic(NVFP4Stochastic)
 
     struct MX: Sendable {
         let thresholds: ScaleThresholds
@@ -42,8 +49,18 @@ enum BlockFloat32Kernel: Sendable {
         let nanCodes: (UInt8, UInt8)
     }
 
-    /// The kernel for this format and encoding, or nil where none applies (NVFP4 under stochastic
-    /// element rounding, an MX element format without the float32 kernel) and, for deterministic
+    struct NVFP4Stochastic: Sendable {
+        let thresholds: ScaleThresholds
+        let elements: E2M1Thresholds
+        let nanScale: UInt32
+        let nanPolicy: Bool
+        /// 0, 1, 2: P3109's StochasticA, B, C.
+        let variant: Int32
+    }
+
+    /// The kernel for this format and encoding, or nil where none applies (an MX element format
+    /// without the float32 kernel, a saturation under which NVFP4's E2M1 does not clamp as the
+    /// kernel assumes) and, for deterministic
     /// rounding, on the baseline vector unit, where the Swift loop is faster (MXFP8 from float32 on
     /// SSE2: 2.1 against 2.9 ns per element, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`,
     /// docs/performance.md). Under stochastic rounding the C kernel is faster there too (MXFP8:
@@ -53,9 +70,23 @@ enum BlockFloat32Kernel: Sendable {
         guard VectorUnits.level > 0 || encoding.rounding.isStochastic else { return nil }
         let nanScale = format.scale.nanCode(), nanPolicy = encoding.specials == .nanScale
         if let elementTable {
-            guard !encoding.rounding.isStochastic else { return nil }
             let element = format.element
             let most = element.maxFiniteMagnitude
+            if encoding.rounding.isStochastic {
+                // Beyond 6 (7: rounds up to the overflow for the largest R; far beyond): +-6.
+                let (variant, bits) = encoding.rounding.stochasticVariant
+                for r in [0, (UInt64(1) << UInt64(bits)) - 1] {
+                    for x in [7.0, Double.greatestFiniteMagnitude] {
+                        let mode = encoding.rounding.withRandom(r)
+                        guard element.encode(x, rounding: mode, saturation: encoding.saturation) == most,
+                              element.encode(-x, rounding: mode, saturation: encoding.saturation) == most | element.signMask
+                        else { return nil }
+                    }
+                }
+                self = .nvfp4Stochastic(NVFP4Stochastic(thresholds: thresholds, elements: elementTable, nanScale: nanScale,
+                                                        nanPolicy: nanPolicy, variant: Int32(variant)))
+                return
+            }
             guard element.encode(Double.infinity, rounding: encoding.rounding, saturation: encoding.saturation) == most,
                   element.encode(-Double.infinity, rounding: encoding.rounding, saturation: encoding.saturation)
                       == most | element.signMask else { return nil }
@@ -103,25 +134,54 @@ enum BlockFloat32Kernel: Sendable {
                 }
             }
             return false
+        case .nvfp4Stochastic:
+            preconditionFailure("stochastic rounding encodes with encodeStochastic")
         }
     }
-}
 
-extension BlockFloat32Kernel.MX {
-    /// Stochastic element rounding (``stochastic`` is set): encodes the `count` float32s at
-    /// `source`, element k taking R_(first + k) from `stream`, as consecutive blocks of
-    /// `blockSize`; `redo[t]` is nonzero for each block t whose element codes the caller must
-    /// compute (see `minifloat_encode_mx_float32_stochastic`). Scale codes are all written.
+    /// Whether the kernel rounds stochastically (then ``encodeStochastic(_:count:blockSize:first:stream:scales:elements:redo:)``
+    /// encodes with it).
+    var isStochastic: Bool {
+        switch self {
+        case .mx(let mx): return mx.stochastic != nil
+        case .nvfp4: return false
+        case .nvfp4Stochastic: return true
+        }
+    }
+
+    /// Stochastic element rounding (``isStochastic``): encodes the `count` float32s at `source`,
+    /// element k taking R_(first + k) from `stream`, as consecutive blocks of `blockSize`;
+    /// `redo[t]` is nonzero for each block t whose element codes the caller must compute (see
+    /// `minifloat_encode_mx_float32_stochastic` and `minifloat_encode_nvfp4_float32_stochastic`).
+    /// Scale codes are all written.
     func encodeStochastic(_ source: UnsafePointer<UInt32>, count: Int, blockSize: Int, first: Int, stream: RandomStream,
                           scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
                           redo: UnsafeMutablePointer<UInt8>) {
-        var constants = kernel.cKernel
-        var random = kernel.cStochastic(stochastic!, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
-        thresholds.withTable { scale in
-            var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: clampBits, nan_scale: nanScale,
-                                             nan_policy: nanPolicy ? 1 : 0, twos_complement: twosComplement ? 1 : 0)
-            minifloat_encode_mx_float32_stochastic(&constants, &blocks, &random, source, count, blockSize, UInt64(first),
-                                                   scales, elements, redo, VectorUnits.level)
+        switch self {
+        case .mx(let mx):
+            var constants = mx.kernel.cKernel
+            var random = mx.kernel.cStochastic(mx.stochastic!, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
+            mx.thresholds.withTable { scale in
+                var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: mx.clampBits, nan_scale: mx.nanScale,
+                                                 nan_policy: mx.nanPolicy ? 1 : 0, twos_complement: mx.twosComplement ? 1 : 0)
+                minifloat_encode_mx_float32_stochastic(&constants, &blocks, &random, source, count, blockSize, UInt64(first),
+                                                       scales, elements, redo, VectorUnits.level)
+            }
+        case .nvfp4Stochastic(let nv):
+            // Only the random source is read (the increments are the normal-range kernel's).
+            var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
+                                              seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
+            nv.elements.reciprocals.withUnsafeBufferPointer { reciprocals in
+                nv.thresholds.withTable { scale in
+                    var blocks = minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
+                                                                   nan_scale: nv.nanScale, nan_policy: nv.nanPolicy ? 1 : 0,
+                                                                   variant: nv.variant)
+                    minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, source, count, blockSize, UInt64(first), scales,
+                                                              elements, redo, VectorUnits.level)
+                }
+            }
+        case .nvfp4:
+            preconditionFailure("deterministic rounding encodes with encode")
         }
     }
 }
