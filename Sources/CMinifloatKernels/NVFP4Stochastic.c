@@ -15,82 +15,96 @@ typedef int64_t i64x8 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 
-/* The bits of 1.0 and 2.0, to turn an all-ones comparison lane into that value. */
-#define ONE_BITS 0x3FF0000000000000ll
-#define TWO_BITS 0x4000000000000000ll
-
-/* floor(v) for 0 <= v: the rounding instruction where the unit has one (`instruction`, a
- * constant in each caller); else, for v < 2^51, v + 2^52 rounds v to an integer (ties to even),
- * less one where that passed v (and a value at least 3 for larger v). */
-INLINE f64x8 floor8(f64x8 v, int instruction) {
-    if (instruction) return __builtin_elementwise_floor(v);
-    f64x8 t = (v + 0x1p52) - 0x1p52;
-    return t - (f64x8)((i64x8)(t > v) & ONE_BITS);
-}
-
 /* The codes of 8 elements (float32 bits b, random values r) of a block whose divisor d has
  * reciprocal `reciprocal` (1/d rounded) to out: returns all ones in the lanes that need the exact
- * step. The steps, with q = |x| * reciprocal (within 2^-52 relative of |x| / d):
- *   1. the binade of q (the E2M1 step h is 0.5 below 2, 1 below 4, 2 from 4) and u = q / h (exact);
- *   2. m = floor(u), the grid index below q within the binade, and w = frac(u) * 2^(N+1) (exact),
- *      which is within 2^-17 of its exact value for N <= 32;
- *   3. the variant's decision to round up. With F = floor(w) it is F/2 + R >= 2^N (A),
- *      F + 2R + 1 >= 2^(N+1) (B), RNITE(w/2) + R >= 2^N (C), as Float32NormalKernel's integers
- *      (F/2 rounded down); when w is not an integer each is a comparison of w with an integer
- *      threshold: w >= 2^(N+1) - 2R (A), w >= 2^(N+1) - 2R - 1 (B, and C: no tie then);
- *   4. the magnitude code m + 2 * binade + up, at most 7: q above 6 rounds to 6 or to the
- *      overflow, which every saturation clamps to 6 (the caller checks this);
- *   5. lanes whose w lies within 2^-16 of an integer (q on or next to a grid or decision point,
- *      where the error could move w across the threshold or hide an integer) need the exact step,
- *      unless x is +-0 (code +-0; w = 0) or q is far beyond 6 (code +-6). */
-INLINE i64x8 codes8(u32x8 b, u32x8 r, double reciprocal, double scale, double threshold, int instruction, i32x8 *out) {
+ * step. P3109's variants round the E2M1 grid index of q = |x| / d (0, 0.5, 1, 1.5, 2, 3, 4, 6
+ * have indices 0...7) up when its fraction w = frac * 2^(N+1) reaches an integer threshold:
+ * floor(w/2) + R >= 2^N (A) is w >= 2^(N+1) - 2R; floor(w) + 2R + 1 >= 2^(N+1) (B) is
+ * w >= 2^(N+1) - 2R - 1; RNITE(w/2) + R >= 2^N (C) is B's test but for w equal to its threshold
+ * (a tie). So the code is floor(u + c), u the grid index of q with its fraction and
+ * c = R / 2^N (A) or (2R + 1) / 2^(N+1) (B, C), exact but where u + c is an integer (C's tie).
+ * The steps, with q = |x| * reciprocal (within 2^-52 relative of |x| / d):
+ *   1. u = min(2q, q + 2, q / 2 + 4) (the index is concave and piecewise linear in q), within
+ *      2^-50 + 2^-51 of exact for q below 8 (q's error, the rounding of each line);
+ *   2. S = u + c, within 2.5 * 2^-50 of exact (and its rounding);
+ *   3. the code min(floor(S), 7) (S >= 0: truncation is floor): an index above 7 is 6 rounded
+ *      up to the overflow, which every saturation clamps to 6 (the caller checks this);
+ *   4. lanes whose S lies within 2^-(N+16) (more than the error for N <= 32) of an integer
+ *      need the exact step, unless x is +-0 (S = c exactly, code +-0) or S >= 7.5 (code 7
+ *      whatever the error). */
+INLINE i64x8 codes8(u32x8 b, u32x8 r, double reciprocal, double r_scale, double r_offset, double band, i32x8 *out) {
     f32x8 magnitude = (f32x8)(b & 0x7FFFFFFFu);
     f64x8 q = __builtin_convertvector(magnitude, f64x8) * reciprocal;
     /* 1. */
-    i64x8 second = (i64x8)(q >= 2.0), third = (i64x8)(q >= 4.0); /* all ones from each binade on */
-    f64x8 u = q * (f64x8)((i64x8){0} + (1024ll << 52) + (i64x8)((u64x8)(second + third) << 52));
+    f64x8 u = __builtin_elementwise_min(__builtin_elementwise_min(q + q, q + 2.0), q * 0.5 + 4.0);
     /* 2. */
-    f64x8 m = floor8(u, instruction);
-    f64x8 w = (u - m) * scale;
-    /* 3. threshold: 2^(N+1) (A) or 2^(N+1) - 1 (B, C). */
-    i64x8 up = (i64x8)(w >= threshold - 2.0 * __builtin_convertvector(r, f64x8));
-    /* 4. */
-    f64x8 code = m + (f64x8)(second & TWO_BITS) + (f64x8)(third & TWO_BITS) + (f64x8)(up & ONE_BITS);
-    code = __builtin_elementwise_min(code, (f64x8){0} + 7.0);
-    *out = __builtin_convertvector(code, i32x8) | (i32x8)((b >> 31) << 3);
-    /* 5. The nearest integer to w (below 2^33), as v + 2^52 rounds it. */
-    f64x8 distance = w - ((w + 0x1p52) - 0x1p52);
-    i64x8 near = (i64x8)(distance <= 0x1p-16) & (i64x8)(distance >= -0x1p-16);
-    i64x8 zero = (i64x8)(q == 0.0), beyond = (i64x8)(q >= 6.0 + 0x1p-20);
-    return near & ~zero & ~beyond;
+    f64x8 s = u + (__builtin_convertvector(r, f64x8) * r_scale + r_offset);
+    /* 3. */
+    f64x8 clamped = __builtin_elementwise_min(s, (f64x8){0} + 7.0);
+    *out = __builtin_convertvector(clamped, i32x8) | (i32x8)((b >> 31) << 3);
+    /* 4. The distance to the nearest integer (s + 2^52 rounds s to one for s < 2^51). */
+    f64x8 distance = s - ((s + 0x1p52) - 0x1p52);
+    i64x8 near = (i64x8)(distance <= band) & (i64x8)(distance >= -band);
+    return near & (i64x8)(s < 7.5) & ~(i64x8)(q == 0.0);
+}
+
+/* As codes8 in float32, 16 lanes at a time, for N <= 23 (c exact) and a reciprocal that is a
+ * normal float32 (its own rounding within 2^-24 relative, and q's product's; a product below
+ * float32's normal range is off by at most 2^-150, and one beyond it is +Inf, code 7). For
+ * q < 7 (every lane whose S is below 7.5): q within 7 * 2^-23, u within 2^-21 + 2^-22 (each
+ * line's slope times q's error, and its rounding), S within 2^-20 (and its rounding); lanes
+ * within 2^-18 of an integer need the exact step. A +-0 or a product that is 0 (x below
+ * 2^-126 / reciprocal: S is c plus less than 2^-126, which floor takes to floor(c) = 0, no tie)
+ * gives +-0. */
+INLINE i32x16 codes16(u32x16 b, u32x16 r, float reciprocal, float r_scale, float r_offset, uint8_t *out) {
+    f32x16 q = (f32x16)(b & 0x7FFFFFFFu) * reciprocal;
+    f32x16 u = __builtin_elementwise_min(__builtin_elementwise_min(q + q, q + 2.0f), q * 0.5f + 4.0f);
+    /* R < 2^N <= 2^23: a signed conversion is exact. */
+    f32x16 s = u + (__builtin_convertvector((i32x16)r, f32x16) * r_scale + r_offset);
+    f32x16 clamped = __builtin_elementwise_min(s, (f32x16){0} + 7.0f);
+    u32x16 code = (u32x16)__builtin_convertvector(clamped, i32x16) | ((b >> 31) << 3);
+    u8x16 narrow = __builtin_convertvector(code, u8x16);
+    __builtin_memcpy(out, &narrow, sizeof narrow);
+    /* The distance to the nearest integer (s + 2^23 rounds s to one for s < 2^22). */
+    f32x16 distance = s - ((s + 0x1p23f) - 0x1p23f);
+    i32x16 near = (i32x16)(distance <= 0x1p-18f) & (i32x16)(distance >= -0x1p-18f);
+    return near & (i32x16)(s < 7.5f) & ~(i32x16)(q == 0.0f);
 }
 
 /* One block of n elements, element j taking R_(first + j): returns nonzero when the caller must
  * compute its element codes (a NaN or Inf in it, n not a multiple of 16, or an element that needs
  * the exact step); the scale byte is always written. */
 INLINE int block(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in, size_t n,
-                 uint64_t first, uint8_t *scale, uint8_t *out, int instruction) {
+                 uint64_t first, uint8_t *scale, uint8_t *out, int narrow_random) {
     int special;
     uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, &special) : finite_amax(in, n, &special);
     uint32_t code = scale_code(&m->scale, amax);
     *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
     if (special || n % 16 != 0) return 1;
+    float reciprocal32 = m->reciprocals32[code];
+    if (narrow_random && reciprocal32 != 0) {
+        /* c = R * r_scale + r_offset. */
+        float r_scale = 1.0f / (float)(1u << s->bits), r_offset = m->variant == 0 ? 0 : 0.5f * r_scale;
+        i32x16 redo = {0};
+        for (size_t j = 0; j < n; j += 16) redo |= codes16(load16(in + j), random16(s, first + j), reciprocal32, r_scale, r_offset, out + j);
+        return any_negative(redo);
+    }
     double reciprocal = m->reciprocals[code];
     if (reciprocal == 0) {
         /* A zero divisor: every (finite) element is +-0. */
         for (size_t j = 0; j < n; j++) out[j] = (uint8_t)((in[j] >> 31) << 3);
         return 0;
     }
-    double scale_n = 2.0 * (double)(1ull << s->bits); /* 2^(N+1) */
-    double threshold = m->variant == 0 ? scale_n : scale_n - 1.0;
+    /* c = R * r_scale + r_offset; the band 2^-(N+16). */
+    double r_scale = 1.0 / (double)(1ull << s->bits), r_offset = m->variant == 0 ? 0 : 0.5 * r_scale, band = r_scale * 0x1p-16;
     i64x8 redo = {0};
     for (size_t j = 0; j < n; j += 16) {
         u32x16 b = load16(in + j), r = random16(s, first + j);
         i32x8 low, high;
         redo |= codes8(__builtin_shufflevector(b, b, 0, 1, 2, 3, 4, 5, 6, 7), __builtin_shufflevector(r, r, 0, 1, 2, 3, 4, 5, 6, 7),
-                       reciprocal, scale_n, threshold, instruction, &low);
+                       reciprocal, r_scale, r_offset, band, &low);
         redo |= codes8(__builtin_shufflevector(b, b, 8, 9, 10, 11, 12, 13, 14, 15),
-                       __builtin_shufflevector(r, r, 8, 9, 10, 11, 12, 13, 14, 15), reciprocal, scale_n, threshold, instruction, &high);
+                       __builtin_shufflevector(r, r, 8, 9, 10, 11, 12, 13, 14, 15), reciprocal, r_scale, r_offset, band, &high);
         u8x16 narrow = __builtin_convertvector(__builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                u8x16);
         __builtin_memcpy(out + j, &narrow, sizeof narrow);
@@ -99,25 +113,24 @@ INLINE int block(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_sto
 }
 
 INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
-                        size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo, int instruction) {
+                        size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {
     for (size_t j = 0, t = 0; j < count; j += size, t++) {
         size_t n = count - j < size ? count - j : size;
-        redo[t] = (uint8_t)block(m, s, in + j, n, first + j, scales + t, out + j, instruction);
+        redo[t] = (uint8_t)block(m, s, in + j, n, first + j, scales + t, out + j, s->bits <= 23);
     }
 }
 
-/* `instruction`: the unit rounds doubles to integers in one instruction (SSE4.1 and later). */
-#define NVFP4_STOCHASTIC_FOR(name, attributes, instruction)                                                       \
+#define NVFP4_STOCHASTIC_FOR(name, attributes)                                                                    \
     attributes static void name(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s,        \
-                                const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, \
-                                uint8_t *out, uint8_t *redo) {                                                  \
-        blocks_loop(m, s, in, count, size, first, scales, out, redo, instruction);                              \
+                                const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales,   \
+                                uint8_t *out, uint8_t *redo) {                                                    \
+        blocks_loop(m, s, in, count, size, first, scales, out, redo);                                             \
     }
 
-NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_baseline, , 0)
+NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_baseline, )
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_avx2, __attribute__((target("avx2"))), 1)
-NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))), 1)
+NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_avx2, __attribute__((target("avx2"))))
+NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
 #endif
 
 void minifloat_encode_nvfp4_float32_stochastic(const minifloat_nvfp4_stochastic_blocks *blocks, const minifloat_stochastic *s,

@@ -605,7 +605,7 @@ extension BlockTests {
             var block: [Float] = []
             for k in 0..<7 {
                 let h = grid[k + 1] - grid[k]
-                for j in 0...(1 << (n + 1)) where j % max(1, (1 << (n + 1)) / 4) == 0 || n <= 2 {
+                for j in stride(from: 0, through: 1 << (n + 1), by: n <= 2 ? 1 : (1 << (n + 1)) / 4) {
                     let v = Float(d * (grid[k] + h * Double(j) / Double(1 << (n + 1))))
                     block += [v, v.nextUp, -v, -v.nextDown]
                 }
@@ -620,16 +620,46 @@ extension BlockTests {
         return xs
     }
 
+    /// NVFP4 under stochastic rounding with tensor scales whose reciprocals divided by a scale
+    /// value are not normal float32s (the C kernel's double lanes: 2^-140 and 2^-125), are (0.75,
+    /// 2^100), and every element's magnitude from far below to beyond its block's largest, with
+    /// N = 8 and 30: equal to the oracle.
+    @Test("NVFP4 stochastic: tiny and huge tensor scales, N = 8 and 30 == oracle")
+    func nvfp4StochasticTensorScales() {
+        var r = SplitMix64(seed: 2031)
+        for t: Float in [0x1p-140, 0x1p-125, 0.75, 0x1p100] {
+            var xs: [Float] = []
+            for i in 0..<(16 * 96) {
+                // A block's scale from 2^-12 to 2^10 times t; elements up to 2^3 above it.
+                let e = i % 16 == 0 ? Int(r.next() % 23) - 12 : Int(r.next() % 30) - 26
+                let v = Double(t) * Double(sign: .plus, exponent: e, significand: 1 + Double(r.next() % 1_000_000) / 1_000_000)
+                xs.append(Float(r.next() & 1 == 0 ? v : -v))
+            }
+            let layout = BlockLayout(shape: [xs.count], blockSize: 16)
+            for mode in [RoundingMode.stochasticA(bits: 8, random: 0), .stochasticC(bits: 30, random: 0), .stochasticB(bits: 30, random: 0)] {
+                let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
+                let got = BlockFormat.nvfp4.encode(xs, layout: layout, encoding: encoding, tensorScale: t, random: .seed(9), threads: 2)
+                let random = xs.indices.map { RandomSource.seed(9).value(at: $0, bits: mode.randomBits) }
+                let want = Self.oracleEncode(xs.map { ExactValue($0) }, shape: [xs.count], axis: 0, format: .nvfp4, encoding: encoding,
+                                             tensorScale: Rational(exactly: Double(t)), random: random)
+                #expect(got.scales.map { UInt32($0) } == want.scales, "t = \(t) \(mode): scales")
+                let e = got.elements.map { UInt32($0) }
+                #expect(e == want.elements, "t = \(t) \(mode): first at \(String(describing: e.indices.first { e[$0] != want.elements[$0] }))")
+            }
+        }
+    }
+
     /// NVFP4 under stochastic rounding takes a Double quotient and decides from
     /// `frac(q / h) * 2^(N+1)` unless it lies within 2^-16 of an integer, where the exact step
     /// decides (`encodeE2M1Stochastic`, and the C kernel at the machine's level). The blocks of
     /// ``nvfp4DecisionPoints(bits:tensorScale:)`` put quotients on and next to the points where
-    /// the variants' decisions change (ties of StochasticC among them). Every variant, N = 1...4
-    /// and 20, seeded and caller's values, against the oracle.
+    /// the variants' decisions change (ties of StochasticC among them). Every variant, N = 1...4,
+    /// 20, 23 (the kernel's float32 lanes) and 24, 30 (its double lanes), seeded and caller's
+    /// values, against the oracle.
     @Test("NVFP4 stochastic: quotients on and next to each variant's decision points == oracle")
     func nvfp4StochasticDecisionPoints() {
         let t: Float = 0.75
-        for n in [1, 2, 3, 4, 20] {
+        for n in [1, 2, 3, 4, 20, 23, 24, 30] {
             let xs = Self.nvfp4DecisionPoints(bits: n, tensorScale: t)
             let layout = BlockLayout(shape: [xs.count], blockSize: 16)
             let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: UInt64(n), index: UInt64($0))) }

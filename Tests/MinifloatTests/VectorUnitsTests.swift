@@ -284,12 +284,12 @@ extension VectorUnitsTests {
     /// NVFP4 under stochastic rounding in C (`minifloat_encode_nvfp4_float32_stochastic`) at every
     /// level, through the command line with a seed: quotients on and next to every variant's
     /// decision points (``BlockTests/nvfp4DecisionPoints(bits:tensorScale:)``), with N = 2 (most
-    /// blocks reported and redone) and N = 20 (the neighbours decided by the kernel's double
-    /// comparisons), against the oracle.
+    /// blocks reported and redone), N = 20 (the neighbours decided by the kernel's float32 lanes)
+    /// and N = 30 (by its double lanes), against the oracle.
     @Test("NVFP4 stochastic: decision points at every level")
     func nvfp4StochasticDecisionPointsAtEveryLevel() throws {
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
-        for n in [2, 20] {
+        for n in [2, 20, 30] {
             let xs = BlockTests.nvfp4DecisionPoints(bits: n, tensorScale: 0.75)
             let input = try writeNpy(xs, .float32, shape: [xs.count])
             defer { try? FileManager.default.removeItem(atPath: input) }
@@ -312,6 +312,95 @@ extension VectorUnitsTests {
                     #expect(scales == want.scales, "\(name) \(n) bits at \(level): scales differ")
                     #expect(got == want.elements,
                             "\(name) \(n) bits at \(level): first at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }.map { xs[$0] }))")
+                }
+            }
+        }
+    }
+
+    /// NVFP4's stochastic C kernel (`minifloat_encode_nvfp4_float32_stochastic`) at every level,
+    /// called directly with one scale code for every block (UE4M3 2^-9, 1 and 448, tensor scales
+    /// 0.75 and 1) and random values chosen per element so that u + c (u: the element's E2M1 grid
+    /// index with its exact fraction; c: R / 2^N for A, (2R + 1) / 2^(N+1) for B and C) lies on an
+    /// integer (C's ties among them) or one step of R below or above it: N = 8 (the float32 lanes)
+    /// and 30 (the double lanes), every variant. Every block it does not report has the oracle's
+    /// element codes under that scale, and at least a quarter of the blocks are not reported.
+    @Test("NVFP4 stochastic kernel: random values next to every decision, every level")
+    func nvfp4StochasticKernelEdges() {
+        let levels = 0...minifloat_kernels_supported()
+        var r = SplitMix64(seed: 2032)
+        for (code, tensorScale) in [(UInt32(0x01), 0.75), (0x38, 0.75), (0x7E, 0.75), (0x38, 1), (0x01, 1)] {
+            let t = Rational(exactly: tensorScale)
+            let d = Rational(exactly: Format.ue4m3.decode(code)) * t
+            for n in [8, 30] {
+                // Quotients from 0 to 6.5; the first of each block is 0 or the largest, the second an
+                // odd multiple of 2^-(N+2), so that u has N + 1 fraction bits and C's least R puts
+                // u + c on an integer (a tie, which the kernel must report) when d is a power of two.
+                var xs: [Float] = []
+                for i in 0..<(16 * 48) {
+                    var q = i % 16 == 0 ? [0, 6][Int(r.next() % 2)] : Double(r.next() % 6_500_000) / 1_000_000
+                    if i % 16 == 1 {  // below 3, exact in a float32 (at most 21 bits)
+                        q = Double(2 * (r.next() % Swift.min(3 << (n + 1), 1 << 20)) + 1) * Double(sign: .plus, exponent: -(n + 2), significand: 1)
+                    }
+                    let x = Float(q * Format.ue4m3.decode(code) * tensorScale)
+                    xs.append(r.next() & 1 == 0 ? x : -x)
+                }
+                for (variant, mode) in [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0),
+                                        .stochasticC(bits: n, random: 0)].enumerated() {
+                    let limit = Rational.powerOfTwo(n)
+                    let values: [UInt32] = xs.map { x in
+                        let q = Rational(exactly: Double(abs(x))) / d
+                        let u = q < Rational(2) ? q + q : q < Rational(4) ? q + Rational(2) : q / Rational(2) + Rational(4)
+                        let rest = Rational(1) - (u - u.floor)  // in (0, 1]
+                        // The least R with u + c >= floor(u) + 1, moved by -1, 0 or +1 (A: mostly -1 or +1,
+                        // since with d = 0.75 * 2^k a third of the quotients are dyadic, and then A's least R
+                        // puts u + c on the integer, which the kernel reports).
+                        let y = variant == 0 ? rest * limit : (rest * limit * Rational(2) - Rational(1)) / Rational(2)
+                        let least = Rational(0) - (Rational(0) - y).floor
+                        let step = r.next() % 16
+                        let moved = Int64(least.uint64 ?? 0) + (variant == 0 ? (step == 0 ? 0 : step < 8 ? -1 : 1) : Int64(step % 3) - 1)
+                        return UInt32(Swift.max(0, Swift.min(moved, (Int64(1) << n) - 1)))
+                    }
+                    let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
+                    var want: [UInt32] = []
+                    for b in stride(from: 0, to: xs.count, by: 16) {
+                        want += BlockOracle.encodeBlock(xs[b..<(b + 16)].map { ExactValue($0) }, format: .nvfp4, encoding: encoding,
+                                                        tensorScale: t, random: values[b..<(b + 16)].map { UInt64($0) },
+                                                        givenScale: code).elements
+                    }
+                    let buckets = [UInt32](repeating: code | code << 8, count: 4096), thresholds = [UInt32](repeating: 0, count: 4096)
+                    var reciprocals = [Double](repeating: 0, count: 128), reciprocals32 = [Float](repeating: 0, count: 128)
+                    reciprocals[Int(code)] = 1 / (Format.ue4m3.decode(code) * tensorScale)
+                    reciprocals32[Int(code)] = Float(reciprocals[Int(code)]).isNormal ? Float(reciprocals[Int(code)]) : 0
+                    for level in levels {
+                        var out = [UInt8](repeating: 0xFF, count: xs.count), scales = [UInt8](repeating: 0, count: xs.count / 16)
+                        var redo = [UInt8](repeating: 0, count: xs.count / 16)
+                        buckets.withUnsafeBufferPointer { buckets in
+                        thresholds.withUnsafeBufferPointer { thresholds in
+                        reciprocals.withUnsafeBufferPointer { reciprocals in
+                        reciprocals32.withUnsafeBufferPointer { reciprocals32 in
+                        values.withUnsafeBufferPointer { values in
+                            var blocks = minifloat_nvfp4_stochastic_blocks(
+                                scale: minifloat_scale_table(buckets: buckets.baseAddress, bucket_thresholds: thresholds.baseAddress,
+                                                             starts: nil, start_count: 0),
+                                reciprocals: reciprocals.baseAddress, reciprocals32: reciprocals32.baseAddress, nan_scale: 0x7F,
+                                nan_policy: 1, variant: Int32(variant))
+                            var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
+                                                              seed: 0, values: values.baseAddress, bits: UInt32(n))
+                            xs.withUnsafeBytes { input in
+                                minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, input.bindMemory(to: UInt32.self).baseAddress,
+                                                                          xs.count, 16, 0, &scales, &out, &redo, level)
+                            }
+                        }
+                        }
+                        }
+                        }
+                        }
+                        let context = "scale code \(code), tensor scale \(tensorScale), \(mode) at level \(level)"
+                        #expect(scales.allSatisfy { UInt32($0) == code }, "\(context): scales")
+                        #expect(redo.filter { $0 == 0 }.count * 4 >= redo.count, "\(context): \(redo.filter { $0 != 0 }.count) blocks reported")
+                        let wrong = (0..<xs.count).filter { redo[$0 / 16] == 0 && UInt32(out[$0]) != want[$0] }
+                        #expect(wrong.isEmpty, "\(context): \(wrong.count) wrong, first x = \(String(describing: wrong.first.map { xs[$0] }))")
+                    }
                 }
             }
         }

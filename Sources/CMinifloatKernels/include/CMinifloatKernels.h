@@ -143,11 +143,13 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32(const minifloat_n
  * (BlockFloat32Kernel.NVFP4Stochastic): the scale code as in minifloat_nvfp4_blocks; the
  * element's E2M1 code from q = |x| * reciprocals[code] (1 / (scale value * tensor scale) rounded to
  * a double; 0 where that divisor is 0, whose finite elements are all +-0), rounded up or down by
- * the variant's rule (P3109 v4.0 section 4.2) with R_i of bits s->bits. A value beyond 6 gives
+ * the variant's rule (P3109 v4.0 section 4.2) with R_i of bits s->bits (in float32 from
+ * reciprocals32 when N <= 23 and the entry is nonzero, in double otherwise). A value beyond 6 gives
  * +-6 (the caller checks that the saturation clamps so for every R). */
 typedef struct {
     minifloat_scale_table scale;
     const double *reciprocals;  /* 128 entries, by scale code */
+    const float *reciprocals32; /* 128 entries: reciprocals[code] rounded to a float32 when that is normal, else 0 */
     uint32_t nan_scale;         /* the scale code stored for a block with a NaN or Inf when nan_policy */
     int32_t nan_policy;
     int32_t variant;            /* 0 StochasticA, 1 StochasticB, 2 StochasticC */

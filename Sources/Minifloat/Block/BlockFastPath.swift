@@ -135,6 +135,9 @@ final class E2M1Thresholds: Sendable {
     /// Each scale code's divisor (scale value times tensor scale, exact) and its reciprocal
     /// rounded to a Double, for stochastic rounding (which has no thresholds: the table is unused).
     let divisors: [Double], reciprocals: [Double]
+    /// The reciprocals rounded to Float where that is a normal float32, else 0 (for the C kernel's
+    /// float32 lanes, `minifloat_encode_nvfp4_float32_stochastic`).
+    let reciprocals32: [Float]
 
     init(_ encoder: BlockEncoder) {
         let f = encoder.format
@@ -160,6 +163,7 @@ final class E2M1Thresholds: Sendable {
         self.zeroScale = zeroScale
         self.divisors = divisors
         self.reciprocals = reciprocals
+        reciprocals32 = reciprocals.map { Float($0).isNormal ? Float($0) : 0 }
     }
 
     /// Where the magnitude code reaches `j`: at `b` (inclusive) or just above it.

@@ -172,12 +172,14 @@ enum BlockFloat32Kernel: Sendable {
             var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
                                               seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
             nv.elements.reciprocals.withUnsafeBufferPointer { reciprocals in
-                nv.thresholds.withTable { scale in
-                    var blocks = minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
-                                                                   nan_scale: nv.nanScale, nan_policy: nv.nanPolicy ? 1 : 0,
-                                                                   variant: nv.variant)
-                    minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, source, count, blockSize, UInt64(first), scales,
-                                                              elements, redo, VectorUnits.level)
+                nv.elements.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
+                    nv.thresholds.withTable { scale in
+                        var blocks = minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
+                                                                       reciprocals32: reciprocals32.baseAddress, nan_scale: nv.nanScale,
+                                                                       nan_policy: nv.nanPolicy ? 1 : 0, variant: nv.variant)
+                        minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, source, count, blockSize, UInt64(first), scales,
+                                                                  elements, redo, VectorUnits.level)
+                    }
                 }
             }
         case .nvfp4:
