@@ -13,7 +13,8 @@
 ///   float32 magnitudes at which the element code reaches 1...7 (per sign, for directed modes) are
 ///   computed exactly from `boundary * S`; an element's code is the number of them it reaches.
 ///   Under stochastic rounding, from the quotient in Double away from the decision points and the
-///   exact step near them (`encodeE2M1Stochastic`).
+///   exact step near them (`encodeE2M1Stochastic`; along the contiguous axis the C kernel of
+///   ``BlockFloat32Kernel/nvfp4Stochastic(_:)`` does most blocks and this the ones it reports).
 enum BlockFastPath {
     /// Whether the fast path applies to float32 sources of this kind (bfloat16 and float16 are
     /// widened to float32 first). Stochastic element rounding: blocks along the contiguous axis

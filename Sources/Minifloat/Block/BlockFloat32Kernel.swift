@@ -21,11 +21,12 @@ enum BlockFloat32Kernel: Sendable {
     /// every mode and saturation (it has no Inf), checked when the kernel is made. Reports nothing.
     case nvfp4(NVFP4)
     /// NVFP4 under stochastic element rounding: the scale code from ``ScaleThresholds``, each
-    /// element from its quotient by the block's divisor in double, 8 lanes at a time, as
-    /// `BlockFormat.encodeE2M1Stochastic` decides it (values beyond 6 give +-6: the kernel is made
+    /// element's code as floor(u + c), u its E2M1 grid index with fraction from the quotient by
+    /// the block's divisor (float32 lanes for at most 23 random bits, double lanes above) and c
+    /// from its random value (P3109 v4.0 section 4.2; values beyond 6 give +-6: the kernel is made
     /// only when the saturation clamps so for every random value, checked with the scalar codec).
     /// Reports whole blocks for the caller to redo: a NaN or Inf, a length that is not a multiple
-    /// of 16, an element whose quotient lies next to a decision point.
+    /// of 16, an element within a rounding error of a decision (C's ties among them).
     case nvfp4Stochastic(NVFP4Stochastic)
 
     struct MX: Sendable {
