@@ -1,8 +1,9 @@
 /* NVFP4 block encoding from float32 under stochastic element rounding (IEEE P3109 v4.0 section
  * 4.2) in one pass per block: the block's largest finite magnitude and scale code (as
- * NVFP4Blocks.c), then each element's E2M1 code from its quotient in double, 8 lanes at a time, as
- * BlockFormat.encodeE2M1Stochastic (BlockFastPath.swift) decides it; elements that need the exact
- * step are reported a block at a time. See CMinifloatKernels.h. */
+ * NVFP4Blocks.c), the block's random values (Stochastic.h), then each element's E2M1 code as
+ * floor(u + c) from its quotient by the block's divisor, in float32 (16 lanes) or double (8 lanes);
+ * a block with an element that needs the exact step is reported, and the caller redoes it
+ * (BlockFormat.encodeE2M1Stochastic, BlockFastPath.swift). See CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
 
 #include "BlockScale.h"

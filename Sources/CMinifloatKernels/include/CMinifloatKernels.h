@@ -158,9 +158,10 @@ typedef struct {
 /* Encodes the `count` float32s at `in` as consecutive blocks of `block_size` (the last may be
  * shorter), element k taking R_(first + k) from `s` (only its seed, values and bits are read).
  * redo[t] is set nonzero for a block t whose element codes the caller must compute (a NaN or Inf
- * in it, a length that is not a multiple of 16, or an element whose quotient lies within 2^-16 of
- * a decision point in units of the variant's resolution, where the double quotient could decide
- * wrongly), zero for the others; every scale code is written. `level` at most
+ * in it, a length that is not a multiple of 16, or an element whose rounded quotient could decide
+ * otherwise than the exact one: its grid index plus the variant's random offset lies within
+ * 2^-18 (float32 lanes) or 2^-(N+16) (double lanes) of an integer, StochasticC's ties among
+ * them), zero for the others; every scale code is written. `level` at most
  * minifloat_kernels_supported(). */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32_stochastic(const minifloat_nvfp4_stochastic_blocks *blocks,
                                                                          const minifloat_stochastic *s, const uint32_t *in,
