@@ -620,6 +620,42 @@ extension BlockTests {
         return xs
     }
 
+    /// NVFP4 under stochastic rounding in 400 random configurations: N = 1...32 (the C kernel's
+    /// float32 and double lanes), every variant, scale rule and saturation, tensor scales from
+    /// 2^-40 to 2^20, blocks whose elements lie up to 2^-15 below their largest (and some zeros),
+    /// the caller's random values: scales and elements equal to the oracle's.
+    @Test("NVFP4 stochastic: random configurations == oracle")
+    func nvfp4StochasticRandomConfigurations() {
+        var r = SplitMix64(seed: 77)
+        var bad = 0
+        for _ in 0..<400 {
+            let n = Int(r.next() % 32) + 1
+            let mode = [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0),
+                        .stochasticC(bits: n, random: 0)][Int(r.next() % 3)]
+            let t = Float(Double(sign: .plus, exponent: Int(r.next() % 60) - 40, significand: 1 + Double(r.next() % 1000) / 1000))
+            let encoding = BlockEncoding(for: .nvfp4, scaleRule: ScaleRule.all[Int(r.next() % 5)], rounding: mode,
+                                         saturation: SaturationMode.allCases[Int(r.next() % 3)])
+            var xs: [Float] = []
+            for i in 0..<(16 * 32) {
+                let e = i % 16 == 0 ? Int(r.next() % 20) - 10 : Int(r.next() % 30) - 25
+                var v = Double(t) * Double(sign: .plus, exponent: e, significand: 1 + Double(r.next() % (1 << 40)) / Double(1 << 40))
+                if r.next() % 50 == 0 { v = 0 }
+                xs.append(Float(r.next() & 1 == 0 ? v : -v))
+            }
+            let values = xs.indices.map { _ in UInt32(truncatingIfNeeded: r.next()) }
+            let got = BlockFormat.nvfp4.encode(xs, layout: BlockLayout(shape: [xs.count], blockSize: 16), encoding: encoding,
+                                               tensorScale: t, random: .values(values), threads: 1)
+            let want = Self.oracleEncode(xs.map { ExactValue($0) }, shape: [xs.count], axis: 0, format: .nvfp4, encoding: encoding,
+                                         tensorScale: Rational(exactly: Double(t)),
+                                         random: values.map { UInt64($0) & ((1 << UInt64(n)) - 1) })
+            if got.scales.map({ UInt32($0) }) != want.scales || got.elements.map({ UInt32($0) }) != want.elements {
+                bad += 1
+                if bad <= 3 { Issue.record("\(mode) \(encoding.scaleRule.name) \(encoding.saturation) tensor scale \(t): codes differ") }
+            }
+        }
+        #expect(bad == 0)
+    }
+
     /// NVFP4 under stochastic rounding with tensor scales whose reciprocals divided by a scale
     /// value are not normal float32s (the C kernel's double lanes: 2^-140 and 2^-125), are (0.75,
     /// 2^100), and every element's magnitude from far below to beyond its block's largest, with
