@@ -11,12 +11,10 @@
 
 #include "SplitMix64.h"
 
-static const uint64_t golden = splitmix64_golden, mix1 = splitmix64_mix1, mix2 = splitmix64_mix2;
-
 static inline uint64_t splitmix64(uint64_t seed, uint64_t index) {
-    uint64_t z = seed + (index + 1) * golden;
-    z = (z ^ (z >> 30)) * mix1;
-    z = (z ^ (z >> 27)) * mix2;
+    uint64_t z = seed + (index + 1) * splitmix64_golden;
+    z = (z ^ (z >> 30)) * splitmix64_mix1;
+    z = (z ^ (z >> 27)) * splitmix64_mix2;
     return z ^ (z >> 31);
 }
 
@@ -42,16 +40,16 @@ __attribute__((target("avx2"))) static inline __m256i mul64_avx2(__m256i a, __m2
 
 __attribute__((target("avx2"))) static void avx2(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out,
                                                  size_t count) {
-    const __m256i m1 = _mm256_set1_epi64x((long long)mix1), m1High = _mm256_srli_epi64(m1, 32);
-    const __m256i m2 = _mm256_set1_epi64x((long long)mix2), m2High = _mm256_srli_epi64(m2, 32);
-    const __m256i step = _mm256_set1_epi64x((long long)(8 * golden));
+    const __m256i m1 = _mm256_set1_epi64x((long long)splitmix64_mix1), m1High = _mm256_srli_epi64(m1, 32);
+    const __m256i m2 = _mm256_set1_epi64x((long long)splitmix64_mix2), m2High = _mm256_srli_epi64(m2, 32);
+    const __m256i step = _mm256_set1_epi64x((long long)(8 * splitmix64_golden));
     const __m128i shift = _mm_cvtsi32_si128((int)(64 - bits));
     const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    /* z before mixing, for lanes k..k+3 and k+4..k+7: seed + (first + k + 1 + lane) * golden. */
-    uint64_t z0 = seed + (first + 1) * golden;
-    __m256i a = _mm256_setr_epi64x((long long)z0, (long long)(z0 + golden), (long long)(z0 + 2 * golden),
-                                   (long long)(z0 + 3 * golden));
-    __m256i b = _mm256_add_epi64(a, _mm256_set1_epi64x((long long)(4 * golden)));
+    /* z before mixing, for lanes k..k+3 and k+4..k+7: seed + (first + k + 1 + lane) * splitmix64_golden. */
+    uint64_t z0 = seed + (first + 1) * splitmix64_golden;
+    __m256i a = _mm256_setr_epi64x((long long)z0, (long long)(z0 + splitmix64_golden),
+                                   (long long)(z0 + 2 * splitmix64_golden), (long long)(z0 + 3 * splitmix64_golden));
+    __m256i b = _mm256_add_epi64(a, _mm256_set1_epi64x((long long)(4 * splitmix64_golden)));
     size_t k = 0;
     for (; k + 8 <= count; k += 8) {
         __m256i x = a, y = b;
@@ -72,13 +70,13 @@ __attribute__((target("avx2"))) static void avx2(uint64_t seed, uint64_t first, 
 
 __attribute__((target("avx512f,avx512dq"))) static void avx512(uint64_t seed, uint64_t first, uint32_t bits,
                                                                 uint32_t *out, size_t count) {
-    const __m512i m1 = _mm512_set1_epi64((long long)mix1), m2 = _mm512_set1_epi64((long long)mix2);
-    const __m512i step = _mm512_set1_epi64((long long)(8 * golden));
+    const __m512i m1 = _mm512_set1_epi64((long long)splitmix64_mix1), m2 = _mm512_set1_epi64((long long)splitmix64_mix2);
+    const __m512i step = _mm512_set1_epi64((long long)(8 * splitmix64_golden));
     const __m128i shift = _mm_cvtsi32_si128((int)(64 - bits));
-    uint64_t z0 = seed + (first + 1) * golden;
+    uint64_t z0 = seed + (first + 1) * splitmix64_golden;
     __m512i z = _mm512_add_epi64(_mm512_set1_epi64((long long)z0),
                                  _mm512_mullo_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7),
-                                                    _mm512_set1_epi64((long long)golden)));
+                                                    _mm512_set1_epi64((long long)splitmix64_golden)));
     size_t k = 0;
     for (; k + 8 <= count; k += 8) {
         __m512i x = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), m1);
