@@ -89,6 +89,11 @@ public struct BenchSuite {
             inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
         }
+        measure("f64 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
+            inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
+                              random: .seed(42), threads: t) } }
+        }
         measure("f32 -> e2m1fn rne satfinite (one code per byte)") { t in
             inputs.standard.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e2m1fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
@@ -133,6 +138,10 @@ public struct BenchSuite {
         // float64 sources of MX blocks (the same values with random low bits, as the f64 inputs).
         let blockF64 = blockInputs.indices.map { BenchInputs.withRandomLowBits(blockInputs[$0], index: $0) }
         measureBlocks("f64 -> mxfp8_e4m3 (32, floor) rne, codes", blockF64, .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3))
+        measureBlocks("f64 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockF64, .mxfp8e4m3,
+                      BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
+        measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) rne, codes", blockF64, .nvfp4,
+                      BlockEncoding(for: .nvfp4, scaleRule: .ceil))
         // Block decoding to float32, of the codes of the float32 cases above.
         for (label, format, rule) in [("mxfp4 (32)", BlockFormat.mxfp4, ScaleRule.floor),
                                       ("mxfp8_e4m3 (32)", BlockFormat.mxfp8e4m3, ScaleRule.floor),

@@ -156,6 +156,75 @@ struct ArrayTests {
         }
     }
 
+    /// float64 inputs under stochastic rounding go through float32 with round-to-odd when M + N <= 21
+    /// and the finest point is at least 2^-148 (``Format/float64ViaFloat32Applies(randomBits:)``):
+    /// the codes equal the oracle's for inputs on and a float64 ulp either side of the points
+    /// `v + j * ulp / 2^(N+1)` every variant compares with (j = 1, 2^N - 1, 2^N, 2^N + 1,
+    /// 2^(N+1) - 1 and random), between neighbours at the bottom, at the top (the largest finite
+    /// value and the next, where rounding up overflows) and at random, each with the random values
+    /// R at which A, B and C change their decision there; for N = 1, the largest N that applies and
+    /// one more (the scalar path), every variant and small format, the saturation modes in turn.
+    @Test("float64 inputs under stochastic rounding through float32 rounded to odd equal the oracle")
+    func float64StochasticThroughFloat32() throws {
+        #expect(Format.e4m3fn.float64ViaFloat32Applies(randomBits: 18) && !Format.e4m3fn.float64ViaFloat32Applies(randomBits: 19))
+        #expect(Format.e2m1fn.float64ViaFloat32Applies(randomBits: 20) && !Format.e2m1fn.float64ViaFloat32Applies(randomBits: 21))
+        let edges = [try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: -109),
+                     try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: 131)]
+        let formats = (smallFormats + edges).filter { $0.float64ViaFloat32Applies && $0.hasZero }
+        var r = SplitMix64(seed: 2031)
+        var cases = 0
+        for (fi, f) in formats.enumerated() {
+            let largest = (1...21).last { f.float64ViaFloat32Applies(randomBits: $0) } ?? 0
+            #expect(largest >= 1, "\(f)")
+            let values = (0...f.maxFiniteMagnitude).map { f.decode($0) }.filter(\.isFinite)
+            // The value after the largest finite one on the grid extended upward.
+            let top = values.last!, next = top + Double(sign: .plus, exponent: top.exponent - f.mantissaBits, significand: 1)
+            // The neighbours: the lowest three intervals, the top two and the one beyond, 6 at random.
+            var pairs = (0..<min(3, values.count - 1)).map { (values[$0], values[$0 + 1]) }
+            pairs += [(values[values.count - 3], values[values.count - 2]), (values[values.count - 2], top), (top, next)]
+            for _ in 0..<6 {
+                let k = Int(r.next() % UInt64(values.count - 1))
+                pairs.append((values[k], values[k + 1]))
+            }
+            for n in [1, largest, largest + 1] where n <= 32 {
+              for variant in 0..<3 {
+                let sat = SaturationMode.allCases[(fi + n + variant) % 3]
+                func mode(_ r: UInt64) -> RoundingMode {
+                    [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r),
+                     .stochasticC(bits: n, random: r)][variant]
+                }
+                let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
+                var xs: [Double] = [], rs: [UInt32] = [], brackets: [Oracle.Bracket] = [], bracketOf: [Int] = []
+                for (lo, hi) in pairs {
+                    let step = (hi - lo) / Double(full)
+                    for j in [1, half - 1, half, half + 1, full - 1, 1 + r.next() % (full - 1)] where j >= 1 && j < full {
+                        let p = lo + Double(j) * step  // exact: at most M + N + 2 bits
+                        // The R at which A (floor(j/2) and the step below), B ((2^(N+1) - j - 1)/2,
+                        // (2^(N+1) - j)/2) and C (ceil(j/2)) change their decision at this point.
+                        let thresholds = [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2, half - j / 2 - 1]
+                        for x in [p.nextDown, p, p.nextUp] {
+                            let signed = f.signedness == .signed && r.next() & 1 == 1 ? -x : x
+                            brackets.append(Oracle.Bracket(ExactValue(signed), f))
+                            for t in thresholds where t < half {
+                                xs.append(signed)
+                                rs.append(UInt32(t))
+                                bracketOf.append(brackets.count - 1)
+                            }
+                        }
+                    }
+                }
+                let got = f.encode(xs, as: UInt8.self, rounding: mode(0), saturation: sat, random: .values(rs), threads: 1)
+                let bad = xs.indices.first {
+                    UInt32(got[$0]) != brackets[bracketOf[$0]].code(rounding: mode(UInt64(rs[$0])), saturation: sat)
+                }
+                #expect(bad == nil, "\(f) \(mode(0)) \(sat): \(bad.map { "x = \(xs[$0]), R = \(rs[$0])" } ?? "")")
+                cases += xs.count
+              }
+            }
+        }
+        #expect(formats.count >= 30 && cases > 100_000)
+    }
+
     /// The vectorised stochastic path (`Float32NormalKernel.stochasticGroup`: "add an increment
     /// made from R, shift") against the oracle's P3109 rules, for every variant and every N from 1
     /// to 32 (below, at and above the format's fraction width `23 - M`), on float32 inputs in the

@@ -74,10 +74,10 @@ struct BlockTests {
     /// decoding gives the oracle's values. Returns the number of mismatching codes.
     @discardableResult
     static func compare(_ values: [Double], asFloat: Bool, shape: [Int], axis: Int, format: BlockFormat,
-                        encoding: BlockEncoding, tensorScale: Float?, seed: UInt64 = 7,
+                        encoding: BlockEncoding, tensorScale: Float?, seed: UInt64 = 7, randomValues: [UInt32]? = nil,
                         context: String = "") -> Int {
         let layout = BlockLayout(shape: shape, axis: axis, blockSize: format.blockSize)
-        let random: RandomSource? = encoding.rounding.isStochastic ? .seed(seed) : nil
+        let random: RandomSource? = !encoding.rounding.isStochastic ? nil : randomValues.map { .values($0) } ?? .seed(seed)
         let codes = asFloat
             ? format.encode(values.map { Float($0) }, layout: layout, encoding: encoding, tensorScale: tensorScale,
                             random: random, threads: 2)
@@ -97,8 +97,13 @@ struct BlockTests {
                     "\(format) tensor scale \(String(describing: codes.tensorScale)) oracle \(t) \(context)")
         }
         let bits = UInt64(encoding.rounding.randomBits)
-        let rs: [UInt64]? = random == nil ? nil
-            : (0..<values.count).map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
+        var rs: [UInt64]? = nil
+        if let randomValues, random != nil {
+            let mask: UInt64 = (1 << bits) - 1
+            rs = randomValues.map { UInt64($0) & mask }
+        } else if random != nil {
+            rs = (0..<values.count).map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
+        }
         let expected = oracleEncode(exact, shape: shape, axis: axis, format: format, encoding: encoding, tensorScale: t,
                                     random: rs)
         var mismatches = 0
@@ -472,6 +477,65 @@ struct BlockTests {
                 for array in [values, huge] {
                     #expect(Self.compare(array, asFloat: false, shape: shape, axis: axis, format: format, encoding: encoding,
                                          tensorScale: nil, context: "\(mode) axis \(axis)") == 0)
+                }
+            }
+        }
+    }
+
+    /// float64 sources of MX formats under stochastic element rounding go through float32 rounded to
+    /// odd when the element's M plus N is at most 21 (`encodeThroughFloat32`): equal to the oracle
+    /// for blocks whose largest value fixes the scale at 2^k (floor rule) and whose other elements
+    /// lie on, or a float64 ulp either side of, the points `(v + j * ulp / 2^(N+1)) * 2^k` the
+    /// variants compare with, each with a random value R at which A, B or C changes its decision
+    /// there; N = 2, 21 - M and 22 - M (the exact path), every variant; and with a block of values
+    /// below 2^-126 whose float32 neighbours are points (its group takes the exact path).
+    @Test("float64 sources of MX formats under stochastic rounding == oracle", arguments: BlockFormat.all.filter { !$0.hasTensorScale })
+    func float64StochasticSources(format: BlockFormat) {
+        var r = SplitMix64(seed: 2032)
+        let element = format.element
+        let grid = (0...element.maxFiniteMagnitude).map { element.decode($0) }
+        let m = element.mantissaBits
+        let shape = [8, 256]
+        for n in [2, 21 - m, 22 - m] {
+            let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
+            var values: [Double] = [], rs: [UInt32] = []
+            for _ in 0..<(shape[0] * shape[1] / format.blockSize) {
+                let k = [-100, -20, 0, 7, 100][Int(r.next() % 5)]
+                let scale = Double(sign: .plus, exponent: k, significand: 1)
+                values.append((r.next() & 1 == 0 ? 1 : -1) * format.largestElement * scale)
+                rs.append(UInt32(truncatingIfNeeded: r.next()))
+                while values.count % format.blockSize != 0 {
+                    let c = Int(r.next() % UInt64(grid.count - 1))
+                    let (lo, hi) = (grid[c], grid[c + 1])
+                    let j = [1, half - 1, half, half + 1, full - 1, 1 + r.next() % (full - 1)][Int(r.next() % 6)]
+                    let p = (lo + Double(j) * (hi - lo) / Double(full)) * scale  // exact
+                    let x = [p.nextDown, p, p.nextUp][Int(r.next() % 3)]
+                    // Only values at or above 2^-126 (or zero) here: a smaller one sends its group to the exact path.
+                    values.append(x < 0x1p-126 ? 0 : (r.next() & 1 == 0 ? x : -x))
+                    // An R at which A, B or C changes its decision at this point.
+                    let thresholds = [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2]
+                    rs.append(UInt32(min(thresholds[Int(r.next() % 4)], half - 1)))
+                }
+            }
+            // Block 2 scaled by 2^-127: its elements are float32 subnormals just below points that
+            // (for N = 21 - M) are odd multiples of 2^-149, which round-to-odd would move onto them.
+            var tiny = values, tinyRs = rs
+            let b = 2 * format.blockSize
+            tiny[b] = format.largestElement * 0x1p-127
+            let normals = grid.indices.dropLast().filter { grid[$0] >= 1 }
+            for i in (b + 1)..<(b + format.blockSize) {
+                let c = normals[Int(r.next() % UInt64(normals.count))]
+                let j = 2 * (r.next() % half) + 1
+                tiny[i] = ((grid[c] + Double(j) * (grid[c + 1] - grid[c]) / Double(full)) * 0x1p-127).nextDown
+                tinyRs[i] = UInt32((full - j - 1) / 2)  // where B changes its decision
+            }
+            for (v, mode) in [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0),
+                              .stochasticC(bits: n, random: 0)].enumerated() {
+                let encoding = BlockEncoding(for: format, scaleRule: .floor, rounding: mode,
+                                             saturation: SaturationMode.allCases[(n + v) % 3], specials: BlockSpecials.allCases[v % 2])
+                for (array, randoms) in [(values, rs), (tiny, tinyRs)] {
+                    #expect(Self.compare(array, asFloat: false, shape: shape, axis: -1, format: format, encoding: encoding,
+                                         tensorScale: nil, randomValues: randoms, context: "\(mode)") == 0)
                 }
             }
         }

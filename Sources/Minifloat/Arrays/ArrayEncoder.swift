@@ -51,8 +51,9 @@ struct ArrayEncoder {
             switch source {
             case .float32, .bfloat16, .float16:  // float16 and bfloat16 widen to float32 exactly
                 method = Float32NormalKernel(format, rounding: rounding).map { .float32Stochastic($0) } ?? .scalar
-            default:
-                method = .scalar
+            case .float64:  // rounded to float32 with round-to-odd where that keeps every decision
+                method = format.float64ViaFloat32Applies(randomBits: rounding.randomBits)
+                    ? Float32NormalKernel(format, rounding: rounding).map { .float32Stochastic($0) } ?? .scalar : .scalar
             }
             return
         }
@@ -120,6 +121,21 @@ struct ArrayEncoder {
             encodeStochasticWidened(kernel, source, range, into: out) { UInt32(p[$0]) << 16 }
         case (.float32Stochastic(let kernel), .float16(let p)):
             encodeStochasticWidened(kernel, source, range, into: out) { Float(Float16(bitPattern: p[$0])).bitPattern }
+        case (.float32Stochastic(let kernel), .float64(let p)):
+            // Rounded to float32 with round-to-odd (``Format/float64ViaFloat32Applies(randomBits:)``);
+            // an element the kernel does not take goes to the scalar codec with its float64 value.
+            if Code.self == UInt8.self {
+                encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
+                                    element: { float32RoundedToOddByConversion(p[$0]) }) { i, n, buffer in
+                    float32RoundedToOdd(p + i, count: n, into: buffer)
+                    return UnsafePointer(buffer)
+                }
+            } else {
+                encodeStochastic(kernel, source, range, into: out, element: { float32RoundedToOddByConversion(p[$0]) }) { i, buffer in
+                    float32RoundedToOdd(p + i, count: 16, into: buffer)
+                    return UnsafePointer(buffer)
+                }
+            }
         case (.float64Buckets(let table), .float64(let p)):
             for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
         default:

@@ -23,14 +23,29 @@
 ///   sign, and lie below F's least midpoint as they do.
 /// - Zeros, infinities and NaNs convert with their signs (a NaN's payload does not affect its code).
 ///
-/// Stochastic modes read N bits below F's last bit, which round-to-odd to 24 bits does not keep for
-/// every N; they are not taken this way.
+/// The stochastic modes (P3109 v4.0 section 4.2) with N random bits compare `x` with the points
+/// `v + j * ulp / 2^(N+1)` between neighbours `v < v + ulp` (A reads `floor(nu 2^N)`, B
+/// `floor(nu 2^(N+1))`, C rounds `nu 2^N` to nearest, ties to even: every decision changes only at
+/// such a point, and a value on one is an exact multiple), up to the value after the largest finite
+/// one (beyond it every input overflows). Such a point has at most M + N + 2 significant bits, so
+/// with M + N <= 21 it is a float32 value with a 0 last bit, and in float32's subnormal range it is
+/// a multiple of 2^(minExponent - M - N - 1), which must be at least 2^-148. Under those conditions
+/// the argument above holds for every random value R: round-to-odd keeps `x` strictly between the
+/// same two points, or on the same point.
 extension Format {
     /// Whether float64 inputs may go through the float32 path (the conditions above): the float32
     /// lookup tables apply (at most 8 bits, M <= 7, fine spacing at least 2^-133) and
     /// `maxFiniteExponent + 3 <= 127`.
     package var float64ViaFloat32Applies: Bool {
         bucketTablesApply && mantissaBits <= 21 && minExponent - mantissaBits - 1 >= -148 && maxFiniteExponent + 3 <= 127
+    }
+
+    /// Whether float64 inputs may go through the float32 path under a stochastic mode with `bits`
+    /// random bits (N): ``float64ViaFloat32Applies``, M + N <= 21 and
+    /// `minExponent - M - N - 1 >= -148` (the conditions above). For E4M3 that is N <= 18; for
+    /// E5M2 and E3M2, N <= 19; for E2M1, N <= 20.
+    package func float64ViaFloat32Applies(randomBits bits: Int) -> Bool {
+        float64ViaFloat32Applies && mantissaBits + bits <= 21 && minExponent - mantissaBits - bits - 1 >= -148
     }
 }
 

@@ -107,9 +107,9 @@ extension BlockFormat {
             }
             return usedTensorScale
         }
-        // float64 is rounded to odd, which keeps deterministic decisions only.
-        if !useGivenScales && source.goesThroughFloat32(for: self) && BlockFastPath.applies(self, encoding, .float32, layout: layout)
-            && !(rounding.isStochastic && source.kind == .float64) {
+        // float64 is rounded to odd, which keeps stochastic decisions for at most 21 - M random bits.
+        if !useGivenScales && source.goesThroughFloat32(for: self, rounding: rounding)
+            && BlockFastPath.applies(self, encoding, .float32, layout: layout) {
             encodeThroughFloat32(source, count: count, layout: layout, encoder: encoder, scales: scales, elements: elements,
                                  random: stochasticRandom, threads: threads)
             return usedTensorScale
@@ -161,7 +161,11 @@ extension BlockFormat {
     /// `m` of at most 9 bits, an element value or midpoint of at most 9 bits times the scale, down
     /// to 2^-144) is a float32 value with a 0 last bit, so the rounded value lies on the same side
     /// of each as the input (`Float64ViaFloat32.swift`), provided no finite input is beyond
-    /// float32's range; blocks holding such an input take the exact path. Blocks along the
+    /// float32's range; blocks holding such an input take the exact path. Under stochastic element
+    /// rounding with N random bits the points also include `v + j * ulp / 2^(N+1)` between element
+    /// neighbours, times the scale (P3109 v4.0 section 4.2): with M + N <= 21 those at or above
+    /// 2^-126 are float32 values with a 0 last bit, and the ones below matter only to inputs below
+    /// 2^-126, so blocks holding a nonzero input below 2^-126 take the exact path. Blocks along the
     /// contiguous axis are converted a group at a time into a buffer on the stack; other layouts
     /// are converted whole first (4 bytes per element).
     private func encodeThroughFloat32(_ source: SourceBits, count: Int, layout: BlockLayout,
@@ -188,7 +192,7 @@ extension BlockFormat {
                             let first = layout.block(t0).first
                             let (lastFirst, lastCount, _) = layout.block(t1 - 1)
                             let last = lastFirst + lastCount
-                            if source.narrow(first..<last, into: buffer.baseAddress!) {
+                            if source.narrow(first..<last, into: buffer.baseAddress!, stochastic: stream != nil) {
                                 // Indexed from `first`: element i of the array is at base[i].
                                 let base = UnsafePointer(buffer.baseAddress!) - first
                                 encodeBlocksFast(base, layout: layout, t0..<t1, encoder: encoder, thresholds: thresholds,
@@ -245,29 +249,42 @@ public struct BlockCodes: Sendable, Hashable {
 
 extension SourceBits {
     /// Whether blocks of `format` from this source may go through float32: bfloat16 and float16
-    /// (exact), float64 for E8M0 scales (MX; rounded to odd, see `encodeThroughFloat32`).
-    func goesThroughFloat32(for format: BlockFormat) -> Bool {
+    /// (exact), float64 for E8M0 scales (MX; rounded to odd, see `encodeThroughFloat32`), under a
+    /// stochastic `rounding` when the element's M plus the random bits is at most 21.
+    func goesThroughFloat32(for format: BlockFormat, rounding: RoundingMode) -> Bool {
         switch self {
         case .bfloat16, .float16: return true
-        case .float64: return !format.hasTensorScale && format.scale.parameters == Format.e8m0fnu.parameters
+        case .float64:
+            return !format.hasTensorScale && format.scale.parameters == Format.e8m0fnu.parameters
+                && (!rounding.isStochastic || format.element.mantissaBits + rounding.randomBits <= 21)
         case .float32: return false
         }
     }
 
     /// Elements `range` as float32 bits into `out[0..<range.count]`: bfloat16 and float16 exactly,
-    /// float64 rounded to odd. False when a finite float64 is beyond float32's range (its blocks
-    /// then need the exact path).
+    /// float64 rounded to odd. False when a finite float64 is beyond float32's range, or, for
+    /// `stochastic` rounding, a nonzero float64 is below 2^-126 (its blocks then need the exact
+    /// path).
     @inline(__always)
-    func narrow(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt32>) -> Bool {
+    func narrow(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt32>, stochastic: Bool = false) -> Bool {
         switch self {
         case .bfloat16(let p): for i in range { out[i - range.lowerBound] = UInt32(p[i]) << 16 }
         case .float16(let p): for i in range { out[i - range.lowerBound] = Float(Float16(bitPattern: p[i])).bitPattern }
         case .float64(let p):
             float32RoundedToOdd(p + range.lowerBound, count: range.count, into: out)
-            // Rounded to odd, a finite float64 beyond float32's range becomes float32's largest value.
-            for k in 0..<range.count where out[k] & 0x7FFF_FFFF == 0x7F7F_FFFF {
+            // Rounded to odd, a finite float64 beyond float32's range becomes float32's largest value,
+            // and a nonzero one below 2^-126 a float32 subnormal (magnitude bits 1...0x7F_FFFF).
+            let leastNormal: UInt32 = stochastic ? 0x0080_0000 : 1
+            var outside: UInt32 = 0
+            for k in 0..<range.count {
+                let magnitude = out[k] & 0x7FFF_FFFF
+                outside |= (magnitude &- leastNormal) & (0 &- magnitude) | (0x7F7F_FFFE &- magnitude)
+            }
+            guard outside & 0x8000_0000 != 0 else { break }
+            for k in 0..<range.count {
                 let magnitude = p[range.lowerBound + k] & 0x7FFF_FFFF_FFFF_FFFF
                 if magnitude > Double(Float.greatestFiniteMagnitude).bitPattern && magnitude < 0x7FF0_0000_0000_0000 { return false }
+                if stochastic && magnitude != 0 && magnitude < 0x3810_0000_0000_0000 { return false }
             }
         case .float32: preconditionFailure("float32 sources need no conversion")
         }
