@@ -482,6 +482,70 @@ struct BlockTests {
         }
     }
 
+    /// NVFP4 from float64 compares with float64 thresholds (`BlockFastPath+Float64.swift`): scales and
+    /// elements equal the oracle's for tensor scales that are not powers of two (and a float32
+    /// subnormal one), blocks whose largest value sits on or a double ulp from a scale decision
+    /// point (`reference * t * p`, p a UE4M3 value or midpoint), blocks whose other elements sit on
+    /// or a double ulp from an element value or midpoint times the block's divisor, NaN, Inf,
+    /// zero, huge and tiny values; every deterministic mode along both axes (scale rules,
+    /// saturation and specials in turn), and stochastic rounding (N = 3 and 30, every variant,
+    /// the caller's random values) along the contiguous axis.
+    @Test("NVFP4 from float64 == oracle")
+    func nvfp4Float64Sources() {
+        var r = SplitMix64(seed: 2033)
+        let grid: [Double] = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
+        let ue4m3 = (0...Format.ue4m3.maxFiniteMagnitude).map { Format.ue4m3.decode($0) }.filter { $0 > 0 }
+        for (ti, t) in [Float(0.3712), 0x1.4p-2, 0x1p-140, 3.0e30].enumerated() {
+            for (mi, mode) in (RoundingMode.deterministic + [.stochasticA(bits: 3, random: 0), .stochasticB(bits: 30, random: 0),
+                                                             .stochasticC(bits: 3, random: 0), .stochasticC(bits: 30, random: 0)]).enumerated() {
+                let rule = ScaleRule.all[(ti + mi) % ScaleRule.all.count]
+                let reference = rule.reference == .powerOfTwo ? 4.0 : 6.0
+                let n = mode.randomBits
+                var values: [Double] = []
+                for b in 0..<64 {
+                    let s = ue4m3[Int(r.next() % UInt64(ue4m3.count))]
+                    if b % 4 == 3 {
+                        // A scale decision point: amax = reference * t * p, p a value or a midpoint.
+                        let k = Int(r.next() % UInt64(ue4m3.count - 1))
+                        let p = r.next() & 1 == 0 ? ue4m3[k] : (ue4m3[k] + ue4m3[k + 1]) / 2
+                        let amax = reference * Double(t) * p
+                        values.append([amax, amax.nextUp, amax.nextDown][Int(r.next() % 3)])
+                        for _ in 1..<16 { values.append(amax * Double(r.next() % 1000) / 1000) }
+                        continue
+                    }
+                    // amax = reference * t * s: the block's divisor is s * t under every rule.
+                    let d = s * Double(t)
+                    values.append((r.next() & 1 == 0 ? 1 : -1) * reference * d)
+                    for _ in 1..<16 {
+                        let k = Int(r.next() % 7)
+                        let q: Double
+                        if n == 0 {
+                            q = r.next() & 1 == 0 ? grid[k] : (grid[k] + grid[k + 1]) / 2
+                        } else {
+                            let full = UInt64(1) << UInt64(n + 1)
+                            q = grid[k] + (grid[k + 1] - grid[k]) * Double(r.next() % full) / Double(full)
+                        }
+                        let v = q * d  // exact
+                        let x = [v, v.nextUp, v.nextDown][Int(r.next() % 3)]
+                        values.append(r.next() & 1 == 0 ? x : -x)
+                    }
+                }
+                values[5] = .nan
+                values[16 * 5 + 3] = -.infinity
+                for i in (16 * 6)..<(16 * 7) { values[i] = i % 2 == 0 ? 0 : -0.0 }
+                values[16 * 9 + 2] = 1e300
+                values[16 * 10 + 7] = -1e-300
+                let encoding = BlockEncoding(for: .nvfp4, scaleRule: rule, rounding: mode,
+                                             saturation: SaturationMode.allCases[mi % 3], specials: BlockSpecials.allCases[(ti + mi) % 2])
+                let randoms = values.indices.map { _ in UInt32(truncatingIfNeeded: r.next()) }
+                for axis in mode.isStochastic ? [-1] : [-1, 0] {
+                    #expect(Self.compare(values, asFloat: false, shape: [16, 64], axis: axis, format: .nvfp4, encoding: encoding,
+                                         tensorScale: t, randomValues: randoms, context: "t = \(t) \(mode) axis \(axis)") == 0)
+                }
+            }
+        }
+    }
+
     /// float64 sources of MX formats under stochastic element rounding go through float32 rounded to
     /// odd when the element's M plus N is at most 21 (`encodeThroughFloat32`): equal to the oracle
     /// for blocks whose largest value fixes the scale at 2^k (floor rule) and whose other elements

@@ -483,32 +483,42 @@ extension BlockFormat {
     private func encodeE2M1Stochastic(_ src: UnsafePointer<UInt32>, _ n: Int, first: Int, scaleCode: UInt32, table: E2M1Thresholds,
                                       encoder: BlockEncoder, stream: RandomStream, random: UnsafeMutablePointer<UInt32>,
                                       into out: UnsafeMutablePointer<UInt8>) {
+        encodeE2M1Stochastic(n, first: first, scaleCode: scaleCode, table: table, encoder: encoder, stream: stream, random: random,
+                             into: out) { Double(Float(bitPattern: src[$0])) }
+    }
+
+    /// The same for elements whose exact values are `value(0..<n)` (float32 or float64 sources).
+    @inline(__always)
+    func encodeE2M1Stochastic(_ n: Int, first: Int, scaleCode: UInt32, table: E2M1Thresholds, encoder: BlockEncoder,
+                              stream: RandomStream, random: UnsafeMutablePointer<UInt32>, into out: UnsafeMutablePointer<UInt8>,
+                              value: (Int) -> Double) {
         if table.zeroScale[Int(scaleCode)] {
-            for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
+            for j in 0..<n { out[j] = encoder.elementCode(value(j), scale: 0, random: 0) }
             return
         }
         stream.fill(random, from: first, count: n)
-        encodeE2M1Stochastic(src, n, divisor: table.divisors[Int(scaleCode)], reciprocal: table.reciprocals[Int(scaleCode)],
-                             random: random, encoder: encoder, into: out)
+        encodeE2M1Stochastic(n, divisor: table.divisors[Int(scaleCode)], reciprocal: table.reciprocals[Int(scaleCode)],
+                             random: random, encoder: encoder, into: out, value: value)
     }
 
-    /// NVFP4 elements under stochastic rounding (P3109 v4.0 section 4.2), element j with random
-    /// value `random[j]` (below 2^N). With q = |x| / d (d = scale value * tensor scale) and the
+    /// NVFP4 elements under stochastic rounding (P3109 v4.0 section 4.2), element j (exact value
+    /// `value(j)`, a float32 or float64) with random value `random[j]` (below 2^N). With q = |x| / d (d = scale value * tensor scale) and the
     /// E2M1 step h of q's binade (0.5 below 2, 1 below 4, 2 below 6), each variant decides from
     /// F = floor(w), w = frac(q / h) * 2^(N+1), and whether w is an integer (the Swift kernel's
     /// `f` and `below`). w is computed in Double from `reciprocal` = 1/d rounded: q is off by at
     /// most 2^-52 relative, so w by at most 4 * 2^(N+1) * 2^-52 <= 2^-17 for N <= 32 (the
     /// binade and the grid index are exact too, else w lies near 0 or 2^(N+1)); when w is more
     /// than 2^-16 from every integer, F is floor(w) and w is no integer. Otherwise, and for
-    /// zeros, q >= 6, NaN and Inf, the exact step (`x / d` rounded once) decides.
-    private func encodeE2M1Stochastic(_ src: UnsafePointer<UInt32>, _ n: Int, divisor d: Double, reciprocal: Double,
-                                      random: UnsafePointer<UInt32>, encoder: BlockEncoder, into out: UnsafeMutablePointer<UInt8>) {
+    /// zeros, q >= 6, NaN and Inf (and a q that underflows or overflows), the exact step (`x / d`
+    /// rounded once) decides.
+    @inline(__always)
+    private func encodeE2M1Stochastic(_ n: Int, divisor d: Double, reciprocal: Double, random: UnsafePointer<UInt32>,
+                                      encoder: BlockEncoder, into out: UnsafeMutablePointer<UInt8>, value: (Int) -> Double) {
         let (variant, bits) = encoder.encoding.rounding.stochasticVariant
         let scale = Double(sign: .plus, exponent: bits + 1, significand: 1)
         let limit = UInt64(1) << UInt64(bits)
         for j in 0..<n {
-            let b = src[j]
-            let x = Double(Float(bitPattern: b))
+            let x = value(j)
             let r = UInt64(random[j])
             let q = abs(x) * reciprocal
             if q < 6 && x != 0 {  // false for NaN
@@ -528,7 +538,7 @@ extension BlockFormat {
                     default: up = (F >> 1) &+ (F & 1) &+ r >= limit  // C: RNITE(frac 2^N) + R >= 2^N; not a tie
                     }
                     let magnitude = UInt32(m) + UInt32(2 * binade) + (up ? 1 : 0)
-                    out[j] = encoder.stored(magnitude | (b >> 31) << 3)
+                    out[j] = encoder.stored(magnitude | UInt32(truncatingIfNeeded: x.bitPattern >> 63) << 3)
                     continue
                 }
             }

@@ -107,6 +107,20 @@ extension BlockFormat {
             }
             return usedTensorScale
         }
+        // NVFP4 from float64: float64 thresholds (its decision points are not float32 values).
+        if !useGivenScales, case .float64(let p) = source, Self.nvfp4Float64Applies(self, encoding, layout: layout) {
+            let elementTable = E2M1Thresholds(encoder)
+            let thresholds = NVFP4Float64Thresholds(encoder, float32: ScaleThresholds.shared(encoder), elements: elementTable)
+            let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
+            Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+                let (p, scales, elements) = shared.value
+                RandomStream.with(stochasticRandom, bits: rounding.randomBits) { stream in
+                    encodeNVFP4Float64(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
+                                       scales: scales, elements: elements, stream: stream)
+                }
+            }
+            return usedTensorScale
+        }
         // float64 is rounded to odd, which keeps stochastic decisions for at most 21 - M random bits.
         if !useGivenScales && source.goesThroughFloat32(for: self, rounding: rounding)
             && BlockFastPath.applies(self, encoding, .float32, layout: layout) {
