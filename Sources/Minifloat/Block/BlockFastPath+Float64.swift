@@ -22,8 +22,11 @@ final class NVFP4Float64Thresholds: Sendable {
     /// `[code * 14 + (negative ? 7 : 0) + j - 1]`: the least float64 magnitude (bits) at which the
     /// E2M1 magnitude code reaches j (deterministic modes; empty under stochastic rounding).
     let elementStarts: [UInt64]
+    /// The float32 scale thresholds these refine.
+    let float32: ScaleThresholds
 
     init(_ encoder: BlockEncoder, float32 scaleThresholds: ScaleThresholds, elements: E2M1Thresholds) {
+        float32 = scaleThresholds
         func code(_ bits: UInt64) -> UInt32 { encoder.finiteScaleCode(amax: Double(bitPattern: bits)) }
         let top: UInt64 = 0x7FEF_FFFF_FFFF_FFFF  // the largest finite double
         let topCode = code(top)
@@ -72,7 +75,22 @@ final class NVFP4Float64Thresholds: Sendable {
         elementStarts = table
     }
 
-    /// The scale code of a block with this finite amax (float64 magnitude bits).
+    /// The scale code of a block with this finite amax (float64 magnitude bits): where amax is in
+    /// float32's normal range, the code of amax truncated to float32 (``ScaleThresholds``' bucket
+    /// tables) or the next one (no two codes begin within a float32 ulp: scale values are at least
+    /// 1/16 apart relatively); elsewhere by binary search.
+    @inline(__always)
+    static func scaleCode(_ amax: UInt64, starts: UnsafeBufferPointer<UInt64>, float32 buckets: UnsafeBufferPointer<UInt32>,
+                          _ bucketThresholds: UnsafeBufferPointer<UInt32>, _ starts32: UnsafeBufferPointer<UInt32>) -> UInt32 {
+        let exponent = amax &>> 52
+        guard exponent >= 897 && exponent <= 1150 else { return scaleCode(amax, starts) }
+        let truncated = UInt32(truncatingIfNeeded: (amax &>> 29) &- (896 &<< 23))
+        let c = ScaleThresholds.code(truncated, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
+                                     starts: starts32)
+        return Int(c) < starts.count && amax >= starts[Int(c)] ? c + 1 : c
+    }
+
+    /// The scale code of a block with this finite amax (float64 magnitude bits), by binary search.
     @inline(__always)
     static func scaleCode(_ amax: UInt64, _ starts: UnsafeBufferPointer<UInt64>) -> UInt32 {
         var a = 0, b = starts.count
@@ -99,13 +117,28 @@ extension BlockFormat {
                             scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
+        let symmetric = encoder.encoding.rounding != .towardPositive && encoder.encoding.rounding != .towardNegative
         thresholds.scaleStarts.withUnsafeBufferPointer { starts in
         thresholds.elementStarts.withUnsafeBufferPointer { table in
+        thresholds.float32.starts.withUnsafeBufferPointer { starts32 in
+        thresholds.float32.buckets.withUnsafeBufferPointer { buckets in
+        thresholds.float32.bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: blockSize) { gathered in
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: blockSize) { random in
                     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { codes in
+                        // Along the last axis, block t is block b of line o: (o, b) advance without a division.
+                        let perLine = layout.blocksPerLine
+                        var o = range.lowerBound / perLine, b = range.lowerBound % perLine
                         for t in range {
-                            let (first, n, stride) = layout.block(t)
+                            let (first, n, stride): (Int, Int, Int)
+                            if layout.inner == 1 {
+                                let start = b * blockSize
+                                (first, n, stride) = (o * layout.length + start, Swift.min(blockSize, layout.length - start), 1)
+                                b += 1
+                                if b == perLine { b = 0; o += 1 }
+                            } else {
+                                (first, n, stride) = layout.block(t)
+                            }
                             let src: UnsafePointer<UInt64>
                             if stride == 1 {
                                 src = p + first
@@ -113,16 +146,15 @@ extension BlockFormat {
                                 for j in 0..<n { gathered[j] = p[first + j * stride] }
                                 src = UnsafePointer(gathered.baseAddress!)
                             }
-                            var amax: UInt64 = 0
-                            for j in 0..<n { amax = Swift.max(amax, src[j] & 0x7FFF_FFFF_FFFF_FFFF) }
-                            let special = amax >= 0x7FF0_0000_0000_0000
+                            var (amax, special) = Self.finiteAmax(src, n)
                             if special {
                                 amax = 0
                                 for j in 0..<n where src[j] & 0x7FFF_FFFF_FFFF_FFFF < 0x7FF0_0000_0000_0000 {
                                     amax = Swift.max(amax, src[j] & 0x7FFF_FFFF_FFFF_FFFF)
                                 }
                             }
-                            let code = NVFP4Float64Thresholds.scaleCode(amax, starts)
+                            let code = NVFP4Float64Thresholds.scaleCode(amax, starts: starts, float32: buckets, bucketThresholds,
+                                                                        starts32)
                             scales[t] = special && nanPolicy ? nanScale : UInt8(code)
                             let out = stride == 1 ? elements + first : codes.baseAddress!
                             if let stream {
@@ -134,7 +166,7 @@ extension BlockFormat {
                                 let d = elementTable.divisors[Int(code)]
                                 for j in 0..<n { out[j] = encoder.elementCode(Double(bitPattern: src[j]), scale: d, random: 0) }
                             } else {
-                                Self.encodeE2M1(src, n, table: table.baseAddress! + Int(code) * 14, into: out)
+                                Self.encodeE2M1(src, n, table: table.baseAddress! + Int(code) * 14, symmetric: symmetric, into: out)
                             }
                             if stride != 1 { for j in 0..<n { elements[first + j * stride] = out[j] } }
                         }
@@ -143,26 +175,66 @@ extension BlockFormat {
             }
         }
         }
+        }
+        }
+        }
+    }
+
+    /// The largest magnitude (bits) of n float64s, and whether any is NaN or infinite (then the
+    /// largest is not meaningful).
+    @inline(__always)
+    private static func finiteAmax(_ src: UnsafePointer<UInt64>, _ n: Int) -> (UInt64, Bool) {
+        typealias Lanes64 = SIMD8<UInt64>
+        var j = 0
+        var largest = SIMD8<Double>(repeating: 0)
+        var specials = Lanes64(repeating: 0)
+        while j + 8 <= n {
+            let magnitude = UnsafeRawPointer(src + j).loadUnaligned(as: Lanes64.self) & Lanes64(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+            specials |= Lanes64(repeating: 0x7FEF_FFFF_FFFF_FFFF) &- magnitude  // top bit set where NaN or infinite
+            let m = unsafeBitCast(magnitude, to: SIMD8<Double>.self)
+            largest.replace(with: m, where: m .> largest)  // (pointwiseMax is not inlined)
+            j += 8
+        }
+        // Halves (as doubles: the unsigned 64-bit compare has no SSE2 instruction).
+        let l4 = largest.lowHalf.replacing(with: largest.highHalf, where: largest.highHalf .> largest.lowHalf)
+        let l2 = l4.lowHalf.replacing(with: l4.highHalf, where: l4.highHalf .> l4.lowHalf)
+        var amax = Swift.max(l2[0], l2[1]).bitPattern
+        var special = (specials[0] | specials[1] | specials[2] | specials[3] | specials[4] | specials[5] | specials[6]
+                       | specials[7]) >> 63 != 0
+        while j < n {
+            let magnitude = src[j] & 0x7FFF_FFFF_FFFF_FFFF
+            special = special || magnitude >= 0x7FF0_0000_0000_0000
+            amax = Swift.max(amax, magnitude)
+            j += 1
+        }
+        return (amax, special)
     }
 
     /// Finite float64 E2M1 elements by thresholds (`base`: the 14 of the block's scale code): the
-    /// magnitude code is the number of thresholds |x| reaches, and the sign is the input's.
+    /// magnitude code is the number of thresholds |x| reaches (compared as doubles, whose order is
+    /// that of the magnitude bits), and the sign is the input's. `symmetric`: the negative
+    /// thresholds are the positive ones (every mode but toward +-infinity).
     @inline(__always)
-    private static func encodeE2M1(_ src: UnsafePointer<UInt64>, _ n: Int, table base: UnsafePointer<UInt64>,
+    private static func encodeE2M1(_ src: UnsafePointer<UInt64>, _ n: Int, table base: UnsafePointer<UInt64>, symmetric: Bool,
                                    into out: UnsafeMutablePointer<UInt8>) {
         typealias Lanes64 = SIMD8<UInt64>
+        @inline(__always) func count(_ a: SIMD8<Double>, _ t: UnsafePointer<UInt64>) -> SIMD8<Int64> {
+            var c = SIMD8<Int64>(repeating: 0)
+            for i in 0..<7 {
+                // A true lane of the mask is -1.
+                c &-= unsafeBitCast(a .>= SIMD8<Double>(repeating: Double(bitPattern: t[i])), to: SIMD8<Int64>.self)
+            }
+            return c
+        }
         var j = 0
         while j + 8 <= n {
             let b = UnsafeRawPointer(src + j).loadUnaligned(as: Lanes64.self)
-            let magnitude = b & Lanes64(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+            let a = unsafeBitCast(b & Lanes64(repeating: 0x7FFF_FFFF_FFFF_FFFF), to: SIMD8<Double>.self)
             let negative = b &>> Lanes64(repeating: 63)
-            let select = Lanes64(repeating: 0) &- negative  // all ones where negative
-            var c = Lanes64(repeating: 0)
-            for i in 0..<7 {
-                let p = Lanes64(repeating: base[i]), q = Lanes64(repeating: base[7 + i])
-                let v = p ^ ((p ^ q) & select)
-                // magnitude >= v (both below 2^63): v - 1 - magnitude is negative.
-                c &+= ((v &- Lanes64(repeating: 1)) &- magnitude) &>> Lanes64(repeating: 63)
+            var c = unsafeBitCast(count(a, base), to: Lanes64.self)
+            if !symmetric {
+                let select = Lanes64(repeating: 0) &- negative  // all ones where negative
+                c ^= (c ^ unsafeBitCast(count(a, base + 7), to: Lanes64.self)) & select
             }
             UnsafeMutableRawPointer(out + j).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: (negative &<< Lanes64(repeating: 3)) | c),
                                                         as: SIMD8<UInt8>.self)
