@@ -142,6 +142,8 @@ public struct BenchSuite {
                       BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) rne, codes", blockF64, .nvfp4,
                       BlockEncoding(for: .nvfp4, scaleRule: .ceil))
+        measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) sr (P3109 C, 8 bits, seeded), codes", blockF64, .nvfp4,
+                      BlockEncoding(for: .nvfp4, scaleRule: .ceil, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         // Block decoding to float32, of the codes of the float32 cases above.
         for (label, format, rule) in [("mxfp4 (32)", BlockFormat.mxfp4, ScaleRule.floor),
                                       ("mxfp8_e4m3 (32)", BlockFormat.mxfp8e4m3, ScaleRule.floor),

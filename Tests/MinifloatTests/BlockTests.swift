@@ -537,10 +537,13 @@ struct BlockTests {
                 values[16 * 10 + 7] = -1e-300
                 let encoding = BlockEncoding(for: .nvfp4, scaleRule: rule, rounding: mode,
                                              saturation: SaturationMode.allCases[mi % 3], specials: BlockSpecials.allCases[(ti + mi) % 2])
-                let randoms = values.indices.map { _ in UInt32(truncatingIfNeeded: r.next()) }
                 for axis in mode.isStochastic ? [-1] : [-1, 0] {
-                    #expect(Self.compare(values, asFloat: false, shape: [16, 64], axis: axis, format: .nvfp4, encoding: encoding,
-                                         tensorScale: t, randomValues: randoms, context: "t = \(t) \(mode) axis \(axis)") == 0)
+                    // Under stochastic rounding, 640 blocks (more than the 256 whose random values are made at a time, per thread).
+                    let array = mode.isStochastic ? Array([[Double]](repeating: values, count: 10).joined()) : values
+                    let randoms = array.indices.map { _ in UInt32(truncatingIfNeeded: r.next()) }
+                    #expect(Self.compare(array, asFloat: false, shape: [array.count / 64, 64], axis: axis, format: .nvfp4,
+                                         encoding: encoding, tensorScale: t, randomValues: randoms,
+                                         context: "t = \(t) \(mode) axis \(axis)") == 0)
                 }
             }
         }
@@ -819,7 +822,7 @@ extension BlockTests {
     /// ``nvfp4DecisionPoints(bits:tensorScale:)`` put quotients on and next to the points where
     /// the variants' decisions change (ties of StochasticC among them). Every variant, N = 1...4,
     /// 20, 23 (the kernel's float32 lanes) and 24, 30 (its double lanes), seeded and caller's
-    /// values, against the oracle.
+    /// values, from float32, bfloat16 and float64, against the oracle.
     @Test("NVFP4 stochastic: quotients on and next to each variant's decision points == oracle")
     func nvfp4StochasticDecisionPoints() {
         let t: Float = 0.75
@@ -847,6 +850,13 @@ extension BlockTests {
                                                              threads: 3)
                     #expect(gotHalves.scales.map { UInt32($0) } == wantHalves.scales
                             && gotHalves.elements.map { UInt32($0) } == wantHalves.elements, "bfloat16 \(mode) \(random)")
+                    // float64 sources of the same values take the float64 path (vector lanes and the
+                    // exact step near decision points): the same codes.
+                    let doubles = BlockFormat.nvfp4.encode(xs.map { Double($0) }, layout: layout, encoding: encoding, tensorScale: t,
+                                                           random: random, threads: 2)
+                    let d = doubles.elements.map { UInt32($0) }
+                    #expect(doubles.scales.map { UInt32($0) } == want.scales && d == want.elements,
+                            "float64 \(mode) \(random): first at \(String(describing: d.indices.first { d[$0] != want.elements[$0] }.map { xs[$0] }))")
                 }
             }
         }

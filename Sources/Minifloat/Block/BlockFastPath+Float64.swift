@@ -118,17 +118,19 @@ extension BlockFormat {
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
         let symmetric = encoder.encoding.rounding != .towardPositive && encoder.encoding.rounding != .towardNegative
+        let lanes = E2M1StochasticLanes(encoder)
         thresholds.scaleStarts.withUnsafeBufferPointer { starts in
         thresholds.elementStarts.withUnsafeBufferPointer { table in
         thresholds.float32.starts.withUnsafeBufferPointer { starts32 in
         thresholds.float32.buckets.withUnsafeBufferPointer { buckets in
         thresholds.float32.bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: blockSize) { gathered in
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: blockSize) { random in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256 * blockSize) { random in
                     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { codes in
                         // Along the last axis, block t is block b of line o: (o, b) advance without a division.
                         let perLine = layout.blocksPerLine
                         var o = range.lowerBound / perLine, b = range.lowerBound % perLine
+                        var randomStart = 0, randomEnd = 0
                         for t in range {
                             let (first, n, stride): (Int, Int, Int)
                             if layout.inner == 1 {
@@ -158,8 +160,22 @@ extension BlockFormat {
                             scales[t] = special && nanPolicy ? nanScale : UInt8(code)
                             let out = stride == 1 ? elements + first : codes.baseAddress!
                             if let stream {
+                                // The random values of the blocks from here on (contiguous: the stochastic path is
+                                // taken along the last axis only), refilled as needed.
+                                if first + n > randomEnd {
+                                    let (lastFirst, lastCount, _) = layout.block(Swift.min(range.upperBound, t + 256) - 1)
+                                    randomStart = first
+                                    randomEnd = lastFirst + lastCount
+                                    stream.fill(random.baseAddress!, from: randomStart, count: randomEnd - randomStart)
+                                }
+                                let blockRandom = random.baseAddress! + (first - randomStart)
+                                if let lanes, !special, n % 8 == 0, !elementTable.zeroScale[Int(code)],
+                                   Self.encodeE2M1Stochastic(src, n, reciprocal: elementTable.reciprocals[Int(code)],
+                                                             random: blockRandom, lanes: lanes, into: out) {
+                                    continue
+                                }
                                 encodeE2M1Stochastic(n, first: first, scaleCode: code, table: elementTable, encoder: encoder,
-                                                     stream: stream, random: random.baseAddress!, into: out) {
+                                                     stream: stream, random: blockRandom, into: out) {
                                     Double(bitPattern: src[$0])
                                 }
                             } else if special || elementTable.zeroScale[Int(code)] {
@@ -178,6 +194,53 @@ extension BlockFormat {
         }
         }
         }
+    }
+
+    /// NVFP4 elements under stochastic rounding in vector lanes (n a multiple of 8, finite values,
+    /// a nonzero divisor d with `reciprocal` = 1/d rounded), element j with `random[j]`; false,
+    /// with `out` unfinished, when some nonzero element lies within 2^-40 of a decision point
+    /// (the caller then does the block with the exact step near them). The E2M1 code of q = |x|/d
+    /// is floor(u + c), u = min(2q, q + 2, q/2 + 4) its grid index (concave, piecewise linear: no
+    /// binade branch) and c = (R + offset) * 2^-N (``E2M1StochasticLanes``), clamped to 7 (6.0):
+    /// every P3109 variant rounds the index up when its fraction reaches its threshold, and C's
+    /// ties are where u + c is an integer. u + c is computed with an error below 2^-46 (q within
+    /// 2^-49 for q < 8, and two roundings), so away from integers by 2^-40 its floor is exact;
+    /// lanes with u + c >= 7.5 are 7 whatever the error, and zeros +-0.
+    @inline(__always)
+    private static func encodeE2M1Stochastic(_ src: UnsafePointer<UInt64>, _ n: Int, reciprocal: Double, random: UnsafePointer<UInt32>,
+                                             lanes: E2M1StochasticLanes, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+        typealias D = SIMD8<Double>
+        typealias U = SIMD8<UInt64>
+        var near = SIMD8<Int64>(repeating: 0)
+        var j = 0
+        while j < n {
+            let b = UnsafeRawPointer(src + j).loadUnaligned(as: U.self)
+            let a = unsafeBitCast(b & U(repeating: 0x7FFF_FFFF_FFFF_FFFF), to: D.self)
+            let q = a * D(repeating: reciprocal)
+            var u = q + q
+            let q1 = q + D(repeating: 2), q3 = q * D(repeating: 0.5) + D(repeating: 4)
+            u.replace(with: q1, where: q1 .< u)
+            u.replace(with: q3, where: q3 .< u)
+            // R as a double, exactly: 2^52 + R has R in its low bits.
+            let r = U(truncatingIfNeeded: UnsafeRawPointer(random + j).loadUnaligned(as: SIMD8<UInt32>.self))
+            let rd = unsafeBitCast(r | U(repeating: 0x4330_0000_0000_0000), to: D.self) - D(repeating: 0x1p52)
+            let s = u + (rd + D(repeating: lanes.offset)) * D(repeating: lanes.step)
+            // floor(s) for 0 <= s < 2^51: s rounded to an integer, less one where that is above s.
+            var f = (s + D(repeating: 0x1p52)) - D(repeating: 0x1p52)
+            f.replace(with: f - D(repeating: 1), where: f .> s)
+            let fraction = s - f
+            let big = s .>= D(repeating: 7.5)
+            let close = (fraction .< D(repeating: 0x1p-40)) .| (fraction .> D(repeating: 1 - 0x1p-40))
+            near |= unsafeBitCast(close .& .!big .& (a .!= D(repeating: 0)), to: SIMD8<Int64>.self)
+            var code = unsafeBitCast(f + D(repeating: 0x1p52), to: U.self) & U(repeating: 0xF)
+            code.replace(with: 7, where: big)
+            let bytes = SIMD8<UInt8>(truncatingIfNeeded: code | (b &>> U(repeating: 63)) &<< U(repeating: 3))
+            UnsafeMutableRawPointer(out + j).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
+            j += 8
+        }
+        let n4 = near.lowHalf | near.highHalf
+        let n2 = n4.lowHalf | n4.highHalf
+        return n2[0] | n2[1] == 0
     }
 
     /// The largest magnitude (bits) of n float64s, and whether any is NaN or infinite (then the
@@ -249,5 +312,30 @@ extension BlockFormat {
             out[j] = UInt8(truncatingIfNeeded: negative << 3 | c)
             j += 1
         }
+    }
+}
+
+/// The constants of NVFP4's vector stochastic step (`c = (R + offset) * step`: offset 0 for P3109
+/// A, 1/2 for B and C; step 2^-N), where E2M1 clamps every value beyond 6 to 6 (for R = 0 and
+/// 2^N - 1, both signs, under the encoding's saturation; the step assumes it); nil otherwise.
+struct E2M1StochasticLanes {
+    let offset: Double
+    let step: Double
+
+    init?(_ encoder: BlockEncoder) {
+        let encoding = encoder.encoding, element = encoder.format.element
+        guard encoding.rounding.isStochastic else { return nil }
+        let (variant, bits) = encoding.rounding.stochasticVariant
+        let most = element.maxFiniteMagnitude
+        for r in [0, (UInt64(1) << UInt64(bits)) - 1] {
+            for x in [7.0, Double.greatestFiniteMagnitude] {
+                let mode = encoding.rounding.withRandom(r)
+                guard element.encode(x, rounding: mode, saturation: encoding.saturation) == most,
+                      element.encode(-x, rounding: mode, saturation: encoding.saturation) == most | element.signMask
+                else { return nil }
+            }
+        }
+        offset = variant == 0 ? 0 : 0.5
+        step = Double(sign: .plus, exponent: -bits, significand: 1)
     }
 }
