@@ -63,6 +63,9 @@ struct ArrayTests {
                                  threads: threads).map(UInt32.init) == wantBF, "bf16 bytes \(f) \(mode) \(sat) n=\(n)")
                 #expect(f.encode(f16, as: UInt8.self, rounding: mode, saturation: sat, random: random,
                                  threads: threads).map(UInt32.init) == wantH, "f16 bytes \(f) \(mode) \(sat) n=\(n)")
+                // float64 (stochastic: rounded to odd into chunks for the C path where M + N <= 21).
+                #expect(f.encode(doubles, as: UInt8.self, rounding: mode, saturation: sat, random: random,
+                                 threads: threads).map(UInt32.init) == want64, "f64 bytes \(f) \(mode) \(sat) n=\(n)")
             }
             #expect(f.encode(floats, as: UInt16.self, rounding: mode, saturation: sat, random: random,
                              threads: threads).map(UInt32.init) == want32, "f32 \(f) \(mode) \(sat) n=\(n)")
