@@ -6,12 +6,15 @@
 /// - The scale code is a nondecreasing step function of `amax`: the least float64 magnitude at
 ///   which each code begins lies between the float32 start of ``ScaleThresholds`` and the float32
 ///   below it, and is found there by bisection with the exact scalar rule (29 steps per code).
+///   A block's code is then the float32 tables' code of its amax truncated to float32, or the next
+///   (``scaleCode(_:starts:float32:_:_:)``).
 /// - A deterministic element's magnitude code is the number of its block's seven thresholds it
 ///   reaches, as for float32 (``E2M1Thresholds``): a threshold is `b * S` or the double after it,
-///   with `b` an E2M1 value or midpoint (at most 3 significant bits) and `S` the scale value (4
-///   bits) times the tensor scale (24), so `b * S` is exact in Double.
-/// - Under stochastic element rounding (along the contiguous axis), the quotient in Double decides
-///   away from the decision points and the exact step near them, as for float32 sources
+///   with `b` an E2M1 value or midpoint (at most 3 significant bits) and `S` the scale value (at
+///   most 8 bits; 4 for UE4M3) times the tensor scale (24), so `b * S` is exact in Double.
+/// - Under stochastic element rounding (along the contiguous axis), `floor(u + c)` in vector lanes
+///   away from the decision points (``encodeE2M1Stochastic(_:_:reciprocal:random:lanes:into:)``),
+///   and near them the Double quotient with the exact step, as for float32 sources
 ///   (`encodeE2M1Stochastic`).
 /// - Blocks with a NaN or an infinity, and blocks whose scale's divisor is zero, take the exact
 ///   step element by element.
@@ -77,8 +80,9 @@ final class NVFP4Float64Thresholds: Sendable {
 
     /// The scale code of a block with this finite amax (float64 magnitude bits): where amax is in
     /// float32's normal range, the code of amax truncated to float32 (``ScaleThresholds``' bucket
-    /// tables) or the next one (no two codes begin within a float32 ulp: scale values are at least
-    /// 1/16 apart relatively); elsewhere by binary search.
+    /// tables) or the next one (no two codes begin within a float32 ulp: the decision points of a
+    /// scale format of at most 8 bits are at least 2^-9 apart relatively); elsewhere by binary
+    /// search.
     @inline(__always)
     static func scaleCode(_ amax: UInt64, starts: UnsafeBufferPointer<UInt64>, float32 buckets: UnsafeBufferPointer<UInt32>,
                           _ bucketThresholds: UnsafeBufferPointer<UInt32>, _ starts32: UnsafeBufferPointer<UInt32>) -> UInt32 {
