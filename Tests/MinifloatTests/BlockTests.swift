@@ -549,6 +549,49 @@ struct BlockTests {
         }
     }
 
+    /// Stochastic element rounding along other axes takes the fast paths (a block's elements and
+    /// their R_i are gathered): scales and elements equal to the oracle's for float32, float64 and
+    /// bfloat16 sources, every format, blocks along the middle axis of a 3-D array (stride 3, lines
+    /// ending in short blocks) and along the first axis, P3109 A, B and C with 3, 20 and 8 random
+    /// bits, seeded and the caller's values.
+    @Test("Stochastic blocks along other axes == oracle", arguments: BlockFormat.all)
+    func stochasticAlongOtherAxes(format: BlockFormat) {
+        var r = SplitMix64(seed: 2034)
+        var values: [Double] = []
+        var e = 0
+        for i in 0..<(6 * 70 * 3) {
+            if i % 7 == 0 { e = Int(r.next() % 40) - 20 }
+            var v = Double(Float(Self.randomValue(&r, e: e, format: format, double: false)))
+            if r.next() % 2 == 0 && v.isFinite && v != 0 && abs(v) >= 0x1p-100 {
+                v *= 1 + Double(r.next() % 1000 + 1) * 0x1p-40  // not a float32 value (for the float64 source)
+            }
+            values.append(v)
+        }
+        // float64: no nonzero value below 2^-126 (it would send the whole array to the exact path).
+        let doubles = values.map { $0 != 0 && abs($0) < 0x1p-126 ? 0 : $0 }
+        let randoms = values.indices.map { _ in UInt32(truncatingIfNeeded: r.next()) }
+        let tensorScale: Float? = format.hasTensorScale ? 0.3712 : nil
+        for (k, mode) in [RoundingMode.stochasticA(bits: 3, random: 0), .stochasticB(bits: 20, random: 0),
+                          .stochasticC(bits: 8, random: 0)].enumerated() {
+            let encoding = BlockEncoding(for: format, scaleRule: ScaleRule.all[Int(r.next() % 5)], rounding: mode,
+                                         saturation: SaturationMode.allCases[k % 3], specials: BlockSpecials.allCases[k % 2])
+            for (shape, axis) in [([6, 70, 3], 1), ([70, 18], 0)] {
+                let given: [UInt32]? = k == 1 ? randoms : nil
+                #expect(Self.compare(values, asFloat: true, shape: shape, axis: axis, format: format, encoding: encoding,
+                                     tensorScale: tensorScale, seed: 5, randomValues: given, context: "f32 \(mode) axis \(axis)") == 0)
+                #expect(Self.compare(doubles, asFloat: false, shape: shape, axis: axis, format: format, encoding: encoding,
+                                     tensorScale: tensorScale, seed: 5, randomValues: given, context: "f64 \(mode) axis \(axis)") == 0)
+                let layout = BlockLayout(shape: shape, axis: axis, blockSize: format.blockSize)
+                let halves = values.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }
+                let widened = halves.map { Float(bitPattern: UInt32($0.bitPattern) << 16) }
+                let random: RandomSource = given.map { .values($0) } ?? .seed(5)
+                #expect(format.encode(halves, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random, threads: 3)
+                        == format.encode(widened, layout: layout, encoding: encoding, tensorScale: tensorScale, random: random,
+                                         threads: 1), "bfloat16 \(mode) axis \(axis)")
+            }
+        }
+    }
+
     /// float64 sources of MX formats under stochastic element rounding go through float32 rounded to
     /// odd when the element's M plus N is at most 21 (`encodeThroughFloat32`): equal to the oracle
     /// for blocks whose largest value fixes the scale at 2^k (floor rule) and whose other elements

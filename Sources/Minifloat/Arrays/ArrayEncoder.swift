@@ -76,9 +76,11 @@ struct ArrayEncoder {
         }
     }
 
-    /// Writes the codes of elements `range` to `out[0..<range.count]`.
+    /// Writes the codes of elements `range` to `out[0..<range.count]`. Under stochastic rounding
+    /// element i takes R_i from `stream` when given (the block paths' random values of gathered
+    /// elements), else from this encoder's ``RandomSource``.
     func encode<Code: FixedWidthInteger & UnsignedInteger>(_ source: SourceBits, _ range: Range<Int>,
-                                                           into destination: UnsafeMutablePointer<Code>) {
+                                                           into destination: UnsafeMutablePointer<Code>, stream given: RandomStream? = nil) {
         let out = destination - range.lowerBound  // out[i] for i in range is inside the destination
         switch (method, source) {
         case (.float32Buckets(let entries, let kernel), .float32(let p)):
@@ -113,25 +115,26 @@ struct ArrayEncoder {
         case (.float32Stochastic(let kernel), .float32(let p)):
             if Code.self == UInt8.self {
                 encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                    element: { p[$0] }, chunk: { i, _, _ in p + i })
+                                    given: given, element: { p[$0] }, chunk: { i, _, _ in p + i })
             } else {
-                encodeStochastic(kernel, source, range, into: out, element: { p[$0] }, group: { i, _ in p + i })
+                encodeStochastic(kernel, source, range, into: out, given: given, element: { p[$0] }, group: { i, _ in p + i })
             }
         case (.float32Stochastic(let kernel), .bfloat16(let p)):
-            encodeStochasticWidened(kernel, source, range, into: out) { UInt32(p[$0]) << 16 }
+            encodeStochasticWidened(kernel, source, range, into: out, given: given) { UInt32(p[$0]) << 16 }
         case (.float32Stochastic(let kernel), .float16(let p)):
-            encodeStochasticWidened(kernel, source, range, into: out) { Float(Float16(bitPattern: p[$0])).bitPattern }
+            encodeStochasticWidened(kernel, source, range, into: out, given: given) { Float(Float16(bitPattern: p[$0])).bitPattern }
         case (.float32Stochastic(let kernel), .float64(let p)):
             // Rounded to float32 with round-to-odd (``Format/float64ViaFloat32Applies(randomBits:)``);
             // an element the kernel does not take goes to the scalar codec with its float64 value.
             if Code.self == UInt8.self {
                 encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                    element: { float32RoundedToOddByConversion(p[$0]) }) { i, n, buffer in
+                                    given: given, element: { float32RoundedToOddByConversion(p[$0]) }) { i, n, buffer in
                     float32RoundedToOdd(p + i, count: n, into: buffer)
                     return UnsafePointer(buffer)
                 }
             } else {
-                encodeStochastic(kernel, source, range, into: out, element: { float32RoundedToOddByConversion(p[$0]) }) { i, buffer in
+                encodeStochastic(kernel, source, range, into: out, given: given,
+                                 element: { float32RoundedToOddByConversion(p[$0]) }) { i, buffer in
                     float32RoundedToOdd(p + i, count: 16, into: buffer)
                     return UnsafePointer(buffer)
                 }
@@ -140,7 +143,7 @@ struct ArrayEncoder {
             for i in range { out[i] = Code(truncatingIfNeeded: table.code(p[i])) }
         default:
             if rounding.isStochastic {
-                withRandomStream { stream in
+                withRandomStream(given) { stream in
                     for i in range { out[i] = Code(truncatingIfNeeded: scalarCode(source, i, random: stream.random(i))) }
                 }
             } else {
@@ -192,10 +195,10 @@ struct ArrayEncoder {
     @inline(__always)
     private func encodeStochastic<Code: FixedWidthInteger & UnsignedInteger>(
         _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<Code>,
-        element: (Int) -> UInt32, group: (Int, UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32>
+        given: RandomStream?, element: (Int) -> UInt32, group: (Int, UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32>
     ) {
         let plan = kernel.plan(rounding)
-        withRandomStream { stream in
+        withRandomStream(given) { stream in
             // 16 widened inputs, then the random values of up to 256 elements.
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16 + 256) { scratch in
                 let widened = scratch.baseAddress!, randoms = scratch.baseAddress! + 16
@@ -229,16 +232,16 @@ struct ArrayEncoder {
     @inline(__always)
     private func encodeStochasticWidened<Code: FixedWidthInteger & UnsignedInteger>(
         _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<Code>,
-        widen: (Int) -> UInt32
+        given: RandomStream?, widen: (Int) -> UInt32
     ) {
         if Code.self == UInt8.self {
             encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                element: widen) { i, n, buffer in
+                                given: given, element: widen) { i, n, buffer in
                 for k in 0..<n { buffer[k] = widen(i + k) }
                 return UnsafePointer(buffer)
             }
         } else {
-            encodeStochastic(kernel, source, range, into: out, element: widen) { i, buffer in
+            encodeStochastic(kernel, source, range, into: out, given: given, element: widen) { i, buffer in
                 for k in 0..<16 { buffer[k] = widen(i + k) }
                 return UnsafePointer(buffer)
             }
@@ -255,11 +258,11 @@ struct ArrayEncoder {
     @inline(__always)
     private func encodeStochasticInC(
         _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<UInt8>,
-        element: (Int) -> UInt32, chunk: (Int, Int, UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32>
+        given: RandomStream?, element: (Int) -> UInt32, chunk: (Int, Int, UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32>
     ) {
         let plan = kernel.plan(rounding)
         var constants = kernel.cKernel
-        withRandomStream { stream in
+        withRandomStream(given) { stream in
             var random = kernel.cStochastic(plan, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
             @inline(__always) func one(_ bits: UInt32, _ i: Int) {
                 let r = stream.random(i)
@@ -292,9 +295,14 @@ struct ArrayEncoder {
         }
     }
 
-    /// Calls `body` with a stream of this encoder's random values, unwrapped once (not per element).
+    /// Calls `body` with `given`, or else a stream of this encoder's random values, unwrapped once
+    /// (not per element).
     @inline(__always)
-    func withRandomStream(_ body: (RandomStream) -> Void) {
+    func withRandomStream(_ given: RandomStream? = nil, _ body: (RandomStream) -> Void) {
+        if let given {
+            body(given)
+            return
+        }
         let bits = UInt64(rounding.randomBits)
         switch random! {
         case .seed(let seed):

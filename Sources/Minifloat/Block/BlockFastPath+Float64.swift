@@ -12,7 +12,7 @@
 ///   reaches, as for float32 (``E2M1Thresholds``): a threshold is `b * S` or the double after it,
 ///   with `b` an E2M1 value or midpoint (at most 3 significant bits) and `S` the scale value (at
 ///   most 8 bits; 4 for UE4M3) times the tensor scale (24), so `b * S` is exact in Double.
-/// - Under stochastic element rounding (along the contiguous axis), `floor(u + c)` in vector lanes
+/// - Under stochastic element rounding (along any axis), `floor(u + c)` in vector lanes
 ///   away from the decision points (``encodeE2M1Stochastic(_:_:reciprocal:random:lanes:into:)``),
 ///   and near them the Double quotient with the exact step, as for float32 sources
 ///   (`encodeE2M1Stochastic`).
@@ -108,11 +108,10 @@ final class NVFP4Float64Thresholds: Sendable {
 
 extension BlockFormat {
     /// Whether NVFP4 blocks from float64 take ``encodeNVFP4Float64(_:layout:_:encoder:thresholds:elementTable:scales:elements:stream:)``:
-    /// E2M1 elements with a scale of at most 8 bits (NVFP4 and its block-size variants);
-    /// stochastic element rounding along the contiguous axis only (element i takes R_i).
-    static func nvfp4Float64Applies(_ format: BlockFormat, _ encoding: BlockEncoding, layout: BlockLayout) -> Bool {
+    /// E2M1 elements with a scale of at most 8 bits (NVFP4 and its block-size variants), along any
+    /// axis (element i takes R_i under stochastic rounding).
+    static func nvfp4Float64Applies(_ format: BlockFormat) -> Bool {
         format.hasTensorScale && format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8
-            && (!encoding.rounding.isStochastic || layout.inner == 1)
     }
 
     /// Encodes NVFP4 blocks `range` of a float64 source (see ``NVFP4Float64Thresholds``).
@@ -164,22 +163,32 @@ extension BlockFormat {
                             scales[t] = special && nanPolicy ? nanScale : UInt8(code)
                             let out = stride == 1 ? elements + first : codes.baseAddress!
                             if let stream {
-                                // The random values of the blocks from here on (contiguous: the stochastic path is
-                                // taken along the last axis only), refilled as needed.
-                                if first + n > randomEnd {
-                                    let (lastFirst, lastCount, _) = layout.block(Swift.min(range.upperBound, t + 256) - 1)
-                                    randomStart = first
-                                    randomEnd = lastFirst + lastCount
-                                    stream.fill(random.baseAddress!, from: randomStart, count: randomEnd - randomStart)
+                                var blockRandom = random.baseAddress!
+                                var blockStream = stream, blockFirst = first
+                                if stride == 1 {
+                                    // The random values of the blocks from here on (contiguous along the last
+                                    // axis), refilled as needed.
+                                    if first + n > randomEnd {
+                                        let (lastFirst, lastCount, _) = layout.block(Swift.min(range.upperBound, t + 256) - 1)
+                                        randomStart = first
+                                        randomEnd = lastFirst + lastCount
+                                        stream.fill(random.baseAddress!, from: randomStart, count: randomEnd - randomStart)
+                                    }
+                                    blockRandom += first - randomStart
+                                } else {
+                                    // A gathered block: its R_i, as a stream indexed 0..<n.
+                                    for j in 0..<n { blockRandom[j] = UInt32(truncatingIfNeeded: stream.random(first + j * stride)) }
+                                    blockStream = RandomStream(seed: 0, values: blockRandom, bits: stream.bits)
+                                    blockFirst = 0
                                 }
-                                let blockRandom = random.baseAddress! + (first - randomStart)
                                 if let lanes, !special, n % 8 == 0, !elementTable.zeroScale[Int(code)],
                                    Self.encodeE2M1Stochastic(src, n, reciprocal: elementTable.reciprocals[Int(code)],
                                                              random: blockRandom, lanes: lanes, into: out) {
+                                    if stride != 1 { for j in 0..<n { elements[first + j * stride] = out[j] } }
                                     continue
                                 }
-                                encodeE2M1Stochastic(n, first: first, scaleCode: code, table: elementTable, encoder: encoder,
-                                                     stream: stream, random: blockRandom, into: out) {
+                                encodeE2M1Stochastic(n, first: blockFirst, scaleCode: code, table: elementTable, encoder: encoder,
+                                                     stream: blockStream, random: blockRandom, into: out) {
                                     Double(bitPattern: src[$0])
                                 }
                             } else if special || elementTable.zeroScale[Int(code)] {

@@ -17,11 +17,11 @@
 ///   ``BlockFloat32Kernel/nvfp4Stochastic(_:)`` does most blocks and this the ones it reports).
 enum BlockFastPath {
     /// Whether the fast path applies to float32 sources of this kind (bfloat16 and float16 are
-    /// widened to float32 first). Stochastic element rounding: blocks along the contiguous axis
-    /// (element `i` of the array takes `R_i`, its index in the array).
+    /// widened to float32 first). Under stochastic element rounding element `i` of the array takes
+    /// `R_i`, its index in the array, along any axis (blocks along another axis gather their
+    /// elements and random values).
     static func applies(_ format: BlockFormat, _ encoding: BlockEncoding, _ source: SourceKind, layout: BlockLayout) -> Bool {
         guard source == .float32 else { return false }
-        if encoding.rounding.isStochastic && layout.inner != 1 { return false }
         if format.hasTensorScale { return format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8 }
         return format.scale.parameters == Format.e8m0fnu.parameters && format.element.bucketTablesApply
     }
@@ -252,7 +252,10 @@ extension BlockFormat {
         thresholds.bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
         e2m1.withUnsafeBufferPointer { e2m1 in
         zeroScale.withUnsafeBufferPointer { zeroScale in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: size) { gathered in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * size) { gatheredAndRandom in
+                let gathered = UnsafeMutableBufferPointer(rebasing: gatheredAndRandom[0..<size])
+                // The random values of a gathered block (along another axis), by position in it.
+                let gatheredRandom = gatheredAndRandom.baseAddress! + size
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scaled in
                     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { codes in
                         var t0 = range.lowerBound
@@ -293,11 +296,18 @@ extension BlockFormat {
                                 let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
                                                                 starts: starts)
                                 scales[t] = special && nanPolicy ? nanScale : UInt8(code)
+                                // Under stochastic rounding a gathered block's R_i, as a stream indexed 0..<n.
+                                var blockStream = stream, blockFirst = first
+                                if let stream, stride != 1 {
+                                    for j in 0..<n { gatheredRandom[j] = UInt32(truncatingIfNeeded: stream.random(first + j * stride)) }
+                                    blockStream = RandomStream(seed: 0, values: gatheredRandom, bits: stream.bits)
+                                    blockFirst = 0
+                                }
                                 if let elementTable {
                                     let out = stride == 1 ? elements + first : codes.baseAddress!
-                                    if let stream {  // stochastic rounding; along the contiguous axis (stride 1)
-                                        encodeE2M1Stochastic(src, n, first: first, scaleCode: code, table: elementTable, encoder: encoder,
-                                                             stream: stream, random: gathered.baseAddress!, into: out)
+                                    if let blockStream {  // stochastic rounding
+                                        encodeE2M1Stochastic(src, n, first: blockFirst, scaleCode: code, table: elementTable, encoder: encoder,
+                                                             stream: blockStream, random: scaled.baseAddress!, into: out)
                                     } else if zeroScale[Int(code)] {
                                         for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
                                     } else {
@@ -311,8 +321,11 @@ extension BlockFormat {
                                 } else {
                                     let k = Int(code) - 127
                                     let bad = scaleByPowerOfTwo(src, n, k: k, clampBits: clampBits, into: scaled.baseAddress!)
-                                    arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<n, into: codes.baseAddress!)
-                                    if bad { redoInexact(src, n, k: k, encoder: encoder, into: codes.baseAddress!, first: first, stream: stream) }
+                                    arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<n, into: codes.baseAddress!,
+                                                         stream: blockStream)
+                                    if bad {
+                                        redoInexact(src, n, k: k, encoder: encoder, into: codes.baseAddress!, first: blockFirst, stream: blockStream)
+                                    }
                                     for j in 0..<n {
                                         elements[first + j * stride] = twos ? encoder.stored(UInt32(codes[j])) : codes[j]
                                     }

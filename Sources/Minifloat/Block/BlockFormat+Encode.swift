@@ -108,7 +108,7 @@ extension BlockFormat {
             return usedTensorScale
         }
         // NVFP4 from float64: float64 thresholds (its decision points are not float32 values).
-        if !useGivenScales, case .float64(let p) = source, Self.nvfp4Float64Applies(self, encoding, layout: layout) {
+        if !useGivenScales, case .float64(let p) = source, Self.nvfp4Float64Applies(self) {
             let elementTable = E2M1Thresholds(encoder)
             let thresholds = NVFP4Float64Thresholds(encoder, float32: ScaleThresholds.shared(encoder), elements: elementTable)
             let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
@@ -224,19 +224,22 @@ extension BlockFormat {
         } else {
             var fits = true
             let wide = [UInt32](unsafeUninitializedCapacity: count) { buffer, n in
-                fits = source.narrow(0..<count, into: buffer.baseAddress!)
+                fits = source.narrow(0..<count, into: buffer.baseAddress!, stochastic: random != nil)
                 n = count
             }
             wide.withUnsafeBufferPointer { w in
                 let shared = UncheckedSendable((w.baseAddress!, source))
                 Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                     let (scales, elements) = outputs.value
-                    if fits {
-                        encodeBlocksFast(shared.value.0, layout: layout, range, encoder: encoder, thresholds: thresholds,
-                                         elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements)
-                    } else {
-                        encodeBlocksExact(shared.value.1, layout: layout, range, encoder: encoder, scales: scales, elements: elements,
-                                          stream: nil, useGivenScales: false)
+                    RandomStream.with(random, bits: encoding.rounding.randomBits) { stream in
+                        if fits {
+                            encodeBlocksFast(shared.value.0, layout: layout, range, encoder: encoder, thresholds: thresholds,
+                                             elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements,
+                                             stream: stream)
+                        } else {
+                            encodeBlocksExact(shared.value.1, layout: layout, range, encoder: encoder, scales: scales,
+                                              elements: elements, stream: stream, useGivenScales: false)
+                        }
                     }
                 }
             }
