@@ -223,7 +223,9 @@ extension VectorUnitsTests {
     /// and C with N below, at and above the fraction bits the element drops, each saturation,
     /// NaN policy and scale rule in turn (NVFP4: tensor scale 0.75; the even rule puts quotients
     /// above 6), on ``blockInputs(_:count:rowLength:seed:)`` (NaN/Inf blocks, inexact
-    /// products, products below the element's normal range, short last blocks), against the oracle.
+    /// products, products below the element's normal range, short last blocks), and the same values
+    /// as a transposed array with blocks along its first axis (gathered panels: whole blocks for
+    /// the kernels, short ones for the Swift loop), against the oracle.
     @Test("Stochastic blocks from float32: the oracle's codes at every level", arguments: BlockFormat.all)
     func stochasticBlocksAtEveryLevel(format: BlockFormat) throws {
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
@@ -233,6 +235,8 @@ extension VectorUnitsTests {
             let xs = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
             let input = try writeNpy(xs, .float32, shape: shape)
             defer { try? FileManager.default.removeItem(atPath: input) }
+            let inputAxis0 = try writeNpy(xs, .float32, shape: [shape[1], shape[0]])
+            defer { try? FileManager.default.removeItem(atPath: inputAxis0) }
             for (m, (mode, name)) in modes.enumerated() {
                 let sat = SaturationMode.allCases[(m + Int(seed)) % 3], specials = BlockSpecials.allCases[m % 2]
                 let rule = ScaleRule.all[(m + 3 * Int(seed)) % ScaleRule.all.count]
@@ -258,6 +262,24 @@ extension VectorUnitsTests {
                     let context = "\(format.name) \(name) \(bits) bits \(sat.shortName) \(specials.rawValue) \(rule.name) \(shape) at \(level)"
                     #expect(scales == want.scales, "\(context): scales differ")
                     #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }))")
+                    // The same values as a [columns, rows] array with blocks along the first axis
+                    // (gathered: [96, 12] has whole blocks, for the kernel; [77, 9] short ones).
+                    let transposedShape = [shape[1], shape[0]]
+                    let wantAxis0 = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: transposedShape, axis: 0, format: format,
+                                                            encoding: encoding, tensorScale: t, random: seeded)
+                    let dir0 = BlockCommandTests.directory()
+                    defer { try? FileManager.default.removeItem(atPath: dir0) }
+                    let r0 = try runMinifloat(["quantize", format.name, "--input", inputAxis0, "--output-dir", dir0, "--axis", "0",
+                                               "--rounding", name, "--random-bits", "\(bits)", "--seed", "41", "--saturation",
+                                               sat.shortName, "--specials", specials.rawValue, "--scale-rule", rule.name, "--threads", "2"]
+                                                  + (format.hasTensorScale ? ["--tensor-scale", "0.75"] : []),
+                                              environment: ["MINIFLOAT_KERNELS": level])
+                    #expect(r0.status == 0, "\(r0.stderr)")
+                    let scales0 = try readAllBits(dir0 + "/scales.npy").1.map { UInt32($0) }
+                    var elements0 = try readAllBits(dir0 + "/elements.npy").1.map { UInt8($0) }
+                    if format.element.bitWidth == 4 { elements0 = BlockFormat.unpackNibbles(elements0, rowLength: transposedShape[1]) }
+                    #expect(scales0 == wantAxis0.scales && elements0.map { UInt32($0) } == wantAxis0.elements,
+                            "\(context): along the first axis of \(transposedShape)")
                 }
                 // The caller's random values (R_i = values[i] masked to N bits).
                 let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 43, index: UInt64($0))) }

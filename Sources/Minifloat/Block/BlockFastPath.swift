@@ -252,111 +252,184 @@ extension BlockFormat {
         thresholds.bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
         e2m1.withUnsafeBufferPointer { e2m1 in
         zeroScale.withUnsafeBufferPointer { zeroScale in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * size) { gatheredAndRandom in
-                let gathered = UnsafeMutableBufferPointer(rebasing: gatheredAndRandom[0..<size])
-                // The random values of a gathered block (along another axis), by position in it.
-                let gatheredRandom = gatheredAndRandom.baseAddress! + size
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scaled in
-                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { codes in
-                        var t0 = range.lowerBound
-                        while t0 < range.upperBound {
-                            let t1 = Swift.min(t0 + group, range.upperBound)
-                            if let kernel, layout.inner == 1 {
-                                encodeWithKernel(p, layout: layout, t0..<t1, kernel: kernel, encoder: encoder, starts: starts,
-                                                 scales: scales, elements: elements, arrayEncoder: arrayEncoder, elementTable: elementTable,
-                                                 stream: stream, clampBits: clampBits, scaled: scaled.baseAddress!)
-                                t0 = t1
-                                continue
+            if layout.inner != 1 {
+                encodeGathered(p, layout: layout, range, encoder: encoder, starts: starts, buckets: buckets,
+                               bucketThresholds: bucketThresholds, e2m1: e2m1, zeroScale: zeroScale, elementTable: elementTable,
+                               arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream, clampBits: clampBits,
+                               kernel: kernel)
+                return
+            }
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scaled in
+                var t0 = range.lowerBound
+                while t0 < range.upperBound {
+                    let t1 = Swift.min(t0 + group, range.upperBound)
+                    if let kernel {
+                        encodeWithKernel(p, layout: layout, t0..<t1, kernel: kernel, encoder: encoder, starts: starts,
+                                         scales: scales, elements: elements, arrayEncoder: arrayEncoder, elementTable: elementTable,
+                                         stream: stream, clampBits: clampBits, scaled: scaled.baseAddress!)
+                        t0 = t1
+                        continue
+                    }
+                    let groupFirst = layout.block(t0).first
+                    var inexact = false
+                    var groupCount = 0
+                    // Along the last axis, block t is block b of line o: (o, b) advance
+                    // without a division per block.
+                    let perLine = layout.blocksPerLine
+                    var o = t0 / perLine, b = t0 % perLine
+                    for t in t0..<t1 {
+                        let start = b * size
+                        let (first, n) = (o * layout.length + start, Swift.min(size, layout.length - start))
+                        b += 1
+                        if b == perLine { b = 0; o += 1 }
+                        let src = p + first
+                        let (amax, special) = finiteAmax(src, n)
+                        let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
+                                                        starts: starts)
+                        scales[t] = special && nanPolicy ? nanScale : UInt8(code)
+                        if let elementTable {
+                            let out = elements + first
+                            if let stream {  // stochastic rounding
+                                encodeE2M1Stochastic(src, n, first: first, scaleCode: code, table: elementTable, encoder: encoder,
+                                                     stream: stream, random: scaled.baseAddress!, into: out)
+                            } else if zeroScale[Int(code)] {
+                                for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
+                            } else {
+                                encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
                             }
-                            let groupFirst = layout.block(t0).first
-                            var inexact = false
-                            var groupCount = 0
-                            // Along the last axis, block t is block b of line o: (o, b) advance
-                            // without a division per block.
-                            let perLine = layout.blocksPerLine
-                            var o = t0 / perLine, b = t0 % perLine
-                            for t in t0..<t1 {
-                                let (first, n, stride): (Int, Int, Int)
-                                if layout.inner == 1 {
-                                    let start = b * size
-                                    (first, n, stride) = (o * layout.length + start, Swift.min(size, layout.length - start), 1)
-                                    b += 1
-                                    if b == perLine { b = 0; o += 1 }
-                                } else {
-                                    (first, n, stride) = layout.block(t)
-                                }
-                                let src: UnsafePointer<UInt32>
-                                if stride == 1 {
-                                    src = p + first
-                                } else {
-                                    for j in 0..<n { gathered[j] = p[first + j * stride] }
-                                    src = UnsafePointer(gathered.baseAddress!)
-                                }
-                                let (amax, special) = finiteAmax(src, n)
-                                let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
-                                                                starts: starts)
-                                scales[t] = special && nanPolicy ? nanScale : UInt8(code)
-                                // Under stochastic rounding a gathered block's R_i, as a stream indexed 0..<n.
-                                var blockStream = stream, blockFirst = first
-                                if let stream, stride != 1 {
-                                    for j in 0..<n { gatheredRandom[j] = UInt32(truncatingIfNeeded: stream.random(first + j * stride)) }
-                                    blockStream = RandomStream(seed: 0, values: gatheredRandom, bits: stream.bits)
-                                    blockFirst = 0
-                                }
-                                if let elementTable {
-                                    let out = stride == 1 ? elements + first : codes.baseAddress!
-                                    if let blockStream {  // stochastic rounding
-                                        encodeE2M1Stochastic(src, n, first: blockFirst, scaleCode: code, table: elementTable, encoder: encoder,
-                                                             stream: blockStream, random: scaled.baseAddress!, into: out)
-                                    } else if zeroScale[Int(code)] {
-                                        for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
-                                    } else {
-                                        encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
-                                    }
-                                    if stride != 1 { for j in 0..<n { elements[first + j * stride] = out[j] } }
-                                } else if stride == 1 {
-                                    inexact = scaleByPowerOfTwo(src, n, k: Int(code) - 127, clampBits: clampBits, into: scaled.baseAddress! + (first - groupFirst))
-                                        || inexact
-                                    groupCount = first + n - groupFirst
-                                } else {
-                                    let k = Int(code) - 127
-                                    let bad = scaleByPowerOfTwo(src, n, k: k, clampBits: clampBits, into: scaled.baseAddress!)
-                                    arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!)), 0..<n, into: codes.baseAddress!,
-                                                         stream: blockStream)
-                                    if bad {
-                                        redoInexact(src, n, k: k, encoder: encoder, into: codes.baseAddress!, first: blockFirst, stream: blockStream)
-                                    }
-                                    for j in 0..<n {
-                                        elements[first + j * stride] = twos ? encoder.stored(UInt32(codes[j])) : codes[j]
-                                    }
-                                }
-                            }
-                            if elementTable == nil && layout.inner == 1 {
-                                let out = elements + groupFirst
-                                // Indexed by element: element i of the array takes R_i under stochastic rounding.
-                                arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!) - groupFirst),
-                                                     groupFirst..<(groupFirst + groupCount), into: out)
-                                if inexact {
-                                    for t in t0..<t1 {
-                                        let (first, n, _) = layout.block(t)
-                                        let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)
-                                        redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first,
-                                                    first: first, stream: stream)
-                                    }
-                                }
-                                if twos {
-                                    for i in groupFirst..<(groupFirst + groupCount) { elements[i] = encoder.stored(UInt32(elements[i])) }
-                                }
-                            }
-                            t0 = t1
+                        } else {
+                            inexact = scaleByPowerOfTwo(src, n, k: Int(code) - 127, clampBits: clampBits,
+                                                        into: scaled.baseAddress! + (first - groupFirst)) || inexact
+                            groupCount = first + n - groupFirst
                         }
                     }
+                    if elementTable == nil {
+                        let out = elements + groupFirst
+                        // Indexed by element: element i of the array takes R_i under stochastic rounding.
+                        arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!) - groupFirst),
+                                             groupFirst..<(groupFirst + groupCount), into: out)
+                        if inexact {
+                            for t in t0..<t1 {
+                                let (first, n, _) = layout.block(t)
+                                let code = ScaleThresholds.code(finiteAmax(p + first, n).amax, starts)
+                                redoInexact(p + first, n, k: Int(code) - 127, encoder: encoder, into: elements + first,
+                                            first: first, stream: stream)
+                            }
+                        }
+                        if twos {
+                            for i in groupFirst..<(groupFirst + groupCount) { elements[i] = encoder.stored(UInt32(elements[i])) }
+                        }
+                    }
+                    t0 = t1
                 }
             }
         }
         }
         }
         }
+        }
+    }
+
+    /// Blocks `range` along an axis other than the last (stride `inner`), in panels of up to 64
+    /// blocks that are neighbours along the last axis (the same position in their lines, so the
+    /// same length, and consecutive first elements): the panel is gathered transposed (each
+    /// block's elements contiguous) with, under stochastic rounding, the random values R_i of its
+    /// elements by array index, encoded as contiguous blocks are (MX: one array-encoder call for
+    /// the panel, taking the gathered R_i as a stream), and scattered back.
+    private func encodeGathered(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
+                                starts: UnsafeBufferPointer<UInt32>, buckets: UnsafeBufferPointer<UInt32>,
+                                bucketThresholds: UnsafeBufferPointer<UInt32>, e2m1: UnsafeBufferPointer<UInt32>,
+                                zeroScale: UnsafeBufferPointer<Bool>, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
+                                scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?,
+                                clampBits: UInt32, kernel: BlockFloat32Kernel?) {
+        let size = blockSize, stride = layout.inner, panel = 64
+        let nanScale = UInt8(scale.nanCode())
+        let nanPolicy = encoder.encoding.specials == .nanScale
+        let stored = elementStorage == .twosComplement
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * panel * size + panel) { buffer in
+            let gathered = buffer.baseAddress!, randoms = gathered + panel * size, scaled = randoms + panel * size
+            let scaleCodes = scaled + panel * size
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: panel * size) { codesBuffer in
+                let codes = codesBuffer.baseAddress!
+                var t0 = range.lowerBound
+                while t0 < range.upperBound {
+                    let w = Swift.min(panel, stride - t0 % stride, range.upperBound - t0)
+                    let (first0, n, _) = layout.block(t0)  // block t0 + k begins at first0 + k
+                    // Element j of block k at gathered[k * n + j]; its R_i at randoms[k * n + j].
+                    for j in 0..<n {
+                        let row = p + first0 + j * stride
+                        for k in 0..<w { gathered[k * n + j] = row[k] }
+                    }
+                    var panelStream: RandomStream? = nil
+                    if let stream {
+                        for j in 0..<n {
+                            stream.fill(scaled, from: first0 + j * stride, count: w)
+                            for k in 0..<w { randoms[k * n + j] = scaled[k] }
+                        }
+                        panelStream = RandomStream(seed: 0, values: randoms, bits: stream.bits)
+                    }
+                    if let kernel, n == size {
+                        // Whole blocks: the panel is a contiguous array of w blocks for the C kernel.
+                        encodeWithKernel(gathered, layout: BlockLayout(shape: [w * n], blockSize: size), 0..<w, kernel: kernel,
+                                         encoder: encoder, starts: starts, scales: scales + t0, elements: codes,
+                                         arrayEncoder: arrayEncoder, elementTable: elementTable, stream: panelStream,
+                                         clampBits: clampBits, scaled: scaled)
+                        scatter(codes, n, w, first0, stride, elements: elements, encoder: encoder, stored: false)
+                        t0 += w
+                        continue
+                    }
+                    var inexact = false
+                    for k in 0..<w {
+                        let src = UnsafePointer(gathered + k * n)
+                        let (amax, special) = finiteAmax(src, n)
+                        let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
+                                                        starts: starts)
+                        scales[t0 + k] = special && nanPolicy ? nanScale : UInt8(code)
+                        scaleCodes[k] = code
+                        if let elementTable {
+                            let out = codes + k * n
+                            if let panelStream {
+                                // (`scaled` is free here: NVFP4 has no products.)
+                                encodeE2M1Stochastic(src, n, first: k * n, scaleCode: code, table: elementTable, encoder: encoder,
+                                                     stream: panelStream, random: scaled, into: out)
+                            } else if zeroScale[Int(code)] {
+                                for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
+                            } else {
+                                encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
+                            }
+                        } else {
+                            inexact = scaleByPowerOfTwo(src, n, k: Int(code) - 127, clampBits: clampBits, into: scaled + k * n)
+                                || inexact
+                        }
+                    }
+                    if elementTable == nil {
+                        // Indexed by position in the panel: the stream holds the gathered R_i.
+                        arrayEncoder!.encode(.float32(UnsafePointer(scaled)), 0..<(w * n), into: codes, stream: panelStream)
+                        if inexact {
+                            for k in 0..<w {
+                                redoInexact(gathered + k * n, n, k: Int(scaleCodes[k]) - 127, encoder: encoder, into: codes + k * n,
+                                            first: k * n, stream: panelStream)
+                            }
+                        }
+                    }
+                    scatter(codes, n, w, first0, stride, elements: elements, encoder: encoder, stored: stored)
+                    t0 += w
+                }
+            }
+        }
+    }
+
+    /// Element j of gathered block k (`codes[k * n + j]`) to its place in the array,
+    /// `first0 + k + j * stride`, as the stored byte (MXINT8's two's complement) when `stored`.
+    @inline(__always)
+    private func scatter(_ codes: UnsafePointer<UInt8>, _ n: Int, _ w: Int, _ first0: Int, _ stride: Int,
+                         elements: UnsafeMutablePointer<UInt8>, encoder: BlockEncoder, stored: Bool) {
+        for j in 0..<n {
+            let row = elements + first0 + j * stride
+            for k in 0..<w {
+                let c = codes[k * n + j]
+                row[k] = stored ? encoder.stored(UInt32(c)) : c
+            }
         }
     }
 
@@ -429,7 +502,7 @@ extension BlockFormat {
                     // needs no exact redo here.
                     _ = scaleByPowerOfTwo(p + bf, n, k: Int(code) - 127, clampBits: clampBits, into: scaled)
                     // Indexed by element: element i of the array takes R_i.
-                    arrayEncoder!.encode(.float32(UnsafePointer(scaled) - bf), bf..<(bf + n), into: elements + bf)
+                    arrayEncoder!.encode(.float32(UnsafePointer(scaled) - bf), bf..<(bf + n), into: elements + bf, stream: stream)
                     if twos { for i in bf..<(bf + n) { elements[i] = encoder.stored(UInt32(elements[i])) } }
                 }
                 t = end

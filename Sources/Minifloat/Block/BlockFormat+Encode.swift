@@ -96,7 +96,7 @@ extension BlockFormat {
             let arrayEncoder = hasTensorScale ? nil
                 : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: stochasticRandom,
                                source: .float32)
-            let kernel = layout.inner == 1 ? BlockFloat32Kernel(encoder, thresholds: thresholds, elementTable: elementTable) : nil
+            let kernel = BlockFloat32Kernel(encoder, thresholds: thresholds, elementTable: elementTable)
             let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (p, scales, elements) = shared.value
@@ -192,8 +192,8 @@ extension BlockFormat {
             : ArrayEncoder(element, rounding: encoding.rounding, saturation: encoding.saturation, random: random,
                            source: .float32)
         let outputs = UncheckedSendable((scales.baseAddress!, elements.baseAddress!))
+        let kernel = BlockFloat32Kernel(encoder, thresholds: thresholds, elementTable: elementTable)
         if layout.inner == 1 {
-            let kernel = BlockFloat32Kernel(encoder, thresholds: thresholds, elementTable: elementTable)
             let group = Swift.max(1, 4096 / blockSize)
             Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
                 let (scales, elements) = outputs.value
@@ -235,7 +235,7 @@ extension BlockFormat {
                         if fits {
                             encodeBlocksFast(shared.value.0, layout: layout, range, encoder: encoder, thresholds: thresholds,
                                              elementTable: elementTable, arrayEncoder: arrayEncoder, scales: scales, elements: elements,
-                                             stream: stream)
+                                             stream: stream, kernel: kernel)
                         } else {
                             encodeBlocksExact(shared.value.1, layout: layout, range, encoder: encoder, scales: scales,
                                               elements: elements, stream: stream, useGivenScales: false)
