@@ -134,6 +134,8 @@ public struct BenchSuite {
         if n % 64 == 0 {
             let rows = n / 64
             let transposed = (0..<n).map { blockInputs[($0 % 64) * rows + $0 / 64] }
+            measureBlocks("f32 -> mxfp8_e4m3 (32, floor, first axis of n/64 x 64) rne, codes", transposed, .mxfp8e4m3,
+                          BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 32))
             measureBlocks("f32 -> mxfp8_e4m3 (32, floor, first axis of n/64 x 64) sr (P3109 C, 8 bits, seeded), codes", transposed,
                           .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)),
                           random: .seed(42), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 32))

@@ -336,18 +336,8 @@ struct E2M1StochasticLanes {
     let step: Double
 
     init?(_ encoder: BlockEncoder) {
-        let encoding = encoder.encoding, element = encoder.format.element
-        guard encoding.rounding.isStochastic else { return nil }
-        let (variant, bits) = encoding.rounding.stochasticVariant
-        let most = element.maxFiniteMagnitude
-        for r in [0, (UInt64(1) << UInt64(bits)) - 1] {
-            for x in [7.0, Double.greatestFiniteMagnitude] {
-                let mode = encoding.rounding.withRandom(r)
-                guard element.encode(x, rounding: mode, saturation: encoding.saturation) == most,
-                      element.encode(-x, rounding: mode, saturation: encoding.saturation) == most | element.signMask
-                else { return nil }
-            }
-        }
+        guard encoder.encoding.rounding.isStochastic, encoder.stochasticE2M1ClampsBeyondSix else { return nil }
+        let (variant, bits) = encoder.encoding.rounding.stochasticVariant
         offset = variant == 0 ? 0 : 0.5
         step = Double(sign: .plus, exponent: -bits, significand: 1)
     }

@@ -1,6 +1,7 @@
-/// The fast path of block encoding for Float sources (deterministic element rounding, and
-/// stochastic along the contiguous axis). It
-/// computes exactly what ``BlockEncoder`` computes (the tests compare both with the oracle):
+/// The fast path of block encoding for Float sources (deterministic and stochastic element
+/// rounding, blocks along any axis: along another than the last they are gathered in panels,
+/// `encodeGathered`). It computes exactly what ``BlockEncoder`` computes (the tests compare both
+/// with the oracle):
 ///
 /// - Scale codes come from ``ScaleThresholds``: the scale code is a nondecreasing step function of
 ///   `amax`, so it is found by binary search among the least float32 magnitudes at which each code
@@ -13,7 +14,7 @@
 ///   float32 magnitudes at which the element code reaches 1...7 (per sign, for directed modes) are
 ///   computed exactly from `boundary * S`; an element's code is the number of them it reaches.
 ///   Under stochastic rounding, from the quotient in Double away from the decision points and the
-///   exact step near them (`encodeE2M1Stochastic`; along the contiguous axis the C kernel of
+///   exact step near them (`encodeE2M1Stochastic`; for whole blocks the C kernel of
 ///   ``BlockFloat32Kernel/nvfp4Stochastic(_:)`` does most blocks and this the ones it reports).
 enum BlockFastPath {
     /// Whether the fast path applies to float32 sources of this kind (bfloat16 and float16 are
@@ -433,7 +434,7 @@ extension BlockFormat {
         }
     }
 
-    /// Blocks `range` (along the contiguous axis) with the C kernel: one call per run of blocks
+    /// Blocks `range` (along the contiguous axis, or a gathered panel) with the C kernel: one call per run of blocks
     /// that are contiguous in memory (the whole range when lines hold whole blocks), then what the
     /// kernel reports redone with the exact step (MX elements whose product may be inexact).
     private func encodeWithKernel(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, kernel: BlockFloat32Kernel,

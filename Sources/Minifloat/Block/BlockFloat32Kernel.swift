@@ -1,6 +1,6 @@
 internal import CMinifloatKernels
 
-/// Block encoding of float32 blocks along the contiguous axis in one pass per block, in C
+/// Block encoding of contiguous float32 blocks (along the last axis, or gathered from another) in one pass per block, in C
 /// (CMinifloatKernels: `minifloat_encode_mx_float32`, `minifloat_encode_nvfp4_float32`,
 /// `minifloat_encode_mx_float32_stochastic`, `minifloat_encode_nvfp4_float32_stochastic`) on AVX2
 /// and AVX-512, and under stochastic element rounding on the baseline too. Each
@@ -74,16 +74,8 @@ enum BlockFloat32Kernel: Sendable {
             let element = format.element
             let most = element.maxFiniteMagnitude
             if encoding.rounding.isStochastic {
-                // Beyond 6 (7: rounds up to the overflow for the largest R; far beyond): +-6.
-                let (variant, bits) = encoding.rounding.stochasticVariant
-                for r in [0, (UInt64(1) << UInt64(bits)) - 1] {
-                    for x in [7.0, Double.greatestFiniteMagnitude] {
-                        let mode = encoding.rounding.withRandom(r)
-                        guard element.encode(x, rounding: mode, saturation: encoding.saturation) == most,
-                              element.encode(-x, rounding: mode, saturation: encoding.saturation) == most | element.signMask
-                        else { return nil }
-                    }
-                }
+                guard encoder.stochasticE2M1ClampsBeyondSix else { return nil }
+                let (variant, _) = encoding.rounding.stochasticVariant
                 self = .nvfp4Stochastic(NVFP4Stochastic(thresholds: thresholds, elements: elementTable, nanScale: nanScale,
                                                         nanPolicy: nanPolicy, variant: Int32(variant)))
                 return
@@ -200,5 +192,24 @@ extension ScaleThresholds {
                 }
             }
         }
+    }
+}
+
+extension BlockEncoder {
+    /// Whether, under this stochastic encoding, the element format (NVFP4's E2M1) gives +-6 for
+    /// every value beyond 6 (7, which rounds up to the overflow for the largest R, and far beyond),
+    /// for R = 0 and 2^N - 1 and both signs: what the vector stochastic steps assume.
+    var stochasticE2M1ClampsBeyondSix: Bool {
+        let element = format.element, most = element.maxFiniteMagnitude
+        let bits = encoding.rounding.randomBits
+        for r in [0, (UInt64(1) << UInt64(bits)) - 1] {
+            for x in [7.0, Double.greatestFiniteMagnitude] {
+                let mode = encoding.rounding.withRandom(r)
+                guard element.encode(x, rounding: mode, saturation: encoding.saturation) == most,
+                      element.encode(-x, rounding: mode, saturation: encoding.saturation) == most | element.signMask
+                else { return false }
+            }
+        }
+        return true
     }
 }
