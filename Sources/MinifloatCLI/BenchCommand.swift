@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
                                ("vector_unit", .string(VectorUnits.name)), ("results", .array(rows))]).text)
             return
         }
-        print("elements: \(elements); columns: 1 thread, then \(threads) threads; vector unit: \(VectorUnits.name)")
+        print("elements: \(elements); columns: 1 thread, then \(threads) thread\(threads == 1 ? "" : "s"); vector unit: \(VectorUnits.name)")
         print(pad("case", 46) + pad("ns/elem", 10) + pad("Melem/s", 10) + pad("x floor", 9)
               + pad("ns/elem", 10) + "x floor")
         for r in results {
