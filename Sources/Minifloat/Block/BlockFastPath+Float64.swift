@@ -50,12 +50,9 @@ final class NVFP4Float64Thresholds: Sendable {
             } else {
                 a = Swift.max(a, Double(Float.greatestFiniteMagnitude).bitPattern)
             }
-            while a < b {
-                let mid = a + (b - a) / 2
-                if code(mid) >= c { b = mid } else { a = mid + 1 }
-            }
-            starts.append(a)
-            previous = a
+            let start = ScaleThresholds.least(from: a, to: b) { code($0) >= c }
+            starts.append(start)
+            previous = start
         }
         scaleStarts = starts
         var table: [UInt64] = []
@@ -87,23 +84,13 @@ final class NVFP4Float64Thresholds: Sendable {
     static func scaleCode(_ amax: UInt64, starts: UnsafeBufferPointer<UInt64>, float32 buckets: UnsafeBufferPointer<UInt32>,
                           _ bucketThresholds: UnsafeBufferPointer<UInt32>, _ starts32: UnsafeBufferPointer<UInt32>) -> UInt32 {
         let exponent = amax &>> 52
-        guard exponent >= 897 && exponent <= 1150 else { return scaleCode(amax, starts) }
+        guard exponent >= 897 && exponent <= 1150 else { return ScaleThresholds.code(amax, starts) }
         let truncated = UInt32(truncatingIfNeeded: (amax &>> 29) &- (896 &<< 23))
         let c = ScaleThresholds.code(truncated, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
                                      starts: starts32)
         return Int(c) < starts.count && amax >= starts[Int(c)] ? c + 1 : c
     }
 
-    /// The scale code of a block with this finite amax (float64 magnitude bits), by binary search.
-    @inline(__always)
-    static func scaleCode(_ amax: UInt64, _ starts: UnsafeBufferPointer<UInt64>) -> UInt32 {
-        var a = 0, b = starts.count
-        while a < b {
-            let mid = (a + b) / 2
-            if starts[mid] <= amax { a = mid + 1 } else { b = mid }
-        }
-        return UInt32(a)
-    }
 }
 
 extension BlockFormat {

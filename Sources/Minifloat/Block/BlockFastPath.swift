@@ -60,11 +60,7 @@ final class ScaleThresholds: Sendable {
                 continue
             }
             // The least bits in [lo, top] with code >= c (code(top) >= c).
-            var a = lo, b = top
-            while a < b {
-                let mid = a + (b - a) / 2
-                if code(mid) >= c { b = mid } else { a = mid + 1 }
-            }
+            let a = Self.least(from: lo, to: top) { code($0) >= c }
             starts.append(a)
             lo = a
         }
@@ -73,14 +69,7 @@ final class ScaleThresholds: Sendable {
         // with more is marked and searched.
         var buckets = [UInt32](repeating: 0, count: 4096)
         var bucketThresholds = [UInt32](repeating: 0, count: 4096)
-        func codeOf(_ bits: UInt32) -> UInt32 {
-            var a = 0, b = starts.count
-            while a < b {
-                let mid = (a + b) / 2
-                if starts[mid] <= bits { a = mid + 1 } else { b = mid }
-            }
-            return UInt32(a)
-        }
+        func codeOf(_ bits: UInt32) -> UInt32 { starts.withUnsafeBufferPointer { Self.code(bits, $0) } }
         for k in 0..<4096 {
             let first = UInt32(k) << 19, last = first | 0x7FFFF
             let low = codeOf(first), high = codeOf(last)
@@ -114,16 +103,27 @@ final class ScaleThresholds: Sendable {
         return amax >= thresholds[k] ? (entry >> 8) & 0xFF : entry & 0xFF
     }
 
-    /// The scale code of a block with this amax (float32 magnitude bits): the number of starts
-    /// at or below it.
+    /// The scale code of a block with this amax (float32 or float64 magnitude bits, with starts of
+    /// the same width): the number of starts at or below it.
     @inline(__always)
-    static func code(_ amax: UInt32, _ starts: UnsafeBufferPointer<UInt32>) -> UInt32 {
+    static func code<Bits: FixedWidthInteger>(_ amax: Bits, _ starts: UnsafeBufferPointer<Bits>) -> UInt32 {
         var a = 0, b = starts.count
         while a < b {
             let mid = (a + b) / 2
             if starts[mid] <= amax { a = mid + 1 } else { b = mid }
         }
         return UInt32(a)
+    }
+
+    /// The least bits in `a...b` at which `reaches` holds, by bisection; `reaches` is monotone
+    /// (false, then true) and holds at `b`.
+    static func least<Bits: FixedWidthInteger>(from a: Bits, to b: Bits, where reaches: (Bits) -> Bool) -> Bits {
+        var a = a, b = b
+        while a < b {
+            let mid = a + (b - a) / 2
+            if reaches(mid) { b = mid } else { a = mid + 1 }
+        }
+        return a
     }
 }
 
@@ -238,14 +238,18 @@ extension BlockFormat {
                           thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
                           scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream? = nil,
                           kernel: BlockFloat32Kernel? = nil) {
+        if layout.inner != 1 {
+            encodeGathered(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
+                           arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream, kernel: kernel)
+            return
+        }
         let size = blockSize
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
         let twos = elementStorage == .twosComplement
         let clampBits: UInt32 = encoder.encoding.saturation == .satNone ? 0x7F80_0000 : Float(largestElement).bitPattern
-        // Blocks are done in groups whose elements are contiguous when the block axis is the last
-        // (MX: one array-encoder call per group).
-        let group = layout.inner == 1 ? Swift.max(1, 4096 / size) : 1
+        // Blocks are done in groups, whose elements are contiguous (MX: one array-encoder call per group).
+        let group = Swift.max(1, 4096 / size)
         let capacity = group * size
         let e2m1 = elementTable?.table ?? [], zeroScale = elementTable?.zeroScale ?? []
         thresholds.starts.withUnsafeBufferPointer { starts in
@@ -253,13 +257,6 @@ extension BlockFormat {
         thresholds.bucketThresholds.withUnsafeBufferPointer { bucketThresholds in
         e2m1.withUnsafeBufferPointer { e2m1 in
         zeroScale.withUnsafeBufferPointer { zeroScale in
-            if layout.inner != 1 {
-                encodeGathered(p, layout: layout, range, encoder: encoder, starts: starts, buckets: buckets,
-                               bucketThresholds: bucketThresholds, e2m1: e2m1, zeroScale: zeroScale, elementTable: elementTable,
-                               arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream, clampBits: clampBits,
-                               kernel: kernel)
-                return
-            }
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scaled in
                 var t0 = range.lowerBound
                 while t0 < range.upperBound {
@@ -308,7 +305,7 @@ extension BlockFormat {
                         let out = elements + groupFirst
                         // Indexed by element: element i of the array takes R_i under stochastic rounding.
                         arrayEncoder!.encode(.float32(UnsafePointer(scaled.baseAddress!) - groupFirst),
-                                             groupFirst..<(groupFirst + groupCount), into: out)
+                                             groupFirst..<(groupFirst + groupCount), into: out, stream: stream)
                         if inexact {
                             for t in t0..<t1 {
                                 let (first, n, _) = layout.block(t)
@@ -333,103 +330,49 @@ extension BlockFormat {
 
     /// Blocks `range` along an axis other than the last (stride `inner`), in panels of up to 64
     /// blocks that are neighbours along the last axis (the same position in their lines, so the
-    /// same length, and consecutive first elements): the panel is gathered transposed (each
-    /// block's elements contiguous) with, under stochastic rounding, the random values R_i of its
-    /// elements by array index, encoded as contiguous blocks are (MX: one array-encoder call for
-    /// the panel, taking the gathered R_i as a stream), and scattered back.
+    /// same length n, and consecutive first elements): the panel is gathered transposed into a
+    /// contiguous w x n array (each block's elements contiguous) with, under stochastic rounding,
+    /// the random values R_i of its elements by array index, transposed alike and given as a stream
+    /// indexed by position in the panel; that array is encoded as blocks along the last axis are
+    /// (the C kernels, or the Swift loop), and the codes are scattered back.
     private func encodeGathered(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
-                                starts: UnsafeBufferPointer<UInt32>, buckets: UnsafeBufferPointer<UInt32>,
-                                bucketThresholds: UnsafeBufferPointer<UInt32>, e2m1: UnsafeBufferPointer<UInt32>,
-                                zeroScale: UnsafeBufferPointer<Bool>, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
+                                thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
                                 scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?,
-                                clampBits: UInt32, kernel: BlockFloat32Kernel?) {
-        let size = blockSize, stride = layout.inner, panel = 64
-        let nanScale = UInt8(scale.nanCode())
-        let nanPolicy = encoder.encoding.specials == .nanScale
-        let stored = elementStorage == .twosComplement
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 3 * panel * size + panel) { buffer in
-            let gathered = buffer.baseAddress!, randoms = gathered + panel * size, scaled = randoms + panel * size
-            let scaleCodes = scaled + panel * size
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: panel * size) { codesBuffer in
-                let codes = codesBuffer.baseAddress!
-                var t0 = range.lowerBound
-                while t0 < range.upperBound {
-                    let w = Swift.min(panel, stride - t0 % stride, range.upperBound - t0)
-                    let (first0, n, _) = layout.block(t0)  // block t0 + k begins at first0 + k
-                    // Element j of block k at gathered[k * n + j]; its R_i at randoms[k * n + j].
-                    for j in 0..<n {
-                        let row = p + first0 + j * stride
-                        for k in 0..<w { gathered[k * n + j] = row[k] }
-                    }
-                    var panelStream: RandomStream? = nil
-                    if let stream {
+                                kernel: BlockFloat32Kernel?) {
+        let stride = layout.inner, panel = 64
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * panel * blockSize) { buffer in
+            let gathered = buffer.baseAddress!, randoms = gathered + panel * blockSize
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: panel) { row in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: panel * blockSize) { codesBuffer in
+                    let codes = codesBuffer.baseAddress!
+                    var t0 = range.lowerBound
+                    while t0 < range.upperBound {
+                        let w = Swift.min(panel, stride - t0 % stride, range.upperBound - t0)
+                        let (first0, n, _) = layout.block(t0)  // block t0 + k begins at first0 + k
+                        // Element j of block k at gathered[k * n + j]; its R_i at randoms[k * n + j].
                         for j in 0..<n {
-                            stream.fill(scaled, from: first0 + j * stride, count: w)
-                            for k in 0..<w { randoms[k * n + j] = scaled[k] }
+                            let source = p + first0 + j * stride
+                            for k in 0..<w { gathered[k * n + j] = source[k] }
                         }
-                        panelStream = RandomStream(seed: 0, values: randoms, bits: stream.bits)
-                    }
-                    if let kernel, n == size {
-                        // Whole blocks: the panel is a contiguous array of w blocks for the C kernel.
-                        encodeWithKernel(gathered, layout: BlockLayout(shape: [w * n], blockSize: size), 0..<w, kernel: kernel,
-                                         encoder: encoder, starts: starts, scales: scales + t0, elements: codes,
-                                         arrayEncoder: arrayEncoder, elementTable: elementTable, stream: panelStream,
-                                         clampBits: clampBits, scaled: scaled)
-                        scatter(codes, n, w, first0, stride, elements: elements, encoder: encoder, stored: false)
+                        var panelStream: RandomStream? = nil
+                        if let stream {
+                            for j in 0..<n {
+                                stream.fill(row.baseAddress!, from: first0 + j * stride, count: w)
+                                for k in 0..<w { randoms[k * n + j] = row[k] }
+                            }
+                            panelStream = RandomStream(seed: 0, values: randoms, bits: stream.bits)
+                        }
+                        // One block per line of the panel (whole or short alike); its codes are stored bytes.
+                        encodeBlocksFast(gathered, layout: BlockLayout(shape: [w, n], blockSize: blockSize), 0..<w, encoder: encoder,
+                                         thresholds: thresholds, elementTable: elementTable, arrayEncoder: arrayEncoder,
+                                         scales: scales + t0, elements: codes, stream: panelStream, kernel: kernel)
+                        for j in 0..<n {
+                            let destination = elements + first0 + j * stride
+                            for k in 0..<w { destination[k] = codes[k * n + j] }
+                        }
                         t0 += w
-                        continue
                     }
-                    var inexact = false
-                    for k in 0..<w {
-                        let src = UnsafePointer(gathered + k * n)
-                        let (amax, special) = finiteAmax(src, n)
-                        let code = ScaleThresholds.code(amax, buckets: buckets.baseAddress!, thresholds: bucketThresholds.baseAddress!,
-                                                        starts: starts)
-                        scales[t0 + k] = special && nanPolicy ? nanScale : UInt8(code)
-                        scaleCodes[k] = code
-                        if let elementTable {
-                            let out = codes + k * n
-                            if let panelStream {
-                                // (`scaled` is free here: NVFP4 has no products.)
-                                encodeE2M1Stochastic(src, n, first: k * n, scaleCode: code, table: elementTable, encoder: encoder,
-                                                     stream: panelStream, random: scaled, into: out)
-                            } else if zeroScale[Int(code)] {
-                                for j in 0..<n { out[j] = encoder.elementCode(Double(Float(bitPattern: src[j])), scale: 0, random: 0) }
-                            } else {
-                                encodeE2M1(src, n, table: e2m1.baseAddress! + Int(code) * 14, encoder: encoder, into: out)
-                            }
-                        } else {
-                            inexact = scaleByPowerOfTwo(src, n, k: Int(code) - 127, clampBits: clampBits, into: scaled + k * n)
-                                || inexact
-                        }
-                    }
-                    if elementTable == nil {
-                        // Indexed by position in the panel: the stream holds the gathered R_i.
-                        arrayEncoder!.encode(.float32(UnsafePointer(scaled)), 0..<(w * n), into: codes, stream: panelStream)
-                        if inexact {
-                            for k in 0..<w {
-                                redoInexact(gathered + k * n, n, k: Int(scaleCodes[k]) - 127, encoder: encoder, into: codes + k * n,
-                                            first: k * n, stream: panelStream)
-                            }
-                        }
-                    }
-                    scatter(codes, n, w, first0, stride, elements: elements, encoder: encoder, stored: stored)
-                    t0 += w
                 }
-            }
-        }
-    }
-
-    /// Element j of gathered block k (`codes[k * n + j]`) to its place in the array,
-    /// `first0 + k + j * stride`, as the stored byte (MXINT8's two's complement) when `stored`.
-    @inline(__always)
-    private func scatter(_ codes: UnsafePointer<UInt8>, _ n: Int, _ w: Int, _ first0: Int, _ stride: Int,
-                         elements: UnsafeMutablePointer<UInt8>, encoder: BlockEncoder, stored: Bool) {
-        for j in 0..<n {
-            let row = elements + first0 + j * stride
-            for k in 0..<w {
-                let c = codes[k * n + j]
-                row[k] = stored ? encoder.stored(UInt32(c)) : c
             }
         }
     }
