@@ -246,39 +246,33 @@ extension VectorUnitsTests {
                 let seeded = xs.indices.map { RandomSource.splitMix64(seed: 41, index: UInt64($0)) >> (64 - bits) }
                 let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format, encoding: encoding,
                                                    tensorScale: t, random: seeded)
-                for level in levels {
+                // The same values as a [columns, rows] array with blocks along the first axis
+                // (gathered: [96, 12] has whole blocks, for the kernel; [77, 9] short ones).
+                let transposedShape = [shape[1], shape[0]]
+                let wantAxis0 = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: transposedShape, axis: 0, format: format,
+                                                        encoding: encoding, tensorScale: t, random: seeded)
+                // The command line's scale and element codes for an input file, at a level.
+                func quantize(_ file: String, axis: Int, rowLength: Int, level: String) throws -> (scales: [UInt32], elements: [UInt32]) {
                     let dir = BlockCommandTests.directory()
                     defer { try? FileManager.default.removeItem(atPath: dir) }
-                    let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--rounding", name,
-                                              "--random-bits", "\(bits)", "--seed", "41", "--saturation", sat.shortName,
-                                              "--specials", specials.rawValue, "--scale-rule", rule.name, "--threads", "2"]
+                    let r = try runMinifloat(["quantize", format.name, "--input", file, "--output-dir", dir, "--axis", "\(axis)",
+                                              "--rounding", name, "--random-bits", "\(bits)", "--seed", "41", "--saturation",
+                                              sat.shortName, "--specials", specials.rawValue, "--scale-rule", rule.name, "--threads", "2"]
                                                  + (format.hasTensorScale ? ["--tensor-scale", "0.75"] : []),
                                              environment: ["MINIFLOAT_KERNELS": level])
                     #expect(r.status == 0, "\(r.stderr)")
                     let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
                     var elements = try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }
-                    if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: shape[1]) }
-                    let got = elements.map { UInt32($0) }
+                    if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: rowLength) }
+                    return (scales, elements.map { UInt32($0) })
+                }
+                for level in levels {
+                    let (scales, got) = try quantize(input, axis: -1, rowLength: shape[1], level: level)
                     let context = "\(format.name) \(name) \(bits) bits \(sat.shortName) \(specials.rawValue) \(rule.name) \(shape) at \(level)"
                     #expect(scales == want.scales, "\(context): scales differ")
                     #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }))")
-                    // The same values as a [columns, rows] array with blocks along the first axis
-                    // (gathered: [96, 12] has whole blocks, for the kernel; [77, 9] short ones).
-                    let transposedShape = [shape[1], shape[0]]
-                    let wantAxis0 = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: transposedShape, axis: 0, format: format,
-                                                            encoding: encoding, tensorScale: t, random: seeded)
-                    let dir0 = BlockCommandTests.directory()
-                    defer { try? FileManager.default.removeItem(atPath: dir0) }
-                    let r0 = try runMinifloat(["quantize", format.name, "--input", inputAxis0, "--output-dir", dir0, "--axis", "0",
-                                               "--rounding", name, "--random-bits", "\(bits)", "--seed", "41", "--saturation",
-                                               sat.shortName, "--specials", specials.rawValue, "--scale-rule", rule.name, "--threads", "2"]
-                                                  + (format.hasTensorScale ? ["--tensor-scale", "0.75"] : []),
-                                              environment: ["MINIFLOAT_KERNELS": level])
-                    #expect(r0.status == 0, "\(r0.stderr)")
-                    let scales0 = try readAllBits(dir0 + "/scales.npy").1.map { UInt32($0) }
-                    var elements0 = try readAllBits(dir0 + "/elements.npy").1.map { UInt8($0) }
-                    if format.element.bitWidth == 4 { elements0 = BlockFormat.unpackNibbles(elements0, rowLength: transposedShape[1]) }
-                    #expect(scales0 == wantAxis0.scales && elements0.map { UInt32($0) } == wantAxis0.elements,
+                    let axis0 = try quantize(inputAxis0, axis: 0, rowLength: transposedShape[1], level: level)
+                    #expect(axis0.scales == wantAxis0.scales && axis0.elements == wantAxis0.elements,
                             "\(context): along the first axis of \(transposedShape)")
                 }
                 // The caller's random values (R_i = values[i] masked to N bits).
