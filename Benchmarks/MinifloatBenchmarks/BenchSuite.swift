@@ -68,6 +68,14 @@ public struct BenchSuite {
                 e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
                               random: .seed(42), threads: t) } }
         }
+        // Small values (z / 64, as weights of standard deviation 1/64 held unscaled): about two
+        // thirds are in e4m3fn's subnormal range (below 2^-6).
+        let smallInputs = inputs.standard.map { $0 * 0x1p-6 }
+        measure("f32 -> e4m3fn sr (P3109 C, 8 bits, seeded), z/64: 68% subnormal") { t in
+            smallInputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
+                              random: .seed(42), threads: t) } }
+        }
         let e5m2Inputs = inputs.standard.map { $0 * 8192 }
         measure("f32 -> e5m2 rne satfinite") { t in
             e5m2Inputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
@@ -128,6 +136,8 @@ public struct BenchSuite {
         // Stochastic element rounding (P3109 C, 8 bits, seeded) of the same MXFP8 and NVFP4 blocks.
         measureBlocks("f32 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .mxfp8e4m3,
                       BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
+        measureBlocks("f32 -> mxfp4 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .mxfp4,
+                      BlockEncoding(for: .mxfp4, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         measureBlocks("f32 -> nvfp4 (16, ceil, tensor scale given) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .nvfp4,
                       BlockEncoding(for: .nvfp4, scaleRule: .ceil, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         // The same MXFP8 blocks, transposed: along the first axis of an (n/64) x 64 array (gathered, stride 64).

@@ -31,19 +31,40 @@ static inline __attribute__((always_inline)) u32x16 random16(const minifloat_sto
 }
 
 /* The codes of 16 inputs (float32 bits b) with random values r to out[0..<16]; false when an input
- * is outside the kernel's normal range (nothing is written then). As
- * Float32NormalKernel.stochasticGroup. */
+ * is outside the kernel's normal range, or with s->subnormal_multiplier outside 0 ... its largest
+ * finite value (nothing is written then). As Float32NormalKernel.stochasticCode, which derives
+ * the subnormal lanes' t (StochasticPlan). */
 static inline __attribute__((always_inline)) int stochastic16(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
                                                               u32x16 b, u32x16 r, uint8_t *out) {
-    if (any_negative(out_of_range(k, b))) return 0;
-    u32x16 t = (b & 0x7FFFFFFFu) - k->rebias;
+    u32x16 t;
+    if (s->subnormal_multiplier != 0.0f) {
+        /* Out of range: a above the largest finite value (Inf, NaN; any negative input of an
+         * unsigned format, whose abs_mask keeps the sign). */
+        if (any_negative((i32x16)((u32x16){0} + (k->range_start + k->span) - (b & k->abs_mask)))) return 0;
+        u32x16 magnitude = b & 0x7FFFFFFFu;
+        t = magnitude - k->rebias;
+        i32x16 below = (i32x16)(magnitude - k->lowest) >> 31;
+        if (any_negative(below)) {
+            /* T = magnitude * 2^(23 - minExponent) (exact, below 2^23 in the lanes below; the min
+             * keeps the other lanes' conversion in range), truncated, with a sticky bit 0. */
+            f32x16 y = (f32x16)__builtin_elementwise_min(magnitude, (u32x16){0} + k->lowest) * s->subnormal_multiplier;
+            i32x16 whole = __builtin_convertvector(y, i32x16);
+            u32x16 sticky = (u32x16)(__builtin_convertvector(whole, f32x16) != y) & 1u;
+            t = (((u32x16)whole | sticky) & (u32x16)below) | (t & ~(u32x16)below);
+        }
+    } else {
+        if (any_negative(out_of_range(k, b))) return 0;
+        t = (b & 0x7FFFFFFFu) - k->rebias;
+    }
     if (s->round_bits) {
         uint32_t d = s->round_bits, low = (1u << d) - 1;
         t = (t + (low >> 1) + ((t >> d) & 1)) & ~low;
     }
     u32x16 q = (t + ((r >> s->increment_right) << s->increment_left) + s->increment_add) >> k->shift;
-    /* q >= 1 (the input is normal), so a negative input keeps its sign in every format. */
-    u32x16 code = q | (((b >> 31) << (31 - k->sign_shift)) & k->sign_mask_out);
+    u32x16 sign = ((b >> 31) << (31 - k->sign_shift)) & k->sign_mask_out;
+    /* A zero code (only below the normal range) keeps the sign where the format has -0. */
+    if (!k->zero_keeps_sign) sign &= (u32x16)((i32x16)((u32x16){0} - q) >> 31);
+    u32x16 code = q | sign;
     u8x16 narrow = __builtin_convertvector(code, u8x16);
     __builtin_memcpy(out, &narrow, sizeof narrow);
     return 1;

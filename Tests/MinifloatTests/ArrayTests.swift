@@ -228,6 +228,84 @@ struct ArrayTests {
         #expect(formats.count >= 30 && cases > 100_000)
     }
 
+    /// Zero and the subnormal range under stochastic rounding: the C kernel's subnormal lanes and
+    /// `Float32NormalKernel.stochasticCode`'s (with `T = |x| 2^(23 - minExponent)` rounded to
+    /// odd, `StochasticPlan`) equal the oracle for float32 inputs on and a float32 ulp either side
+    /// of the points `v + j * ulp / 2^(N+1)` between the lowest subnormal neighbours (0 and the
+    /// least subnormal among them), the largest subnormal and the least normal value, and two
+    /// random pairs, each with the R values at which A, B and C change their decision there; plus
+    /// zeros, float32 subnormals and values just below 2^-126 with random R. For N = 1, the
+    /// largest N the kernel's subnormal lanes take (`s - 2`, s = 23 - M), `s - 1` (those inputs
+    /// left to the scalar codec) and 32; every variant and small format, and LLM-FP4 E4M3 with
+    /// minExponent -100 (taken), -101 and -125 (left). Byte codes (the C kernel, groups of 16;
+    /// every 97th element a NaN, so some groups are redone element by element) and 16-bit codes
+    /// (the Swift groups, which leave these inputs to the scalar form).
+    @Test("stochastic rounding of zero and subnormal float32 inputs equals the oracle")
+    func stochasticSubnormalRange() throws {
+        let edges = [try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: 101),
+                     try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: 102),
+                     try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: 126)]
+        let formats = (smallFormats + edges).filter(\.hasZero)
+        var r = SplitMix64(seed: 2033)
+        var cases = 0
+        for (fi, f) in formats.enumerated() {
+            let m = f.mantissaBits, s = 23 - m
+            let sub = Double(sign: .plus, exponent: f.minExponent - m, significand: 1)  // the subnormal step
+            let top = 1 << m  // the least normal value, in steps
+            var pairs = [(0, 1), (top - 1, top)]
+            if top > 2 { pairs.append((1, 2)) }
+            for _ in 0..<2 {
+                let k = Int(r.next() % UInt64(top))
+                pairs.append((k, k + 1))
+            }
+            for n in Set([1, s - 2, s - 1, 32]).sorted() where n >= 1 && n <= 32 {
+              for variant in 0..<3 {
+                let sat = SaturationMode.allCases[(fi + n + variant) % 3]
+                func mode(_ r: UInt64) -> RoundingMode {
+                    [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r),
+                     .stochasticC(bits: n, random: r)][variant]
+                }
+                let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
+                var xs: [Float] = [], rs: [UInt32] = []
+                func add(_ x: Float, _ rValue: UInt64) {
+                    if xs.count % 97 == 96 {  // a NaN: its group is redone element by element
+                        xs.append(.nan)
+                        rs.append(0)
+                    }
+                    xs.append(f.signedness == .signed && r.next() & 1 == 1 ? -x : x)
+                    rs.append(UInt32(rValue))
+                }
+                for (lo, _) in pairs {
+                    for j in [1, half - 1, half, half + 1, full - 1, 1 + r.next() % (full - 1)] where j >= 1 && j < full {
+                        let p = Float((Double(lo) + Double(j) / Double(full)) * sub)  // exact when it has at most 24 bits
+                        let thresholds = [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2, half - j / 2 - 1]
+                        for x in [p.nextDown, p, p.nextUp] where x >= 0 {
+                            for t in thresholds where t < half { add(x, t) }
+                        }
+                    }
+                }
+                // Zeros, float32 subnormals (also the least one) and values just below 2^-126.
+                for x in [Float(0), .leastNonzeroMagnitude, Float.leastNormalMagnitude.nextDown,
+                          Float(bitPattern: UInt32(truncatingIfNeeded: r.next()) & 0x007F_FFFF)] {
+                    for _ in 0..<4 { add(x, r.next() % half) }
+                }
+                if f.signedness == .signed { for _ in 0..<4 { xs.append(-0.0); rs.append(UInt32(r.next() % half)) } }
+                let want = xs.indices.map {
+                    UInt32(Oracle.Bracket(ExactValue(Double(xs[$0])), f).code(rounding: mode(UInt64(rs[$0])), saturation: sat))
+                }
+                let bytes = f.encode(xs, as: UInt8.self, rounding: mode(0), saturation: sat, random: .values(rs), threads: 1)
+                let bad = xs.indices.first { UInt32(bytes[$0]) != want[$0] }
+                #expect(bad == nil, "\(f) \(mode(0)) \(sat): \(bad.map { "x = \(xs[$0]), R = \(rs[$0]): \(bytes[$0]), not \(want[$0])" } ?? "")")
+                let wide = f.encode(xs, as: UInt16.self, rounding: mode(0), saturation: sat, random: .values(rs), threads: 1)
+                let badWide = xs.indices.first { UInt32(wide[$0]) != want[$0] }
+                #expect(badWide == nil, "16-bit codes, \(f) \(mode(0)) \(sat): \(badWide.map { "x = \(xs[$0]), R = \(rs[$0])" } ?? "")")
+                cases += xs.count
+              }
+            }
+        }
+        #expect(formats.count >= 30 && cases > 100_000, "\(formats.count) formats, \(cases) cases")
+    }
+
     /// The vectorised stochastic path (`Float32NormalKernel.stochasticGroup`: "add an increment
     /// made from R, shift") against the oracle's P3109 rules, for every variant and every N from 1
     /// to 32 (below, at and above the format's fraction width `23 - M`), on float32 inputs in the

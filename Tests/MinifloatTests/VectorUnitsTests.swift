@@ -104,12 +104,31 @@ struct VectorUnitsTests {
     @Test("stochastic rounding of an array: the same codes, equal to the oracle's, at every level")
     func stochasticArraysAtEveryLevel() throws {
         let f = Format.e4m3fn
-        // 64 z: normal values (the vector path), with zeros, subnormals, overflow and NaN mixed in.
+        // 64 z: normal values (the vector path), with zeros, subnormals, overflow and NaN mixed in,
+        // and stretches of zero and subnormal values.
         var xs: [Float] = (0..<5003).map { i in
             let r = RandomSource.splitMix64(seed: 5, index: UInt64(i))
             return Float(Int64(bitPattern: r) >> 40) * 0x1p-17
         }
         for (i, x) in [Float](arrayLiteral: 0, -0.0, 0x1p-8, -0x1p-9, 500, -1e9, .nan, .infinity).enumerated() { xs[i * 601] = x }
+        // Stretches of zero and subnormal values (below 2^-6; the kernel's subnormal lanes):
+        // multiples of 2^-17 (the points of 7 random bits); a float32 ulp either side of
+        // StochasticC's ties (odd multiples of 2^-17) where element i's R (that of seed 41) makes
+        // the decision hang on the tie (so on the subnormal lanes' sticky bit); any float32 below 2^-6.
+        for i in 1000..<1400 {
+            let r = RandomSource.splitMix64(seed: 6, index: UInt64(i))
+            let point = Float(Int64(bitPattern: r) >> 53) * 0x1p-17
+            switch i {
+            case ..<1150: xs[i] = point
+            case ..<1300:
+                // The fraction m + 1/2 of the subnormal step 2^-9, in units of 2^-7: with R = 127 - m,
+                // up exactly when above the tie, or on it with m odd.
+                let m = 127 - Int(RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> 57)
+                let tie = Float((Int(r >> 8 % 8) * 128 + m) * 2 + 1) * 0x1p-17
+                xs[i] = (r & 0x10 == 0 ? tie.nextUp : tie.nextDown) * (r & 0x20 == 0 ? 1 : -1)
+            default: xs[i] = Float(bitPattern: UInt32(truncatingIfNeeded: r) & 0x8000_0000 | UInt32(truncatingIfNeeded: r >> 32) % 0x3C80_0000)
+            }
+        }
         let input = try writeNpy(xs, .float32)
         defer { try? FileManager.default.removeItem(atPath: input) }
         var outputs: [[UInt64]] = []
@@ -401,7 +420,7 @@ extension VectorUnitsTests {
                                 reciprocals: reciprocals.baseAddress, reciprocals32: reciprocals32.baseAddress, nan_scale: 0x7F,
                                 nan_policy: 1, variant: Int32(variant))
                             var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
-                                                              seed: 0, values: values.baseAddress, bits: UInt32(n))
+                                                              seed: 0, values: values.baseAddress, bits: UInt32(n), subnormal_multiplier: 0)
                             xs.withUnsafeBytes { input in
                                 minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, input.bindMemory(to: UInt32.self).baseAddress,
                                                                           xs.count, 16, 0, &scales, &out, &redo, level)

@@ -58,17 +58,22 @@ typedef struct {
  * with t = (bits & 0x7FFFFFFF) - rebias (first rounded to nearest even at round_bits bits when
  * nonzero), the magnitude code is (t + ((R >> increment_right) << increment_left) + increment_add)
  * >> shift. Element i takes R_i: the top `bits` bits of SplitMix64's output i from `seed` (as
- * minifloat_splitmix64_top_bits), or values[i] & (2^bits - 1) when values is not NULL. */
+ * minifloat_splitmix64_top_bits), or values[i] & (2^bits - 1) when values is not NULL. When
+ * subnormal_multiplier is not 0, inputs below the kernel's least normal value (zero and the
+ * subnormal range) are done too, with t = floor(T) | (T not an integer), T = (float)magnitude *
+ * subnormal_multiplier; a zero code keeps the sign only when zero_keeps_sign. */
 typedef struct {
     uint32_t increment_right, increment_left, increment_add, round_bits;
     uint64_t seed;
     const uint32_t *values;
     uint32_t bits;             /* 1...32 */
+    float subnormal_multiplier; /* 2^(23 - minExponent), or 0 */
 } minifloat_stochastic;
 
 /* The codes of in[0..<count] under the stochastic mode `s`, element k taking R_(first + k), in
  * groups of 16 (count a multiple of 16) through the kernel's normal range (`k`: its range_start
- * is the least normal value; rule unused). A group with an input outside that range is not
+ * is the least normal value; rule unused), and zero and the subnormal range when
+ * s->subnormal_multiplier is not 0. A group with an input outside that range is not
  * written: bit g % 64 of redo[g / 64] is set for group g, clear for the others (every word of
  * redo[0 ..< ceil(count / 1024)] is written). `level` at most minifloat_kernels_supported(). */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_stochastic(const minifloat_float32_kernel *k, const minifloat_stochastic *s,

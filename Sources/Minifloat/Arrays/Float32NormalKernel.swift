@@ -88,7 +88,8 @@ struct Float32NormalKernel {
     /// computes exactly what ``stochasticGroup(_:random:_:_:)`` does with R_i from the stream.
     func cStochastic(_ plan: StochasticPlan, seed: UInt64, values: UnsafePointer<UInt32>?, bits: UInt32) -> minifloat_stochastic {
         minifloat_stochastic(increment_right: plan.incrementRight, increment_left: plan.incrementLeft,
-                             increment_add: plan.incrementAdd, round_bits: plan.roundBits, seed: seed, values: values, bits: bits)
+                             increment_add: plan.incrementAdd, round_bits: plan.roundBits, seed: seed, values: values, bits: bits,
+                             subnormal_multiplier: plan.subnormalMultiplier)
     }
 
     /// Encodes the 16 inputs at `input` to `output[0..<16]`, or returns false if any is outside
@@ -161,7 +162,7 @@ struct Float32NormalKernel {
 
     func plan(_ rounding: RoundingMode) -> StochasticPlan {
         let (variant, n) = rounding.stochasticVariant
-        return StochasticPlan(variant: variant, n: n, shift: shift)
+        return StochasticPlan(variant: variant, n: n, shift: shift, minExponent: Int(lowest >> 23) - 127)
     }
 
     /// Whether any lane is nonzero: an OR-reduction by halves (a whole-vector `!=` would be
@@ -193,6 +194,21 @@ struct Float32NormalKernel {
     ///   StochasticA; for `N < s`, `t` is first rounded to nearest, ties to even, at `d = s - N` bits
     ///   (`RNITE(nu 2^N) 2^d` added to `q 2^s`; bit `d` of `t` is the parity of `floor(nu 2^N)`),
     ///   then the increment is `R << d`.
+    ///
+    /// Zero and the subnormal range (``subnormalMultiplier``): below the least normal value
+    /// `2^e` (`e` the format's minExponent) the code is `T / 2^s` rounded the same way, with
+    /// `T = |x| 2^(23 - e)`, the input in units of `2^-s` subnormal steps (`2^(e - M)`), which is
+    /// below `2^23`, so the code part is below `2^M` (rounding up from the largest subnormal gives
+    /// the least normal code, as for normal inputs). `T` is exact as a float32 product (a power of
+    /// two times a float32), but need not be an integer; `t = floor(T)`, with bit 0 set when
+    /// `T` is not an integer (rounded to odd). That changes no decision when `N <= s - 2`: A and B
+    /// add an even increment (`R 2^(s-N)`, plus `2^(s-N-1)` for B) and shift right by `s`, so
+    /// `t + increment` reaches a multiple of `2^s` exactly when `floor(T) + increment` does
+    /// (`floor(T)` even when the bit was set); C first rounds at `d = s - N >= 2` bits, and rounding
+    /// an odd-rounded value to nearest two or more bits above its last bit is rounding `T` itself
+    /// (Boldo and Melquiond, IEEE TC 57(4), 2008); the scalar form reads bits below the top `N + 1`
+    /// of the fraction, the sticky bit among them. Zero gives `t = 0` and the code 0 under every
+    /// variant (the increment stays below `2^s`), with the input's sign when the format has -0.
     struct StochasticPlan {
         let variant: Int
         let shiftN: UInt64, shiftN1: UInt64, maskN1: UInt64, limitN: UInt64, limitN1: UInt64
@@ -200,8 +216,15 @@ struct Float32NormalKernel {
         let incrementRight: UInt32, incrementLeft: UInt32, incrementAdd: UInt32
         /// StochasticC with `N < s`: `d`, the bits `t` is first rounded at; 0 otherwise.
         let roundBits: UInt32
+        /// `2^(23 - minExponent)`, which takes a magnitude below the least normal value to `T` (see
+        /// above), when `N <= s - 2` and `minExponent >= -100`; 0 otherwise (then zero and
+        /// subnormal inputs are left to the caller, as inputs beyond the largest finite value are).
+        /// The bound on minExponent keeps `T < 1` for every magnitude up to `2^-126`, so an MX
+        /// product below `2^-126` (which float32 may have rounded) rounds to zero as its exact
+        /// value does; every format in use has minExponent >= -14.
+        let subnormalMultiplier: Float
 
-        init(variant: Int, n: Int, shift s: UInt32) {
+        init(variant: Int, n: Int, shift s: UInt32, minExponent: Int) {
             self.variant = variant
             shiftN = UInt64(Int(s) + 33 - n)
             shiftN1 = UInt64(Int(s) + 33 - n - 1)
@@ -213,13 +236,17 @@ struct Float32NormalKernel {
             incrementLeft = UInt32(max(s - n, 0))
             incrementAdd = variant == 1 && n < s ? 1 << UInt32(s - n - 1) : 0
             roundBits = variant == 2 && n < s ? UInt32(s - n) : 0
+            subnormalMultiplier = n <= s - 2 && minExponent >= -100
+                ? Float(sign: .plus, exponent: 23 - minExponent, significand: 1) : 0
         }
     }
 
     /// Encodes the 16 inputs at `input` under a stochastic mode, element `k` with random value
     /// `random[k]` (below 2^N), to `output[0..<16]`; or returns false if any input is outside the
-    /// normal range (the caller then encodes the group one element at a time). The same codes as
-    /// ``stochasticCode(_:_:random:)``; the derivation is at ``StochasticPlan``.
+    /// normal range (the caller then encodes the group one element at a time, with
+    /// ``stochasticCode(_:_:random:)``, which also takes zero and the subnormal range). The same
+    /// codes as ``stochasticCode(_:_:random:)``; the derivation is at ``StochasticPlan``. (The C
+    /// kernel, `minifloat_encode_float32_stochastic`, also does zero and subnormal inputs in groups.)
     @inline(__always)
     func stochasticGroup<Code: FixedWidthInteger>(_ input: UnsafeRawPointer, random r: U, _ plan: StochasticPlan,
                                                   _ output: UnsafeMutablePointer<Code>) -> Bool {
@@ -243,12 +270,23 @@ struct Float32NormalKernel {
     }
 
     /// The code of one input under a stochastic mode with random value `r` (P3109 v4.0 section
-    /// 4.2, the same rules as ``Grid``), or nil when the input is outside the normal range.
+    /// 4.2, the same rules as ``Grid``), or nil when the input is beyond the largest finite value
+    /// (or Inf, NaN, or negative for an unsigned format), or below the least normal value when
+    /// the plan has no ``StochasticPlan/subnormalMultiplier``.
     @inline(__always)
     func stochasticCode(_ b: UInt32, _ plan: StochasticPlan, random r: UInt64) -> UInt32? {
         let a = b & absMask
-        guard a &- lowest <= largest &- lowest else { return nil }
-        let t = (b & 0x7FFF_FFFF) &- rebias
+        guard a <= largest else { return nil }
+        let magnitude = b & 0x7FFF_FFFF
+        let t: UInt32
+        if magnitude >= lowest {
+            t = magnitude &- rebias
+        } else {
+            guard plan.subnormalMultiplier != 0 else { return nil }
+            let y = Float(bitPattern: magnitude) * plan.subnormalMultiplier  // exact, below 2^23
+            let whole = UInt32(y)
+            t = whole | (Float(whole) == y ? 0 : 1)
+        }
         let q = t &>> shift
         let fraction = UInt64(t & ((1 &<< shift) &- 1)) &<< 33  // nu * 2^(shift + 33)
         let up: Bool
@@ -263,7 +301,9 @@ struct Float32NormalKernel {
             let k = (f &>> 1) &+ (f & 1 & (below | (f &>> 1) & 1))
             up = k &+ r >= plan.limitN
         }
-        let sign = (b &>> 31) &<< (31 &- signShift)
-        return (q &+ (up ? 1 : 0)) | (sign & signMaskOut)
+        let code = q &+ (up ? 1 : 0)
+        // A zero result keeps the input's sign only where the format has -0 (not FNUZ or P3109).
+        let sign = code == 0 && !zeroKeepsSign ? 0 : (b &>> 31) &<< (31 &- signShift)
+        return code | (sign & signMaskOut)
     }
 }

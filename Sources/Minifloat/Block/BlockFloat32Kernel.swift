@@ -163,7 +163,8 @@ enum BlockFloat32Kernel: Sendable {
         case .nvfp4Stochastic(let nv):
             // Only the random source is read (the increments are the normal-range kernel's).
             var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
-                                              seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
+                                              seed: stream.seed, values: stream.values, bits: UInt32(stream.bits),
+                                              subnormal_multiplier: 0)
             nv.elements.reciprocals.withUnsafeBufferPointer { reciprocals in
                 nv.elements.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
                     nv.thresholds.withTable { scale in
