@@ -239,7 +239,8 @@ struct ArrayTests {
     /// left to the scalar codec) and 32; every variant and small format, and LLM-FP4 E4M3 with
     /// minExponent -100 (taken), -101 and -125 (left). Byte codes (the C kernel, groups of 16;
     /// every 97th element a NaN, so some groups are redone element by element) and 16-bit codes
-    /// (the Swift groups, which leave these inputs to the scalar form).
+    /// (the Swift groups, which leave these inputs to the scalar form); the same values and tiny
+    /// ones as float64 sources (rounded to odd: float32 subnormals).
     @Test("stochastic rounding of zero and subnormal float32 inputs equals the oracle")
     func stochasticSubnormalRange() throws {
         let edges = [try Format.llmfp4(exponentBits: 4, mantissaBits: 3, bias: 101),
@@ -299,6 +300,23 @@ struct ArrayTests {
                 let wide = f.encode(xs, as: UInt16.self, rounding: mode(0), saturation: sat, random: .values(rs), threads: 1)
                 let badWide = xs.indices.first { UInt32(wide[$0]) != want[$0] }
                 #expect(badWide == nil, "16-bit codes, \(f) \(mode(0)) \(sat): \(badWide.map { "x = \(xs[$0]), R = \(rs[$0])" } ?? "")")
+                // float64 sources (through float32 rounded to odd where that applies): the same values,
+                // then values below float32's normal range that are not float32 values (rounded to odd,
+                // they become float32 subnormals with the last bit set).
+                var doubles = xs.map(Double.init), doubleRandoms = rs
+                for k in 0..<64 {
+                    let tiny = Double(sign: r.next() & 1 == 0 || f.signedness == .unsigned ? .plus : .minus,
+                                      exponent: -127 - Int(r.next() % 900), significand: 1 + Double(r.next() % (1 << 52)) * 0x1p-52)
+                    doubles.append(k == 0 ? 0x1.8p-149 : tiny)
+                    doubleRandoms.append(UInt32(r.next() % half))
+                }
+                let fromDoubles = f.encode(doubles, as: UInt8.self, rounding: mode(0), saturation: sat, random: .values(doubleRandoms),
+                                           threads: 1)
+                let badDouble = doubles.indices.first {
+                    UInt32(fromDoubles[$0]) != Oracle.Bracket(ExactValue(doubles[$0]), f)
+                        .code(rounding: mode(UInt64(doubleRandoms[$0])), saturation: sat)
+                }
+                #expect(badDouble == nil, "float64, \(f) \(mode(0)) \(sat): \(badDouble.map { "x = \(doubles[$0])" } ?? "")")
                 cases += xs.count
               }
             }
