@@ -1,9 +1,10 @@
-/* NVFP4 block encoding from float32 under stochastic element rounding (IEEE P3109 v4.0 section
- * 4.2) in one pass per block: the block's largest finite magnitude and scale code (as
- * NVFP4Blocks.c), the block's random values (Stochastic.h), then each element's E2M1 code as
- * floor(u + c) from its quotient by the block's divisor, in float32 (16 lanes) or double (8 lanes);
- * a block with an element that needs the exact step is reported, and the caller redoes it
- * (BlockFormat.encodeE2M1Stochastic, BlockFastPath.swift). See CMinifloatKernels.h. */
+/* NVFP4 block encoding from float32 and float64 under stochastic element rounding (IEEE P3109
+ * v4.0 section 4.2) in one pass per block: the block's largest finite magnitude and scale code (as
+ * NVFP4Blocks.c; for float64 with the float64 scale starts of NVFP4Float64Thresholds), the block's
+ * random values (Stochastic.h), then each element's E2M1 code as floor(u + c) from its quotient
+ * by the block's divisor, in float32 (16 lanes) or double (8 lanes); a block with an element that
+ * needs the exact step is reported, and the caller redoes it (BlockFormat.encodeE2M1Stochastic,
+ * BlockFastPath.swift). See CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
 
 #include "BlockScale.h"
@@ -15,16 +16,18 @@ typedef double f64x8 __attribute__((vector_size(64)));
 typedef int64_t i64x8 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
 
-/* The codes of 8 elements (float32 bits b, random values r) of a block whose divisor d has
- * reciprocal `reciprocal` (1/d rounded) to out: returns all ones in the lanes that need the exact
- * step. P3109's variants round the E2M1 grid index of q = |x| / d (0, 0.5, 1, 1.5, 2, 3, 4, 6
- * have indices 0...7) up when its fraction w = frac * 2^(N+1) reaches an integer threshold:
- * floor(w/2) + R >= 2^N (A) is w >= 2^(N+1) - 2R; floor(w) + 2R + 1 >= 2^(N+1) (B) is
- * w >= 2^(N+1) - 2R - 1; RNITE(w/2) + R >= 2^N (C) is B's test but for w equal to its threshold
- * (a tie). So the code is floor(u + c), u the grid index of q with its fraction and
- * c = R / 2^N (A) or (2R + 1) / 2^(N+1) (B, C), exact but where u + c is an integer (C's tie).
- * The steps, with q = |x| * reciprocal (within 2^-52 relative of |x| / d):
+/* The codes of 8 elements (magnitudes as doubles, exact: float32 or float64 inputs; `sign` 8 at the
+ * negative ones; random values r) of a block whose divisor d has reciprocal `reciprocal` (1/d
+ * rounded) to out: returns all ones in the lanes that need the exact step. P3109's variants round
+ * the E2M1 grid index of q = |x| / d (0, 0.5, 1, 1.5, 2, 3, 4, 6 have indices 0...7) up when its
+ * fraction w = frac * 2^(N+1) reaches an integer threshold: floor(w/2) + R >= 2^N (A) is
+ * w >= 2^(N+1) - 2R; floor(w) + 2R + 1 >= 2^(N+1) (B) is w >= 2^(N+1) - 2R - 1; RNITE(w/2) + R >=
+ * 2^N (C) is B's test but for w equal to its threshold (a tie). So the code is floor(u + c), u the
+ * grid index of q with its fraction and c = R / 2^N (A) or (2R + 1) / 2^(N+1) (B, C), exact but
+ * where u + c is an integer (C's tie). The steps, with q = |x| * reciprocal (within 2^-52 relative
+ * of |x| / d: the reciprocal's rounding and the product's, |x| being exact):
  *   1. u = min(2q, q + 2, q / 2 + 4) (the index is concave and piecewise linear in q), within
  *      2^-50 + 2^-51 of exact for q below 8 (q's error, the rounding of each line);
  *   2. S = u + c, within 2.5 * 2^-50 of exact (and its rounding);
@@ -32,21 +35,29 @@ typedef int32_t i32x8 __attribute__((vector_size(32)));
  *      up to the overflow, which every saturation clamps to 6 (the caller checks this);
  *   4. lanes whose S lies within 2^-(N+16) (more than the error for N <= 32) of an integer
  *      need the exact step, unless x is +-0 (S = c exactly, code +-0) or S >= 7.5 (code 7
- *      whatever the error). */
-INLINE i64x8 codes8(u32x8 b, u32x8 r, double reciprocal, double r_scale, double r_offset, double band, i32x8 *out) {
-    f32x8 magnitude = (f32x8)(b & 0x7FFFFFFFu);
-    f64x8 q = __builtin_convertvector(magnitude, f64x8) * reciprocal;
+ *      whatever the error). A product q that underflows to 0 also gives +-0: S is c plus less
+ *      than the least double, whose floor is floor(c) = 0 with no tie (c < 1). */
+INLINE i64x8 codes8_of(f64x8 magnitude, i32x8 sign, u32x8 r, double reciprocal, double r_scale, double r_offset, double band,
+                       i32x8 *out) {
+    f64x8 q = magnitude * reciprocal;
     /* 1. */
     f64x8 u = __builtin_elementwise_min(__builtin_elementwise_min(q + q, q + 2.0), q * 0.5 + 4.0);
     /* 2. */
     f64x8 s = u + (__builtin_convertvector(r, f64x8) * r_scale + r_offset);
     /* 3. */
     f64x8 clamped = __builtin_elementwise_min(s, (f64x8){0} + 7.0);
-    *out = __builtin_convertvector(clamped, i32x8) | (i32x8)((b >> 31) << 3);
+    *out = __builtin_convertvector(clamped, i32x8) | sign;
     /* 4. The distance to the nearest integer (s + 2^52 rounds s to one for s < 2^51). */
     f64x8 distance = s - ((s + 0x1p52) - 0x1p52);
     i64x8 near = (i64x8)(distance <= band) & (i64x8)(distance >= -band);
     return near & (i64x8)(s < 7.5) & ~(i64x8)(q == 0.0);
+}
+
+/* codes8_of for 8 float32 inputs (bits b). */
+INLINE i64x8 codes8(u32x8 b, u32x8 r, double reciprocal, double r_scale, double r_offset, double band, i32x8 *out) {
+    f32x8 magnitude = (f32x8)(b & 0x7FFFFFFFu);
+    return codes8_of(__builtin_convertvector(magnitude, f64x8), (i32x8)((b >> 31) << 3), r, reciprocal, r_scale, r_offset, band,
+                     out);
 }
 
 /* As codes8 in float32, 16 lanes at a time, for N <= 23 (c exact) and a reciprocal that is a
@@ -113,6 +124,88 @@ INLINE int block(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_sto
     return __builtin_reduce_or(redo) != 0;
 }
 
+/* The largest finite magnitude of in[0..<n] (float64 bits) and whether any is NaN or Inf. */
+INLINE uint64_t finite_amax64(const uint64_t *in, size_t n, int *special) {
+    i64x8 top = {0}, specials = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        i64x8 a;
+        __builtin_memcpy(&a, in + j, sizeof a);
+        a &= 0x7FFFFFFFFFFFFFFF;
+        i64x8 s = (i64x8)(a >= 0x7FF0000000000000); /* all ones where NaN or Inf */
+        specials |= s;
+        top = __builtin_elementwise_max(top, a & ~s);
+    }
+    uint64_t amax = (uint64_t)__builtin_reduce_max(top);
+    int any = __builtin_reduce_or(specials) != 0;
+    for (; j < n; j++) {
+        uint64_t a = in[j] & 0x7FFFFFFFFFFFFFFFu;
+        if (a >= 0x7FF0000000000000u) any = 1; else if (a > amax) amax = a;
+    }
+    *special = any;
+    return amax;
+}
+
+/* The scale code of a block whose largest finite magnitude is amax (float64 bits), as
+ * NVFP4Float64Thresholds.scaleCode: in float32's normal range the float32 tables' code of amax
+ * truncated to float32, or the next one when amax reaches that code's float64 start; elsewhere
+ * the number of float64 starts at or below amax. */
+INLINE uint32_t scale_code64(const minifloat_nvfp4_float64_stochastic_blocks *m, uint64_t amax) {
+    uint64_t exponent = amax >> 52;
+    if (exponent >= 897 && exponent <= 1150) {
+        uint32_t c = scale_code(&m->blocks.scale, (uint32_t)((amax >> 29) - ((uint64_t)896 << 23)));
+        return c < m->start_count && amax >= m->starts[c] ? c + 1 : c;
+    }
+    uint32_t a = 0, b = m->start_count;
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        if (m->starts[mid] <= amax) a = mid + 1; else b = mid;
+    }
+    return a;
+}
+
+/* block() for float64 inputs: the double lanes only (a float64 has more bits than the float32
+ * lanes' error analysis allows). */
+INLINE int block64(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
+                   size_t n, uint64_t first, uint8_t *scale, uint8_t *out) {
+    int special;
+    uint64_t amax = finite_amax64(in, n, &special);
+    uint32_t code = scale_code64(m, amax);
+    *scale = stored_scale(code, special, m->blocks.nan_policy, m->blocks.nan_scale);
+    if (special || n % 16 != 0) return 1;
+    double reciprocal = m->blocks.reciprocals[code];
+    if (reciprocal == 0) {
+        /* A zero divisor: every (finite) element is +-0. */
+        for (size_t j = 0; j < n; j++) out[j] = (uint8_t)((in[j] >> 63) << 3);
+        return 0;
+    }
+    double r_scale = 1.0 / (double)(1ull << s->bits), r_offset = m->blocks.variant == 0 ? 0 : 0.5 * r_scale, band = r_scale * 0x1p-16;
+    i64x8 redo = {0};
+    for (size_t j = 0; j < n; j += 16) {
+        u32x16 r = random16(s, first + j);
+        u64x8 b0, b1;
+        __builtin_memcpy(&b0, in + j, sizeof b0);
+        __builtin_memcpy(&b1, in + j + 8, sizeof b1);
+        i32x8 low, high;
+        redo |= codes8_of((f64x8)(b0 & 0x7FFFFFFFFFFFFFFFu), __builtin_convertvector(b0 >> 63, i32x8) << 3,
+                          __builtin_shufflevector(r, r, 0, 1, 2, 3, 4, 5, 6, 7), reciprocal, r_scale, r_offset, band, &low);
+        redo |= codes8_of((f64x8)(b1 & 0x7FFFFFFFFFFFFFFFu), __builtin_convertvector(b1 >> 63, i32x8) << 3,
+                          __builtin_shufflevector(r, r, 8, 9, 10, 11, 12, 13, 14, 15), reciprocal, r_scale, r_offset, band, &high);
+        u8x16 narrow = __builtin_convertvector(__builtin_shufflevector(low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               u8x16);
+        __builtin_memcpy(out + j, &narrow, sizeof narrow);
+    }
+    return __builtin_reduce_or(redo) != 0;
+}
+
+INLINE void blocks_loop64(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
+                          size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {
+    for (size_t j = 0, t = 0; j < count; j += size, t++) {
+        size_t n = count - j < size ? count - j : size;
+        redo[t] = (uint8_t)block64(m, s, in + j, n, first + j, scales + t, out + j);
+    }
+}
+
 INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
                         size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {
     for (size_t j = 0, t = 0; j < count; j += size, t++) {
@@ -126,6 +219,11 @@ INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifl
                                 const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales,   \
                                 uint8_t *out, uint8_t *redo) {                                                    \
         blocks_loop(m, s, in, count, size, first, scales, out, redo);                                             \
+    }                                                                                                             \
+    attributes static void name##_64(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, \
+                                     const uint64_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, \
+                                     uint8_t *out, uint8_t *redo) {                                               \
+        blocks_loop64(m, s, in, count, size, first, scales, out, redo);                                           \
     }
 
 NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_baseline, )
@@ -150,4 +248,23 @@ void minifloat_encode_nvfp4_float32_stochastic(const minifloat_nvfp4_stochastic_
     (void)level;
 #endif
     nvfp4_stochastic_baseline(blocks, s, in, count, block_size, first, scales, out, redo);
+}
+
+void minifloat_encode_nvfp4_float64_stochastic(const minifloat_nvfp4_float64_stochastic_blocks *blocks,
+                                               const minifloat_stochastic *s, const uint64_t *in, size_t count,
+                                               size_t block_size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo,
+                                               int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) {
+        nvfp4_stochastic_avx512_64(blocks, s, in, count, block_size, first, scales, out, redo);
+        return;
+    }
+    if (level >= MINIFLOAT_KERNELS_AVX2) {
+        nvfp4_stochastic_avx2_64(blocks, s, in, count, block_size, first, scales, out, redo);
+        return;
+    }
+#else
+    (void)level;
+#endif
+    nvfp4_stochastic_baseline_64(blocks, s, in, count, block_size, first, scales, out, redo);
 }

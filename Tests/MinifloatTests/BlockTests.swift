@@ -489,7 +489,7 @@ struct BlockTests {
     /// or a double ulp from an element value or midpoint times the block's divisor, NaN, Inf,
     /// zero, huge and tiny values; every deterministic mode along both axes (scale rules,
     /// saturation and specials in turn), and stochastic rounding (N = 3 and 30, every variant,
-    /// the caller's random values) along the contiguous axis.
+    /// the caller's random values) along the contiguous axis, also in blocks of 32.
     @Test("NVFP4 from float64 == oracle")
     func nvfp4Float64Sources() {
         var r = SplitMix64(seed: 2033)
@@ -544,6 +544,11 @@ struct BlockTests {
                     #expect(Self.compare(array, asFloat: false, shape: [array.count / 64, 64], axis: axis, format: .nvfp4,
                                          encoding: encoding, tensorScale: t, randomValues: randoms,
                                          context: "t = \(t) \(mode) axis \(axis)") == 0)
+                    if mode.isStochastic {  // blocks of 32: two groups of 16 random values per block
+                        #expect(Self.compare(array, asFloat: false, shape: [array.count / 64, 64], axis: axis,
+                                             format: BlockFormat.nvfp4.withBlockSize(32), encoding: encoding, tensorScale: t,
+                                             randomValues: randoms, context: "t = \(t) \(mode) blocks of 32") == 0)
+                    }
                 }
             }
         }

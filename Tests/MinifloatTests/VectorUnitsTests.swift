@@ -320,13 +320,17 @@ extension VectorUnitsTests {
     /// level, through the command line with a seed: quotients on and next to every variant's
     /// decision points (``BlockTests/nvfp4DecisionPoints(bits:tensorScale:)``), with N = 2 (most
     /// blocks reported and redone), N = 20 (the neighbours decided by the kernel's float32 lanes)
-    /// and N = 30 (by its double lanes), against the oracle.
+    /// and N = 30 (by its double lanes), against the oracle. The same points as float64, each
+    /// moved by a double ulp up, down or not (`minifloat_encode_nvfp4_float64_stochastic`; the
+    /// block's largest, six times a scale value, moved up takes the next scale code).
     @Test("NVFP4 stochastic: decision points at every level")
     func nvfp4StochasticDecisionPointsAtEveryLevel() throws {
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
         for n in [2, 20, 30] {
-            let xs = BlockTests.nvfp4DecisionPoints(bits: n, tensorScale: 0.75)
-            let input = try writeNpy(xs, .float32, shape: [xs.count])
+          let points = BlockTests.nvfp4DecisionPoints(bits: n, tensorScale: 0.75)
+          let doubles = points.indices.map { [Double(points[$0]), Double(points[$0]).nextUp, Double(points[$0]).nextDown][$0 % 3] }
+          for (xs, type) in [(points.map(Double.init), ElementType.float32), (doubles, .float64)] {
+            let input = type == .float32 ? try writeNpy(points, .float32, shape: [xs.count]) : try writeNpy(doubles, .float64, shape: [xs.count])
             defer { try? FileManager.default.removeItem(atPath: input) }
             let seeded = xs.indices.map { RandomSource.splitMix64(seed: 5, index: UInt64($0)) >> (64 - UInt64(n)) }
             for (mode, name) in [(RoundingMode.stochasticA(bits: n, random: 0), "sra"), (.stochasticB(bits: n, random: 0), "srb"),
@@ -344,11 +348,12 @@ extension VectorUnitsTests {
                     let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
                     let got = BlockFormat.unpackNibbles(try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }, rowLength: xs.count)
                         .map { UInt32($0) }
-                    #expect(scales == want.scales, "\(name) \(n) bits at \(level): scales differ")
+                    #expect(scales == want.scales, "\(type) \(name) \(n) bits at \(level): scales differ")
                     #expect(got == want.elements,
-                            "\(name) \(n) bits at \(level): first at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }.map { xs[$0] }))")
+                            "\(type) \(name) \(n) bits at \(level): first at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }.map { xs[$0] }))")
                 }
             }
+          }
         }
     }
 

@@ -173,6 +173,24 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32_stochastic(const 
                                                                          size_t count, size_t block_size, uint64_t first,
                                                                          uint8_t *scales, uint8_t *out, uint8_t *redo, int level);
 
+/* The same for float64 inputs (BlockFastPath+Float64.swift): `blocks` as above (its float32
+ * scale tables; reciprocals32 unused), and the float64 scale starts of NVFP4Float64Thresholds:
+ * starts[c - 1] the least float64 magnitude (bits) with scale code >= c. */
+typedef struct {
+    minifloat_nvfp4_stochastic_blocks blocks;
+    const uint64_t *starts;
+    uint32_t start_count;
+} minifloat_nvfp4_float64_stochastic_blocks;
+
+/* minifloat_encode_nvfp4_float32_stochastic for the `count` float64s (bits) at `in`: the scale
+ * code of each block's largest finite magnitude from the float32 tables of its value truncated to
+ * float32, or the next code when it reaches that code's float64 start (elsewhere the float64
+ * starts alone); the elements in double lanes (within 2^-(N+16) of an integer: reported). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float64_stochastic(const minifloat_nvfp4_float64_stochastic_blocks *blocks,
+                                                                         const minifloat_stochastic *s, const uint64_t *in,
+                                                                         size_t count, size_t block_size, uint64_t first,
+                                                                         uint8_t *scales, uint8_t *out, uint8_t *redo, int level);
+
 /* Block decoding to float32: element_values and scale_values have 256 entries (the float32 value
  * of each stored byte; NaN for codes beyond the format); the product of element i in block t is
  * element_values[elements[i]] * scale_values[scales[t]], then * tensor_scale when

@@ -1,3 +1,5 @@
+internal import CMinifloatKernels
+
 /// NVFP4 blocks from float64 sources. MX blocks go through float32 rounded to odd
 /// (`encodeThroughFloat32`), but NVFP4's decision points are products with the float32 tensor
 /// scale, which float32 does not hold; they are doubles, though, so this path compares the float64
@@ -12,10 +14,11 @@
 ///   reaches, as for float32 (``E2M1Thresholds``): a threshold is `b * S` or the double after it,
 ///   with `b` an E2M1 value or midpoint (at most 3 significant bits) and `S` the scale value (at
 ///   most 8 bits; 4 for UE4M3) times the tensor scale (24), so `b * S` is exact in Double.
-/// - Under stochastic element rounding (along any axis), `floor(u + c)` in vector lanes
-///   away from the decision points (``encodeE2M1Stochastic(_:_:reciprocal:random:lanes:into:)``),
-///   and near them the Double quotient with the exact step, as for float32 sources
-///   (`encodeE2M1Stochastic`).
+/// - Under stochastic element rounding, `floor(u + c)` in vector lanes away from the decision
+///   points, and near them the Double quotient with the exact step, as for float32 sources
+///   (`encodeE2M1Stochastic`): along the last axis in C (`minifloat_encode_nvfp4_float64_stochastic`,
+///   scale and elements in one pass per block), along other axes in Swift
+///   (``encodeE2M1Stochastic(_:_:reciprocal:random:lanes:into:)``).
 /// - Blocks with a NaN or an infinity, and blocks whose scale's divisor is zero, take the exact
 ///   step element by element.
 final class NVFP4Float64Thresholds: Sendable {
@@ -101,14 +104,21 @@ extension BlockFormat {
         format.hasTensorScale && format.element.parameters == Format.e2m1fn.parameters && format.scale.bitWidth <= 8
     }
 
-    /// Encodes NVFP4 blocks `range` of a float64 source (see ``NVFP4Float64Thresholds``).
+    /// Encodes NVFP4 blocks `range` of a float64 source (see ``NVFP4Float64Thresholds``); with
+    /// `kernel`, stochastic blocks along the last axis through the C kernel.
     func encodeNVFP4Float64(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                             thresholds: NVFP4Float64Thresholds, elementTable: E2M1Thresholds,
-                            scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
+                            scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?,
+                            kernel: Bool = true) {
         let nanScale = UInt8(scale.nanCode())
         let nanPolicy = encoder.encoding.specials == .nanScale
         let symmetric = encoder.encoding.rounding != .towardPositive && encoder.encoding.rounding != .towardNegative
         let lanes = E2M1StochasticLanes(encoder)
+        if kernel, let stream, lanes != nil, layout.inner == 1 {
+            encodeNVFP4Float64WithKernel(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
+                                         scales: scales, elements: elements, stream: stream)
+            return
+        }
         thresholds.scaleStarts.withUnsafeBufferPointer { starts in
         thresholds.elementStarts.withUnsafeBufferPointer { table in
         thresholds.float32.starts.withUnsafeBufferPointer { starts32 in
@@ -190,6 +200,54 @@ extension BlockFormat {
                 }
             }
         }
+        }
+        }
+        }
+        }
+    }
+
+    /// Blocks `range` along the last axis under stochastic element rounding with the C kernel
+    /// (`minifloat_encode_nvfp4_float64_stochastic`, which computes what the Swift loop does, its
+    /// double lanes with the band 2^-(N+16) of the float32 kernel's: the error analysis holds for
+    /// any exact magnitude): up to 1,024 blocks per call (and one line's when lines end in a short
+    /// block); each block it reports (a NaN or Inf, a length that is not a multiple of 16, an element
+    /// near a decision point) is done by the Swift loop.
+    private func encodeNVFP4Float64WithKernel(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>,
+                                              encoder: BlockEncoder, thresholds: NVFP4Float64Thresholds,
+                                              elementTable: E2M1Thresholds, scales: UnsafeMutablePointer<UInt8>,
+                                              elements: UnsafeMutablePointer<UInt8>, stream: RandomStream) {
+        let perLine = layout.blocksPerLine
+        let wholeBlocks = layout.length % blockSize == 0
+        var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
+                                          seed: stream.seed, values: stream.values, bits: UInt32(stream.bits), subnormal_multiplier: 0)
+        elementTable.reciprocals.withUnsafeBufferPointer { reciprocals in
+        elementTable.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
+        thresholds.scaleStarts.withUnsafeBufferPointer { starts in
+        thresholds.float32.withTable { scale in
+            var blocks = minifloat_nvfp4_float64_stochastic_blocks(
+                blocks: minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
+                                                          reciprocals32: reciprocals32.baseAddress, nan_scale: UInt32(self.scale.nanCode()),
+                                                          nan_policy: encoder.encoding.specials == .nanScale ? 1 : 0,
+                                                          variant: Int32(encoder.encoding.rounding.stochasticVariant.0)),
+                starts: starts.baseAddress, start_count: UInt32(starts.count))
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { redo in
+                var t = range.lowerBound
+                while t < range.upperBound {
+                    var end = Swift.min(range.upperBound, t + 1024)
+                    if !wholeBlocks { end = Swift.min(end, (t / perLine + 1) * perLine) }
+                    let first = layout.block(t).first
+                    let (lastFirst, lastCount, _) = layout.block(end - 1)
+                    minifloat_encode_nvfp4_float64_stochastic(&blocks, &random, p + first, lastFirst + lastCount - first, blockSize,
+                                                              UInt64(first), scales + t, elements + first, redo.baseAddress!,
+                                                              VectorUnits.level)
+                    for b in t..<end where redo[b - t] != 0 {
+                        encodeNVFP4Float64(p, layout: layout, b..<(b + 1), encoder: encoder, thresholds: thresholds,
+                                           elementTable: elementTable, scales: scales, elements: elements, stream: stream,
+                                           kernel: false)
+                    }
+                    t = end
+                }
+            }
         }
         }
         }
