@@ -1,9 +1,11 @@
 /* The steps every block kernel shares: the scale code from amax (minifloat_scale_table, see
- * CMinifloatKernels.h). Private to this target. */
+ * CMinifloatKernels.h), for float32 and float64 inputs. Private to this target. */
 #ifndef MINIFLOAT_BLOCK_SCALE_H
 #define MINIFLOAT_BLOCK_SCALE_H
 
 #include "Float32Group.h"
+
+typedef int64_t i64x8 __attribute__((vector_size(64)));
 
 static inline __attribute__((always_inline)) uint32_t scale_code(const minifloat_scale_table *m, uint32_t amax) {
     uint32_t entry = m->buckets[amax >> 19];
@@ -58,6 +60,48 @@ static inline __attribute__((always_inline)) uint32_t finite_amax_of(const uint3
         }
     }
     return amax;
+}
+
+/* The largest finite magnitude of in[0..<n] (float64 bits) and whether any is NaN or Inf. */
+static inline __attribute__((always_inline)) uint64_t finite_amax64(const uint64_t *in, size_t n, int *special) {
+    i64x8 top = {0}, specials = {0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        i64x8 a;
+        __builtin_memcpy(&a, in + j, sizeof a);
+        a &= 0x7FFFFFFFFFFFFFFF;
+        i64x8 s = (i64x8)(a >= 0x7FF0000000000000); /* all ones where NaN or Inf */
+        specials |= s;
+        top = __builtin_elementwise_max(top, a & ~s);
+    }
+    uint64_t amax = (uint64_t)__builtin_reduce_max(top);
+    int any = __builtin_reduce_or(specials) != 0;
+    for (; j < n; j++) {
+        uint64_t a = in[j] & 0x7FFFFFFFFFFFFFFFu;
+        if (a >= 0x7FF0000000000000u) any = 1; else if (a > amax) amax = a;
+    }
+    *special = any;
+    return amax;
+}
+
+/* The scale code of a block whose largest finite magnitude is amax (float64 bits), as
+ * NVFP4Float64Thresholds.scaleCode (`scale`: the float32 tables; `starts`: the float64 starts):
+ * in float32's normal range the float32 tables' code of amax truncated to float32, or the next
+ * one when amax reaches that code's float64 start; elsewhere the number of float64 starts at or
+ * below amax. */
+static inline __attribute__((always_inline)) uint32_t scale_code64(const minifloat_scale_table *scale, const uint64_t *starts,
+                                                                   uint32_t start_count, uint64_t amax) {
+    uint64_t exponent = amax >> 52;
+    if (exponent >= 897 && exponent <= 1150) {
+        uint32_t c = scale_code(scale, (uint32_t)((amax >> 29) - ((uint64_t)896 << 23)));
+        return c < start_count && amax >= starts[c] ? c + 1 : c;
+    }
+    uint32_t a = 0, b = start_count;
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        if (starts[mid] <= amax) a = mid + 1; else b = mid;
+    }
+    return a;
 }
 
 #endif

@@ -1,7 +1,8 @@
-/* NVFP4 block encoding from float32 in one pass per block: the block's largest finite magnitude,
- * its scale code, and each element's E2M1 code as the number of the scale code's thresholds its
- * magnitude reaches (E2M1Thresholds, BlockFastPath.swift), with the block in registers.
- * Computes exactly what BlockFormat.encodeBlocksFast does; see CMinifloatKernels.h. */
+/* NVFP4 block encoding from float32 (and float64) in one pass per block: the block's largest
+ * finite magnitude, its scale code, and each element's E2M1 code as the number of the scale code's
+ * thresholds its magnitude reaches (E2M1Thresholds, BlockFastPath.swift; NVFP4Float64Thresholds,
+ * BlockFastPath+Float64.swift), with the block in registers. Computes exactly what
+ * BlockFormat.encodeBlocksFast (encodeNVFP4Float64) does; see CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
 
 #include "BlockScale.h"
@@ -53,6 +54,62 @@ INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n,
     for (; j < n; j++) out[j] = element(m, t, in[j]);
 }
 
+typedef double f64x8 __attribute__((vector_size(64)));
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+
+/* One block of n float64 elements (bits): returns nonzero, with the elements not written, when it
+ * holds a NaN or Inf (the caller does those blocks); the scale byte is always written. A
+ * magnitude's code is the number of thresholds it reaches, compared as doubles (the order of
+ * non-negative doubles is that of their bits; an unused threshold is +Inf, reached by none). */
+INLINE int block64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t n, uint8_t *scale, uint8_t *out,
+                   int symmetric) {
+    int special;
+    uint64_t amax = finite_amax64(in, n, &special);
+    uint32_t code = scale_code64(&m->scale, m->starts, m->start_count, amax);
+    *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
+    if (special) return 1;
+    const double *t = m->thresholds + code * 14;
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        u64x8 b;
+        __builtin_memcpy(&b, in + j, sizeof b);
+        f64x8 magnitude = (f64x8)(b & 0x7FFFFFFFFFFFFFFFu);
+        u64x8 negative = b >> 63;
+        i64x8 count = {0};
+        if (symmetric) {
+            for (int k = 0; k < 7; k++) count -= (i64x8)(magnitude >= t[k]); /* a true comparison is -1 */
+        } else {
+            i64x8 positiveCount = {0}, negativeCount = {0};
+            for (int k = 0; k < 7; k++) {
+                positiveCount -= (i64x8)(magnitude >= t[k]);
+                negativeCount -= (i64x8)(magnitude >= t[7 + k]);
+            }
+            i64x8 select = (i64x8){0} - (i64x8)negative;
+            count = (positiveCount & ~select) | (negativeCount & select);
+        }
+        u8x8 narrow = __builtin_convertvector((negative << 3) | (u64x8)count, u8x8);
+        __builtin_memcpy(out + j, &narrow, sizeof narrow);
+    }
+    for (; j < n; j++) {
+        double magnitude;
+        uint64_t bits = in[j] & 0x7FFFFFFFFFFFFFFFu, negative = in[j] >> 63;
+        __builtin_memcpy(&magnitude, &bits, sizeof magnitude);
+        uint32_t count = 0;
+        for (int k = 0; k < 7; k++) count += magnitude >= t[negative * 7 + k];
+        out[j] = (uint8_t)(negative << 3 | count);
+    }
+    return 0;
+}
+
+INLINE void blocks_loop64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t count, size_t size, uint8_t *scales,
+                          uint8_t *out, uint8_t *redo, int symmetric) {
+    for (size_t first = 0, t = 0; first < count; first += size, t++) {
+        size_t n = count - first < size ? count - first : size;
+        redo[t] = (uint8_t)block64(m, in + first, n, scales + t, out + first, symmetric);
+    }
+}
+
 INLINE void blocks_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t count, size_t size, uint8_t *scales,
                         uint8_t *out, int symmetric) {
     for (size_t first = 0, t = 0; first < count; first += size, t++) {
@@ -66,6 +123,11 @@ INLINE void blocks_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, siz
                                 uint8_t *scales, uint8_t *out) {                                                \
         if (m->symmetric) blocks_loop(m, in, count, size, scales, out, 1);                                      \
         else blocks_loop(m, in, count, size, scales, out, 0);                                                   \
+    }                                                                                                             \
+    attributes static void name##_64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t count,   \
+                                     size_t size, uint8_t *scales, uint8_t *out, uint8_t *redo) {                 \
+        if (m->symmetric) blocks_loop64(m, in, count, size, scales, out, redo, 1);                                \
+        else blocks_loop64(m, in, count, size, scales, out, redo, 0);                                             \
     }
 
 NVFP4_FOR(nvfp4_baseline, )
@@ -83,4 +145,15 @@ void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const 
     (void)level;
 #endif
     nvfp4_baseline(blocks, in, count, block_size, scales, out);
+}
+
+void minifloat_encode_nvfp4_float64(const minifloat_nvfp4_float64_blocks *blocks, const uint64_t *in, size_t count,
+                                    size_t block_size, uint8_t *scales, uint8_t *out, uint8_t *redo, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) { nvfp4_avx512_64(blocks, in, count, block_size, scales, out, redo); return; }
+    if (level >= MINIFLOAT_KERNELS_AVX2) { nvfp4_avx2_64(blocks, in, count, block_size, scales, out, redo); return; }
+#else
+    (void)level;
+#endif
+    nvfp4_baseline_64(blocks, in, count, block_size, scales, out, redo);
 }

@@ -13,7 +13,6 @@
 #define INLINE static inline __attribute__((always_inline))
 
 typedef double f64x8 __attribute__((vector_size(64)));
-typedef int64_t i64x8 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
@@ -124,53 +123,13 @@ INLINE int block(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_sto
     return __builtin_reduce_or(redo) != 0;
 }
 
-/* The largest finite magnitude of in[0..<n] (float64 bits) and whether any is NaN or Inf. */
-INLINE uint64_t finite_amax64(const uint64_t *in, size_t n, int *special) {
-    i64x8 top = {0}, specials = {0};
-    size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        i64x8 a;
-        __builtin_memcpy(&a, in + j, sizeof a);
-        a &= 0x7FFFFFFFFFFFFFFF;
-        i64x8 s = (i64x8)(a >= 0x7FF0000000000000); /* all ones where NaN or Inf */
-        specials |= s;
-        top = __builtin_elementwise_max(top, a & ~s);
-    }
-    uint64_t amax = (uint64_t)__builtin_reduce_max(top);
-    int any = __builtin_reduce_or(specials) != 0;
-    for (; j < n; j++) {
-        uint64_t a = in[j] & 0x7FFFFFFFFFFFFFFFu;
-        if (a >= 0x7FF0000000000000u) any = 1; else if (a > amax) amax = a;
-    }
-    *special = any;
-    return amax;
-}
-
-/* The scale code of a block whose largest finite magnitude is amax (float64 bits), as
- * NVFP4Float64Thresholds.scaleCode: in float32's normal range the float32 tables' code of amax
- * truncated to float32, or the next one when amax reaches that code's float64 start; elsewhere
- * the number of float64 starts at or below amax. */
-INLINE uint32_t scale_code64(const minifloat_nvfp4_float64_stochastic_blocks *m, uint64_t amax) {
-    uint64_t exponent = amax >> 52;
-    if (exponent >= 897 && exponent <= 1150) {
-        uint32_t c = scale_code(&m->blocks.scale, (uint32_t)((amax >> 29) - ((uint64_t)896 << 23)));
-        return c < m->start_count && amax >= m->starts[c] ? c + 1 : c;
-    }
-    uint32_t a = 0, b = m->start_count;
-    while (a < b) {
-        uint32_t mid = (a + b) / 2;
-        if (m->starts[mid] <= amax) a = mid + 1; else b = mid;
-    }
-    return a;
-}
-
 /* block() for float64 inputs: the double lanes only (a float64 has more bits than the float32
  * lanes' error analysis allows). */
 INLINE int block64(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
                    size_t n, uint64_t first, uint8_t *scale, uint8_t *out) {
     int special;
     uint64_t amax = finite_amax64(in, n, &special);
-    uint32_t code = scale_code64(m, amax);
+    uint32_t code = scale_code64(&m->blocks.scale, m->starts, m->start_count, amax);
     *scale = stored_scale(code, special, m->blocks.nan_policy, m->blocks.nan_scale);
     if (special || n % 16 != 0) return 1;
     double reciprocal = m->blocks.reciprocals[code];

@@ -195,22 +195,32 @@ struct VectorUnitsTests {
     /// `minifloat_encode_nvfp4_float32`, AVX2 and AVX-512) and in Swift (the baseline): every MX
     /// format and NVFP4 (tensor scale given), deterministic mode and saturation, scale rules and
     /// NaN policies in turn, rows that hold whole blocks (MX: the 32-element kernel) and rows with
-    /// a short last block (the general one), against the oracle.
+    /// a short last block (the general one), against the oracle. NVFP4 also from float64
+    /// (`minifloat_encode_nvfp4_float64`): the same values, every other one moved off the float32
+    /// grid by a few parts in 2^40.
     @Test("Blocks from float32, every deterministic mode: the oracle's codes at every level", arguments: BlockFormat.all)
     func blocksAtEveryLevel(format: BlockFormat) throws {
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
         var rules = ScaleRule.all.makeIterator()
         for (shape, seed) in [([12, 96], UInt64(1)), ([9, 77], 2)] {
-            let xs = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
-            let input = try writeNpy(xs, .float32, shape: shape)
-            defer { try? FileManager.default.removeItem(atPath: input) }
+            let floats = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
+            var sources = [(try writeNpy(floats, .float32, shape: shape), floats.map { Double($0) }, "")]
+            if format.hasTensorScale {
+                let doubles = floats.indices.map { i in
+                    let v = Double(floats[i])
+                    return v.isFinite && v != 0 && i % 2 == 0 ? v * (1 + Double(i % 7 + 1) * 0x1p-40) : v
+                }
+                sources.append((try writeNpy(doubles, .float64, shape: shape), doubles, " from float64"))
+            }
+            defer { for (file, _, _) in sources { try? FileManager.default.removeItem(atPath: file) } }
             for (m, mode) in RoundingMode.deterministic.enumerated() {
                 for (n, sat) in SaturationMode.allCases.enumerated() {
                     let rule = rules.next() ?? { rules = ScaleRule.all.makeIterator(); return rules.next()! }()
                     let specials = BlockSpecials.allCases[(m + n) % 2]
                     let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: sat, specials: specials)
-                    let want = BlockCommandTests.oracle(xs, shape: shape, axis: 1, format, encoding,
-                                                        tensorScale: format.hasTensorScale ? Rational(3, 4) : Rational(1))
+                    for (input, xs, source) in sources {
+                    let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format, encoding: encoding,
+                                                       tensorScale: format.hasTensorScale ? Rational(3, 4) : Rational(1), random: nil)
                     for name in levels {
                         let dir = BlockCommandTests.directory()
                         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -223,9 +233,11 @@ struct VectorUnitsTests {
                         var elements = try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }
                         if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: shape[1]) }
                         let context = "\(format.name) \(rule.name) \(mode.shortName) \(sat.shortName) \(specials.rawValue) \(shape) at \(name)"
+                            + source
                         #expect(scales == want.scales, "\(context): first scale at \(String(describing: scales.indices.first { scales[$0] != want.scales[$0] }))")
                         let got = elements.map { UInt32($0) }
                         #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }.map { xs[$0] }))")
+                    }
                     }
                 }
             }

@@ -144,6 +144,29 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count,
                                                               size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
+/* The block constants of NVFP4 encoding from float64 (NVFP4Float64Thresholds,
+ * BlockFastPath+Float64.swift): the scale code from the float32 tables `scale` of amax truncated
+ * to float32, or the next code when amax reaches its float64 start (starts[c - 1]: the least float64
+ * magnitude, bits, with code >= c; the float64 starts alone outside float32's normal range); an
+ * element's E2M1 magnitude code is the number of thresholds[code * 14 + (negative ? 7 : 0) + j],
+ * j < 7 (doubles; +Inf where unused), its magnitude reaches; its code is that | sign << 3. */
+typedef struct {
+    minifloat_scale_table scale;
+    const uint64_t *starts;
+    uint32_t start_count;
+    const double *thresholds;
+    uint32_t nan_scale;         /* the scale code stored for a block with a NaN or Inf when nan_policy */
+    int32_t nan_policy;
+    int32_t symmetric;          /* the thresholds of both signs are equal (not rtp or rtn) */
+} minifloat_nvfp4_float64_blocks;
+
+/* Encodes the `count` float64s (bits) at `in` as consecutive blocks of `block_size` (the last may
+ * be shorter); redo[t] is set nonzero, with block t's elements not written, when it holds a NaN or
+ * Inf (every scale code is written). `level` at most minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float64(const minifloat_nvfp4_float64_blocks *blocks, const uint64_t *in,
+                                                              size_t count, size_t block_size, uint8_t *scales, uint8_t *out,
+                                                              uint8_t *redo, int level);
+
 /* The block constants of NVFP4 encoding from float32 under a stochastic element rounding
  * (BlockFloat32Kernel.NVFP4Stochastic): the scale code as in minifloat_nvfp4_blocks; the
  * element's E2M1 code from q = |x| * reciprocals[code] (1 / (scale value * tensor scale) rounded to

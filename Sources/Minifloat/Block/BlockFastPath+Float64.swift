@@ -14,13 +14,15 @@ internal import CMinifloatKernels
 ///   reaches, as for float32 (``E2M1Thresholds``): a threshold is `b * S` or the double after it,
 ///   with `b` an E2M1 value or midpoint (at most 3 significant bits) and `S` the scale value (at
 ///   most 8 bits; 4 for UE4M3) times the tensor scale (24), so `b * S` is exact in Double.
+///   Along the last axis with AVX2 or AVX-512 in C (`minifloat_encode_nvfp4_float64`), else in Swift.
 /// - Under stochastic element rounding, `floor(u + c)` in vector lanes away from the decision
 ///   points, and near them the Double quotient with the exact step, as for float32 sources
 ///   (`encodeE2M1Stochastic`): along the last axis in C (`minifloat_encode_nvfp4_float64_stochastic`,
 ///   scale and elements in one pass per block), along other axes in Swift
 ///   (``encodeE2M1Stochastic(_:_:reciprocal:random:lanes:into:)``).
-/// - Blocks with a NaN or an infinity, and blocks whose scale's divisor is zero, take the exact
-///   step element by element.
+/// - Blocks with a NaN or an infinity take the exact step element by element, and so do blocks
+///   whose scale's divisor is zero in Swift (the C kernels give their finite elements +-0
+///   directly, as the exact step does).
 final class NVFP4Float64Thresholds: Sendable {
     /// `scaleStarts[c - 1]`: the least float64 magnitude (bits) with scale code >= c, for
     /// c = 1...maxFiniteCode; 0x7FF0_0000_0000_0000 when no finite amax reaches c.
@@ -105,7 +107,7 @@ extension BlockFormat {
     }
 
     /// Encodes NVFP4 blocks `range` of a float64 source (see ``NVFP4Float64Thresholds``); with
-    /// `kernel`, stochastic blocks along the last axis through the C kernel.
+    /// `kernel`, blocks along the last axis through the C kernels where they apply.
     func encodeNVFP4Float64(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                             thresholds: NVFP4Float64Thresholds, elementTable: E2M1Thresholds,
                             scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?,
@@ -114,9 +116,11 @@ extension BlockFormat {
         let nanPolicy = encoder.encoding.specials == .nanScale
         let symmetric = encoder.encoding.rounding != .towardPositive && encoder.encoding.rounding != .towardNegative
         let lanes = E2M1StochasticLanes(encoder)
-        if kernel, let stream, lanes != nil, layout.inner == 1 {
+        // Deterministic: the C kernel with AVX2 or AVX-512 (on the SSE2 baseline the Swift loop is
+        // faster: 3.0 against 3.6 ns per element, docs/performance.md); stochastic: at every level.
+        if kernel, layout.inner == 1, stream == nil ? VectorUnits.level > 0 : lanes != nil {
             encodeNVFP4Float64WithKernel(p, layout: layout, range, encoder: encoder, thresholds: thresholds, elementTable: elementTable,
-                                         scales: scales, elements: elements, stream: stream)
+                                         symmetric: symmetric, scales: scales, elements: elements, stream: stream)
             return
         }
         thresholds.scaleStarts.withUnsafeBufferPointer { starts in
@@ -206,30 +210,38 @@ extension BlockFormat {
         }
     }
 
-    /// Blocks `range` along the last axis under stochastic element rounding with the C kernel
-    /// (`minifloat_encode_nvfp4_float64_stochastic`, which computes what the Swift loop does, its
-    /// double lanes with the band 2^-(N+16) of the float32 kernel's: the error analysis holds for
-    /// any exact magnitude): up to 1,024 blocks per call (and one line's when lines end in a short
-    /// block); each block it reports (a NaN or Inf, a length that is not a multiple of 16, an element
-    /// near a decision point) is done by the Swift loop.
+    /// Blocks `range` along the last axis with the C kernels: deterministic
+    /// (`minifloat_encode_nvfp4_float64`: the thresholds of ``NVFP4Float64Thresholds`` compared as
+    /// doubles) or under stochastic element rounding (`minifloat_encode_nvfp4_float64_stochastic`,
+    /// which computes what the Swift loop does, its double lanes with the band 2^-(N+16) of the
+    /// float32 kernel's: the error analysis holds for any exact magnitude); up to 1,024 blocks per
+    /// call (and one line's when lines end in a short block); each block they report (a NaN or Inf;
+    /// stochastic: also a length that is not a multiple of 16, an element near a decision point) is
+    /// done by the Swift loop.
     private func encodeNVFP4Float64WithKernel(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>,
                                               encoder: BlockEncoder, thresholds: NVFP4Float64Thresholds,
-                                              elementTable: E2M1Thresholds, scales: UnsafeMutablePointer<UInt8>,
-                                              elements: UnsafeMutablePointer<UInt8>, stream: RandomStream) {
+                                              elementTable: E2M1Thresholds, symmetric: Bool, scales: UnsafeMutablePointer<UInt8>,
+                                              elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
         let perLine = layout.blocksPerLine
         let wholeBlocks = layout.length % blockSize == 0
+        let nanScale = UInt32(scale.nanCode()), nanPolicy: Int32 = encoder.encoding.specials == .nanScale ? 1 : 0
         var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
-                                          seed: stream.seed, values: stream.values, bits: UInt32(stream.bits), subnormal_multiplier: 0)
+                                          seed: stream?.seed ?? 0, values: stream?.values, bits: UInt32(stream?.bits ?? 1),
+                                          subnormal_multiplier: 0)
         elementTable.reciprocals.withUnsafeBufferPointer { reciprocals in
         elementTable.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
         thresholds.scaleStarts.withUnsafeBufferPointer { starts in
+        thresholds.elementStarts.withUnsafeBytes { elementStarts in
         thresholds.float32.withTable { scale in
-            var blocks = minifloat_nvfp4_float64_stochastic_blocks(
+            var stochastic = minifloat_nvfp4_float64_stochastic_blocks(
                 blocks: minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
-                                                          reciprocals32: reciprocals32.baseAddress, nan_scale: UInt32(self.scale.nanCode()),
-                                                          nan_policy: encoder.encoding.specials == .nanScale ? 1 : 0,
-                                                          variant: Int32(encoder.encoding.rounding.stochasticVariant.0)),
+                                                          reciprocals32: reciprocals32.baseAddress, nan_scale: nanScale,
+                                                          nan_policy: nanPolicy, variant: Int32(encoder.encoding.rounding.stochasticVariant.0)),
                 starts: starts.baseAddress, start_count: UInt32(starts.count))
+            // The element thresholds' bits as doubles (+Inf where unused).
+            var deterministic = minifloat_nvfp4_float64_blocks(scale: scale, starts: starts.baseAddress, start_count: UInt32(starts.count),
+                                                               thresholds: elementStarts.baseAddress?.assumingMemoryBound(to: Double.self),
+                                                               nan_scale: nanScale, nan_policy: nanPolicy, symmetric: symmetric ? 1 : 0)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { redo in
                 var t = range.lowerBound
                 while t < range.upperBound {
@@ -237,9 +249,14 @@ extension BlockFormat {
                     if !wholeBlocks { end = Swift.min(end, (t / perLine + 1) * perLine) }
                     let first = layout.block(t).first
                     let (lastFirst, lastCount, _) = layout.block(end - 1)
-                    minifloat_encode_nvfp4_float64_stochastic(&blocks, &random, p + first, lastFirst + lastCount - first, blockSize,
-                                                              UInt64(first), scales + t, elements + first, redo.baseAddress!,
-                                                              VectorUnits.level)
+                    if stream != nil {
+                        minifloat_encode_nvfp4_float64_stochastic(&stochastic, &random, p + first, lastFirst + lastCount - first, blockSize,
+                                                                  UInt64(first), scales + t, elements + first, redo.baseAddress!,
+                                                                  VectorUnits.level)
+                    } else {
+                        minifloat_encode_nvfp4_float64(&deterministic, p + first, lastFirst + lastCount - first, blockSize, scales + t,
+                                                       elements + first, redo.baseAddress!, VectorUnits.level)
+                    }
                     for b in t..<end where redo[b - t] != 0 {
                         encodeNVFP4Float64(p, layout: layout, b..<(b + 1), encoder: encoder, thresholds: thresholds,
                                            elementTable: elementTable, scales: scales, elements: elements, stream: stream,
@@ -248,6 +265,7 @@ extension BlockFormat {
                     t = end
                 }
             }
+        }
         }
         }
         }
