@@ -222,8 +222,6 @@ extension BlockFormat {
                                               encoder: BlockEncoder, thresholds: NVFP4Float64Thresholds,
                                               elementTable: E2M1Thresholds, symmetric: Bool, scales: UnsafeMutablePointer<UInt8>,
                                               elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
-        let perLine = layout.blocksPerLine
-        let wholeBlocks = layout.length % blockSize == 0
         let nanScale = UInt32(scale.nanCode()), nanPolicy: Int32 = encoder.encoding.specials == .nanScale ? 1 : 0
         var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
                                           seed: stream?.seed ?? 0, values: stream?.values, bits: UInt32(stream?.bits ?? 1),
@@ -243,26 +241,19 @@ extension BlockFormat {
                                                                thresholds: elementStarts.baseAddress?.assumingMemoryBound(to: Double.self),
                                                                nan_scale: nanScale, nan_policy: nanPolicy, symmetric: symmetric ? 1 : 0)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { redo in
-                var t = range.lowerBound
-                while t < range.upperBound {
-                    var end = Swift.min(range.upperBound, t + 1024)
-                    if !wholeBlocks { end = Swift.min(end, (t / perLine + 1) * perLine) }
-                    let first = layout.block(t).first
-                    let (lastFirst, lastCount, _) = layout.block(end - 1)
+                forEachKernelRun(layout, range, limit: 1024) { t, end, first, count in
                     if stream != nil {
-                        minifloat_encode_nvfp4_float64_stochastic(&stochastic, &random, p + first, lastFirst + lastCount - first, blockSize,
-                                                                  UInt64(first), scales + t, elements + first, redo.baseAddress!,
-                                                                  VectorUnits.level)
+                        minifloat_encode_nvfp4_float64_stochastic(&stochastic, &random, p + first, count, blockSize, UInt64(first),
+                                                                  scales + t, elements + first, redo.baseAddress!, VectorUnits.level)
                     } else {
-                        minifloat_encode_nvfp4_float64(&deterministic, p + first, lastFirst + lastCount - first, blockSize, scales + t,
-                                                       elements + first, redo.baseAddress!, VectorUnits.level)
+                        minifloat_encode_nvfp4_float64(&deterministic, p + first, count, blockSize, scales + t, elements + first,
+                                                       redo.baseAddress!, VectorUnits.level)
                     }
                     for b in t..<end where redo[b - t] != 0 {
                         encodeNVFP4Float64(p, layout: layout, b..<(b + 1), encoder: encoder, thresholds: thresholds,
                                            elementTable: elementTable, scales: scales, elements: elements, stream: stream,
                                            kernel: false)
                     }
-                    t = end
                 }
             }
         }

@@ -384,8 +384,6 @@ extension BlockFormat {
                                   encoder: BlockEncoder, starts: UnsafeBufferPointer<UInt32>, scales: UnsafeMutablePointer<UInt8>,
                                   elements: UnsafeMutablePointer<UInt8>, arrayEncoder: ArrayEncoder?, elementTable: E2M1Thresholds?,
                                   stream: RandomStream?, clampBits: UInt32, scaled: UnsafeMutablePointer<UInt32>) {
-        let perLine = layout.blocksPerLine
-        let wholeBlocks = layout.length % blockSize == 0
         if kernel.isStochastic, let stream {
             encodeStochasticWithKernel(p, layout: layout, range, kernel: kernel, encoder: encoder, starts: starts, scales: scales,
                                        elements: elements, arrayEncoder: arrayEncoder, elementTable: elementTable, stream: stream,
@@ -393,14 +391,8 @@ extension BlockFormat {
             return
         }
         var redo = false
-        var t = range.lowerBound
-        while t < range.upperBound {
-            let end = wholeBlocks ? range.upperBound : Swift.min(range.upperBound, (t / perLine + 1) * perLine)
-            let first = layout.block(t).first
-            let (lastFirst, lastCount, _) = layout.block(end - 1)
-            redo = kernel.encode(p + first, count: lastFirst + lastCount - first, blockSize: blockSize, scales: scales + t,
-                                 elements: elements + first) || redo
-            t = end
+        forEachKernelRun(layout, range) { t, _, first, count in
+            redo = kernel.encode(p + first, count: count, blockSize: blockSize, scales: scales + t, elements: elements + first) || redo
         }
         guard redo else { return }
         for t in range {
@@ -420,17 +412,10 @@ extension BlockFormat {
                                             scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
                                             arrayEncoder: ArrayEncoder?, elementTable: E2M1Thresholds?, stream: RandomStream,
                                             clampBits: UInt32, scaled: UnsafeMutablePointer<UInt32>) {
-        let perLine = layout.blocksPerLine
-        let wholeBlocks = layout.length % blockSize == 0
         let twos = elementStorage == .twosComplement
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { redo in
-            var t = range.lowerBound
-            while t < range.upperBound {
-                var end = Swift.min(range.upperBound, t + 1024)
-                if !wholeBlocks { end = Swift.min(end, (t / perLine + 1) * perLine) }
-                let first = layout.block(t).first
-                let (lastFirst, lastCount, _) = layout.block(end - 1)
-                kernel.encodeStochastic(p + first, count: lastFirst + lastCount - first, blockSize: blockSize, first: first,
+            forEachKernelRun(layout, range, limit: 1024) { t, end, first, count in
+                kernel.encodeStochastic(p + first, count: count, blockSize: blockSize, first: first,
                                         stream: stream, scales: scales + t, elements: elements + first, redo: redo.baseAddress!)
                 for b in t..<end where redo[b - t] != 0 {
                     let (bf, n, _) = layout.block(b)
@@ -449,8 +434,26 @@ extension BlockFormat {
                     arrayEncoder!.encode(.float32(UnsafePointer(scaled) - bf), bf..<(bf + n), into: elements + bf, stream: stream)
                     if twos { for i in bf..<(bf + n) { elements[i] = encoder.stored(UInt32(elements[i])) } }
                 }
-                t = end
             }
+        }
+    }
+
+    /// Blocks `range` (along the last axis) in the runs the C kernels take in one call: at most
+    /// `limit` consecutive blocks, and at most the rest of a line when lines end in a short block
+    /// (a kernel takes every block of a run but the last as whole); `body(t, end, first, count)`
+    /// for blocks `t..<end`, whose elements are the `count` from `first`.
+    @inline(__always)
+    func forEachKernelRun(_ layout: BlockLayout, _ range: Range<Int>, limit: Int = .max, _ body: (Int, Int, Int, Int) -> Void) {
+        let perLine = layout.blocksPerLine
+        let wholeBlocks = layout.length % blockSize == 0
+        var t = range.lowerBound
+        while t < range.upperBound {
+            var end = range.upperBound - t > limit ? t + limit : range.upperBound
+            if !wholeBlocks { end = Swift.min(end, (t / perLine + 1) * perLine) }
+            let first = layout.block(t).first
+            let (lastFirst, lastCount, _) = layout.block(end - 1)
+            body(t, end, first, lastFirst + lastCount - first)
+            t = end
         }
     }
 
