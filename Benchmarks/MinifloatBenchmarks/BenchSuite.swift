@@ -116,7 +116,7 @@ public struct BenchSuite {
                 source.withUnsafeBufferPointer { s in
                     blockScales.withUnsafeMutableBufferPointer { sc in
                         u8.withUnsafeMutableBufferPointer { d in
-                            format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
+                            _ = format.encode(s, layout: layout, encoding: encoding, tensorScale: format.hasTensorScale ? 0x1p-4 : nil,
                                           scales: sc, elements: d, random: random, threads: t)
                         }
                     }

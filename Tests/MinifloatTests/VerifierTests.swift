@@ -60,7 +60,7 @@ struct VerifierTests {
 
     /// Whether `cause` is true of this element, by the oracle.
     static func isSound(_ cause: Cause, _ x: Double, claim: UInt32, expected: UInt32, _ f: Format) -> Bool {
-        let exact = ExactValue(x), negative = x.sign == .minus
+        let exact = ExactValue(x)
         func code(_ e: ExactValue, _ r: RoundingMode, _ s: SaturationMode) -> UInt32 {
             Oracle.Bracket(e, f).code(rounding: r, saturation: s)
         }
