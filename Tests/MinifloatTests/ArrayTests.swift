@@ -23,6 +23,19 @@ struct ArrayTests {
         }
     }
 
+    /// P3109 variant `variant` (0 A, 1 B, 2 C) with `bits` random bits and random value `r`.
+    static func stochasticMode(_ variant: Int, bits n: Int, random r: UInt64) -> RoundingMode {
+        [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r), .stochasticC(bits: n, random: r)][variant]
+    }
+
+    /// The random values at which A (floor(j/2) and the step below), B ((2^(N+1) - j - 1)/2,
+    /// (2^(N+1) - j)/2) and C (ceil(j/2)) change their decision at the point `j / 2^(N+1)` of the
+    /// way between neighbours (1 <= j < 2^(N+1)); those below 2^N.
+    static func decisionRandoms(_ j: UInt64, bits n: Int) -> [UInt64] {
+        let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
+        return [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2, half - j / 2 - 1].filter { $0 < half }
+    }
+
     static func scalarMode(_ mode: RoundingMode, _ random: RandomSource, _ i: Int) -> RoundingMode {
         func r(_ n: Int) -> UInt64 {
             guard case .seed(let s) = random else { return 0 }
@@ -192,23 +205,18 @@ struct ArrayTests {
             for n in [1, largest, largest + 1] where n <= 32 {
               for variant in 0..<3 {
                 let sat = SaturationMode.allCases[(fi + n + variant) % 3]
-                func mode(_ r: UInt64) -> RoundingMode {
-                    [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r),
-                     .stochasticC(bits: n, random: r)][variant]
-                }
+                func mode(_ r: UInt64) -> RoundingMode { Self.stochasticMode(variant, bits: n, random: r) }
                 let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
                 var xs: [Double] = [], rs: [UInt32] = [], brackets: [Oracle.Bracket] = [], bracketOf: [Int] = []
                 for (lo, hi) in pairs {
                     let step = (hi - lo) / Double(full)
                     for j in [1, half - 1, half, half + 1, full - 1, 1 + r.next() % (full - 1)] where j >= 1 && j < full {
                         let p = lo + Double(j) * step  // exact: at most M + N + 2 bits
-                        // The R at which A (floor(j/2) and the step below), B ((2^(N+1) - j - 1)/2,
-                        // (2^(N+1) - j)/2) and C (ceil(j/2)) change their decision at this point.
-                        let thresholds = [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2, half - j / 2 - 1]
+                        let thresholds = Self.decisionRandoms(j, bits: n)
                         for x in [p.nextDown, p, p.nextUp] {
                             let signed = f.signedness == .signed && r.next() & 1 == 1 ? -x : x
                             brackets.append(Oracle.Bracket(ExactValue(signed), f))
-                            for t in thresholds where t < half {
+                            for t in thresholds {
                                 xs.append(signed)
                                 rs.append(UInt32(t))
                                 bracketOf.append(brackets.count - 1)
@@ -262,10 +270,7 @@ struct ArrayTests {
             for n in Set([1, s - 2, s - 1, 32]).sorted() where n >= 1 && n <= 32 {
               for variant in 0..<3 {
                 let sat = SaturationMode.allCases[(fi + n + variant) % 3]
-                func mode(_ r: UInt64) -> RoundingMode {
-                    [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r),
-                     .stochasticC(bits: n, random: r)][variant]
-                }
+                func mode(_ r: UInt64) -> RoundingMode { Self.stochasticMode(variant, bits: n, random: r) }
                 let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
                 var xs: [Float] = [], rs: [UInt32] = []
                 func add(_ x: Float, _ rValue: UInt64) {
@@ -279,9 +284,9 @@ struct ArrayTests {
                 for (lo, _) in pairs {
                     for j in [1, half - 1, half, half + 1, full - 1, 1 + r.next() % (full - 1)] where j >= 1 && j < full {
                         let p = Float((Double(lo) + Double(j) / Double(full)) * sub)  // exact when it has at most 24 bits
-                        let thresholds = [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2, half - j / 2 - 1]
+                        let thresholds = Self.decisionRandoms(j, bits: n)
                         for x in [p.nextDown, p, p.nextUp] where x >= 0 {
-                            for t in thresholds where t < half { add(x, t) }
+                            for t in thresholds { add(x, t) }
                         }
                     }
                 }
@@ -357,10 +362,7 @@ struct ArrayTests {
                 let all = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(n)) - 1)
                 return [0, all, 1 << UInt32(n - 1), UInt32(truncatingIfNeeded: r >> 8)][Int(r & 3)]
             }
-            func mode(_ r: UInt64) -> RoundingMode {
-                [RoundingMode.stochasticA(bits: n, random: r), .stochasticB(bits: n, random: r),
-                 .stochasticC(bits: n, random: r)][variant]
-            }
+            func mode(_ r: UInt64) -> RoundingMode { Self.stochasticMode(variant, bits: n, random: r) }
             let brackets = xs.map { Oracle.Bracket(ExactValue(Double($0)), f) }
             let got = f.encode(xs, as: UInt8.self, rounding: mode(0), saturation: sat, random: .values(values), threads: 1)
             let want = xs.indices.map {
