@@ -38,9 +38,9 @@ static inline __attribute__((always_inline)) int stochastic16(const minifloat_fl
                                                               u32x16 b, u32x16 r, uint8_t *out) {
     u32x16 t;
     if (s->subnormal_multiplier != 0.0f) {
-        /* Out of range: a above the largest finite value (Inf, NaN; any negative input of an
-         * unsigned format, whose abs_mask keeps the sign). */
-        if (any_negative((i32x16)((u32x16){0} + (k->range_start + k->span) - (b & k->abs_mask)))) return 0;
+        /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
+         * negative input of an unsigned format, whose abs_mask keeps the sign). */
+        if (any_negative((i32x16)((b & k->abs_mask) > ((u32x16){0} + (k->range_start + k->span))))) return 0;
         u32x16 magnitude = b & 0x7FFFFFFFu;
         t = magnitude - k->rebias;
         i32x16 below = (i32x16)(magnitude - k->lowest) >> 31;

@@ -296,6 +296,19 @@ struct ArrayTests {
                     for _ in 0..<4 { add(x, r.next() % half) }
                 }
                 if f.signedness == .signed { for _ in 0..<4 { xs.append(-0.0); rs.append(UInt32(r.next() % half)) } }
+                // Groups of 16 (aligned) of subnormal-range values with one input outside the range
+                // in lane 0, 7 or 15: infinities, NaNs, magnitudes beyond the largest finite value,
+                // and negative values (outside an unsigned format's range at any magnitude).
+                while xs.count % 16 != 0 { xs.append(Float(sub)); rs.append(UInt32(r.next() % half)) }
+                let most = Float(f.decode(f.maxFiniteMagnitude))
+                for special in [Float.infinity, -.infinity, .nan, -.nan, most * 4, -most * 4, -most, -Float(sub), -0x1p-140] {
+                    for lane in [0, 7, 15] {
+                        for k in 0..<16 {
+                            xs.append(k == lane ? special : Float(sub) * Float(k))
+                            rs.append(UInt32(r.next() % half))
+                        }
+                    }
+                }
                 let want = xs.indices.map {
                     UInt32(Oracle.Bracket(ExactValue(Double(xs[$0])), f).code(rounding: mode(UInt64(rs[$0])), saturation: sat))
                 }

@@ -101,16 +101,18 @@ struct VectorUnitsTests {
         }
     }
 
-    @Test("stochastic rounding of an array: the same codes, equal to the oracle's, at every level")
-    func stochasticArraysAtEveryLevel() throws {
-        let f = Format.e4m3fn
-        // 64 z: normal values (the vector path), with zeros, subnormals, overflow and NaN mixed in,
-        // and stretches of zero and subnormal values.
+    /// E4M3 (signed) and P3109 binary8p4ue (unsigned: a negative input is outside its range,
+    /// however large its magnitude).
+    @Test("stochastic rounding of an array: the same codes, equal to the oracle's, at every level",
+          arguments: ["e4m3fn", "binary8p4ue"])
+    func stochasticArraysAtEveryLevel(formatName: String) throws {
+        let f = try Format.named(formatName)
+        // 64 z: normal values (the vector path), with zeros, subnormals, overflow, Inf and NaN mixed
+        // in, and stretches of zero and subnormal values.
         var xs: [Float] = (0..<5003).map { i in
             let r = RandomSource.splitMix64(seed: 5, index: UInt64(i))
             return Float(Int64(bitPattern: r) >> 40) * 0x1p-17
         }
-        for (i, x) in [Float](arrayLiteral: 0, -0.0, 0x1p-8, -0x1p-9, 500, -1e9, .nan, .infinity).enumerated() { xs[i * 601] = x }
         // Stretches of zero and subnormal values (below 2^-6; the kernel's subnormal lanes):
         // multiples of 2^-17 (the points of 7 random bits); a float32 ulp either side of
         // StochasticC's ties (odd multiples of 2^-17) where element i's R (that of seed 41) makes
@@ -129,6 +131,11 @@ struct VectorUnitsTests {
             default: xs[i] = Float(bitPattern: UInt32(truncatingIfNeeded: r) & 0x8000_0000 | UInt32(truncatingIfNeeded: r >> 32) % 0x3C80_0000)
             }
         }
+        // An unsigned format's groups take the kernel only when all their inputs are non-negative.
+        if f.signedness == .unsigned { xs = xs.map(abs) }
+        for (i, x) in [Float](arrayLiteral: 0, -0.0, 0x1p-8, -0x1p-9, 500, -1e9, .nan, .infinity, -.infinity).enumerated() {
+            xs[i * 601] = x
+        }
         let input = try writeNpy(xs, .float32)
         defer { try? FileManager.default.removeItem(atPath: input) }
         var outputs: [[UInt64]] = []
@@ -136,7 +143,7 @@ struct VectorUnitsTests {
         for name in levels {
             let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
             defer { try? FileManager.default.removeItem(atPath: out) }
-            let r = try runMinifloat(["quantize", "e4m3fn", "--input", input, "--output", out, "--rounding", "src",
+            let r = try runMinifloat(["quantize", formatName, "--input", input, "--output", out, "--rounding", "src",
                                       "--random-bits", "7", "--seed", "41", "--saturation", "satfinite", "--threads", "2"],
                                      environment: ["MINIFLOAT_KERNELS": name])
             #expect(r.status == 0, "\(r.stderr)")
