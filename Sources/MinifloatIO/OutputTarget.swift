@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Where an output path leads, decided before anything is written (``ArrayOutput``):
 /// - a regular file, or nothing yet: the data goes to a new temporary file in the same folder,
@@ -67,42 +68,64 @@ func createTemporary(beside final: String) throws -> (path: String, fd: Int32) {
         folder = ""
     }
     var template = (PathBytes.bytes(folder) + Array(".minifloat-XXXXXX".utf8)).map { CChar(bitPattern: $0) } + [0]
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    let fd = TemporaryFiles.create(&template)
     guard fd >= 0 else {
         let folderName = folder.isEmpty ? "." : folder
         throw ArrayFileError("cannot write '\(final.quotedForMessage())': cannot create a file in '\(folderName.quotedForMessage())': "
                              + "\(String(cString: strerror(errno))); choose a writable folder")
     }
     let path = PathBytes.string(template.dropLast().map { UInt8(bitPattern: $0) })
-    TemporaryFiles.register(path)
     return (path, fd)
 }
 
 /// Temporary files in progress, removed if the process is stopped by SIGINT, SIGTERM or SIGHUP
 /// (the handler is installed only where the signal's action is the default, so an application's
-/// own handler is left alone). The handler calls only unlink, signal and raise.
+/// own handler is left alone). The handler calls only unlink, sched_yield, signal and raise, and
+/// reads an atomic.
 enum TemporaryFiles {
     static let capacity = 64
+    static let handled = [SIGINT, SIGTERM, SIGHUP]
     nonisolated(unsafe) static let slots = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
     nonisolated(unsafe) static var installed = false
     nonisolated(unsafe) static var lock = pthread_mutex_t()
+    /// 1 while a thread creates a temporary and registers it (``create(_:)``).
+    static let creating = Atomic<Int>(0)
     static let setUp: Void = {
         slots.initialize(repeating: nil, count: capacity)
         pthread_mutex_init(&lock, nil)
     }()
 
-    static func register(_ path: String) {
+    /// Creates the file `template` names (mkstemp, which fills in its X's) and registers it;
+    /// returns its descriptor, or -1 with errno set. No signal can leave the file behind: the
+    /// handlers are installed before it exists; this thread blocks the signals until the file is
+    /// registered (one that arrives meanwhile is delivered after, and its handler removes the
+    /// file), and a handler that runs meanwhile in another thread waits for the registration
+    /// (``creating``; set only under the lock, so that thread does not hold it).
+    static func create(_ template: inout [CChar]) -> Int32 {
         _ = setUp
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         if !installed {
             installed = true
-            for s in [SIGINT, SIGTERM, SIGHUP] { installHandler(s) }
+            for s in handled { installHandler(s) }
         }
-        for i in 0..<capacity where slots[i] == nil {
-            slots[i] = PathBytes.withCString(path) { strdup($0) }
-            return
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for s in handled { sigaddset(&blocked, s) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        creating.store(1, ordering: .sequentiallyConsistent)
+        defer {
+            creating.store(0, ordering: .sequentiallyConsistent)
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
         }
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        if fd >= 0 {
+            for i in 0..<capacity where slots[i] == nil {
+                slots[i] = strdup(template)
+                break
+            }
+        }
+        return fd
     }
 
     static func unregister(_ path: String) {
@@ -144,8 +167,10 @@ enum TemporaryFiles {
         }
     }
 
-    /// The signal handler: unlink every registered temporary, then die of the signal as before.
+    /// The signal handler: wait for a temporary being created in another thread to be registered,
+    /// unlink every registered temporary, then die of the signal as before.
     static func removeAll(_ signalNumber: Int32) {
+        while creating.load(ordering: .sequentiallyConsistent) != 0 { sched_yield() }
         unlinkAll()
         signal(signalNumber, SIG_DFL)
         raise(signalNumber)
