@@ -30,8 +30,9 @@ INLINE float multiplier_of(uint32_t code) {
     return multiplier;
 }
 
-/* x * 2^-k for 16 inputs (bits b), finite products clamped to the magnitude `clamp`. */
-INLINE u32x16 scaled16(u32x16 b, float multiplier, uint32_t clamp) {
+/* x * 2^-k for 16 inputs (bits b), each lane with its own multiplier, finite products clamped to
+ * the magnitude `clamp`. */
+INLINE u32x16 scaled16_lanes(u32x16 b, f32x16 multiplier, uint32_t clamp) {
     u32x16 product = (u32x16)((f32x16)b * multiplier);
     u32x16 magnitude = product & 0x7FFFFFFFu;
     u32x16 special = (u32x16)((i32x16)(magnitude + 0x00800000u) >> 31); /* all ones where >= 0x7F800000 */
@@ -39,11 +40,20 @@ INLINE u32x16 scaled16(u32x16 b, float multiplier, uint32_t clamp) {
     return (product & 0x80000000u) | (magnitude & special) | (clamped & ~special);
 }
 
+/* x * 2^-k for 16 inputs (bits b), finite products clamped to the magnitude `clamp`. */
+INLINE u32x16 scaled16(u32x16 b, float multiplier, uint32_t clamp) {
+    return scaled16_lanes(b, (f32x16){0} + multiplier, clamp);
+}
+
 /* Negative in the lanes of 16 inputs (bits b) whose product may be inexact: a nonzero input whose
  * exponent field is at most `limit` (both differences negative); masked by `check` (all ones when
  * k >= 1, else 0). */
-INLINE u32x16 inexact16(u32x16 b, uint32_t limit, uint32_t check) {
+INLINE u32x16 inexact16_lanes(u32x16 b, u32x16 limit, u32x16 check) {
     return (((b >> 23) & 0xFF) - (limit + 1)) & ((u32x16){0} - (b & 0x7FFFFFFFu)) & check;
+}
+
+INLINE u32x16 inexact16(u32x16 b, uint32_t limit, uint32_t check) {
+    return inexact16_lanes(b, (u32x16){0} + limit, (u32x16){0} + check);
 }
 
 /* The scale code of a block with largest finite magnitude amax; stores the block's scale byte. */
@@ -125,6 +135,51 @@ INLINE int blocks_loop(const minifloat_float32_kernel *k, const uint32_t *table,
     return any_negative((i32x16)flags);
 }
 
+/* Steps 1 and 2 for 16 blocks side by side (element j of block l at in[j * stride + l]): the
+ * largest finite magnitudes, a row at a time, and each block's scale code (stored to scales[l]),
+ * multiplier 2^-k and inexact limit, lane by lane. */
+INLINE void column_scales(const minifloat_mx_blocks *m, const uint32_t *in, size_t rows, size_t stride, uint8_t *scales,
+                          f32x16 *multiplier, u32x16 *limit, u32x16 *check) {
+    u32x16 top = {0}, specials = {0};
+    for (size_t j = 0; j < rows; j++) {
+        u32x16 a = load16(in + j * stride) & 0x7FFFFFFFu;
+        u32x16 s = (u32x16)((i32x16)(a + 0x00800000u) >> 31); /* all ones where a >= 0x7F800000 */
+        specials |= s;
+        top = __builtin_elementwise_max(top, a & ~s);
+    }
+    for (int l = 0; l < 16; l++) {
+        uint32_t code = scale_code(&m->scale, top[l]);
+        scales[l] = stored_scale(code, specials[l] != 0, m->nan_policy, m->nan_scale);
+        (*multiplier)[l] = multiplier_of(code);
+        (*limit)[l] = code >= 128 ? code - 127 : 0;
+        (*check)[l] = code >= 128 ? ~0u : 0;
+    }
+}
+
+/* Blocks along an axis other than the last, 16 at a time side by side: `width` (a multiple of 16)
+ * blocks of `rows` elements, element j of block c at in[j * stride + c] and its code at
+ * out[j * stride + c], scales[c] its scale. The same steps as block(), lane c of each vector
+ * being block c: 1. the largest finite magnitudes, a row at a time; 2. the scale codes, lane by
+ * lane; 3. each row of 16 elements times their blocks' 2^-k, through the element kernel (or the
+ * table). Returns what blocks_loop returns. */
+INLINE int columns_loop(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
+                        const uint32_t *in, size_t rows, size_t width, size_t stride, uint8_t *scales, uint8_t *out,
+                        int rule) {
+    u32x16 flags = {0};
+    for (size_t c = 0; c + 16 <= width; c += 16) {
+        f32x16 multiplier;
+        u32x16 limit, check;
+        column_scales(m, in + c, rows, stride, scales + c, &multiplier, &limit, &check);
+        for (size_t j = 0; j < rows; j++) {
+            u32x16 b = load16(in + j * stride + c);
+            flags |= inexact16_lanes(b, limit, check);
+            products16(k, table, scaled16_lanes(b, multiplier, m->clamp_bits), out + j * stride + c, rule);
+            if (m->twos_complement) twos_complement(out + j * stride + c, 16);
+        }
+    }
+    return any_negative((i32x16)flags);
+}
+
 /* A block of n elements under a stochastic mode, element j taking R_(first + j): the scale code
  * as above, then the products of each group of 16 rounded with their random values in registers.
  * Returns nonzero, with the block's codes not (all) written, when the caller must redo it: a
@@ -153,6 +208,62 @@ INLINE void stochastic_loop(const minifloat_float32_kernel *k, const minifloat_m
         redo[t] = (uint8_t)block_stochastic(k, m, s, in + j, n, first + j, scales + t, out + j);
     }
     if (m->twos_complement) twos_complement(out, count);
+}
+
+/* columns_loop under a stochastic mode: element (j, c) takes R_(first + j * stride + c), its index
+ * in the array. redo[c] is set nonzero for each of the 16 blocks of a strip some product of which
+ * the kernel does not take (outside its range: a NaN or Inf, or below the element's normal range
+ * without the subnormal lanes, as block_stochastic reports them; a product that may be inexact is
+ * below 2^-126 and rounds to zero as its exact value does, see BlockFastPath.swift), zero for the
+ * others; every scale code is written. */
+INLINE void columns_stochastic_loop(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
+                                    const uint32_t *in, size_t rows, size_t width, size_t stride, uint64_t first,
+                                    uint8_t *scales, uint8_t *out, uint8_t *redo) {
+    for (size_t c = 0; c + 16 <= width; c += 16) {
+        f32x16 multiplier;
+        u32x16 limit, check;
+        column_scales(m, in + c, rows, stride, scales + c, &multiplier, &limit, &check);
+        int written = 1;
+        for (size_t j = 0; j < rows; j++) {
+            u32x16 b = load16(in + j * stride + c);
+            written &= stochastic16(k, s, scaled16_lanes(b, multiplier, m->clamp_bits), random16(s, first + j * stride + c),
+                                    out + j * stride + c);
+            if (m->twos_complement) twos_complement(out + j * stride + c, 16);
+        }
+        for (int l = 0; l < 16; l++) redo[c + l] = (uint8_t)!written;
+    }
+}
+
+#define MX_COLUMNS_STOCHASTIC_FOR(name, attributes)                                                               \
+    attributes static void name(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m,                 \
+                                const minifloat_stochastic *s, const uint32_t *in, size_t rows, size_t width,    \
+                                size_t stride, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {  \
+        columns_stochastic_loop(k, m, s, in, rows, width, stride, first, scales, out, redo);                     \
+    }
+
+MX_COLUMNS_STOCHASTIC_FOR(mx_columns_stochastic_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+MX_COLUMNS_STOCHASTIC_FOR(mx_columns_stochastic_avx2, __attribute__((target("avx2"))))
+MX_COLUMNS_STOCHASTIC_FOR(mx_columns_stochastic_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+void minifloat_encode_mx_float32_columns_stochastic(const minifloat_float32_kernel *kernel, const minifloat_mx_blocks *blocks,
+                                                    const minifloat_stochastic *s, const uint32_t *in, size_t rows, size_t width,
+                                                    size_t stride, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo,
+                                                    int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) {
+        mx_columns_stochastic_avx512(kernel, blocks, s, in, rows, width, stride, first, scales, out, redo);
+        return;
+    }
+    if (level >= MINIFLOAT_KERNELS_AVX2) {
+        mx_columns_stochastic_avx2(kernel, blocks, s, in, rows, width, stride, first, scales, out, redo);
+        return;
+    }
+#else
+    (void)level;
+#endif
+    mx_columns_stochastic_baseline(kernel, blocks, s, in, rows, width, stride, first, scales, out, redo);
 }
 
 #define MX_STOCHASTIC_FOR(name, attributes)                                                                       \
@@ -215,4 +326,36 @@ int minifloat_encode_mx_float32(const minifloat_float32_kernel *kernel, const ui
     (void)level;
 #endif
     return mx_baseline(kernel, table, blocks, in, count, block_size, scales, out);
+}
+
+#define MX_COLUMNS_FOR(name, attributes)                                                                          \
+    attributes static int name(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m, \
+                               const uint32_t *in, size_t rows, size_t width, size_t stride, uint8_t *scales,    \
+                               uint8_t *out) {                                                                  \
+        switch (k->rule) {                                                                                      \
+        case 0: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 0);                      \
+        case 1: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 1);                      \
+        case 2: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 2);                      \
+        case 3: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 3);                      \
+        case 4: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 4);                      \
+        default: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 5);                     \
+        }                                                                                                       \
+    }
+
+MX_COLUMNS_FOR(mx_columns_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+MX_COLUMNS_FOR(mx_columns_avx2, __attribute__((target("avx2"))))
+MX_COLUMNS_FOR(mx_columns_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+int minifloat_encode_mx_float32_columns(const minifloat_float32_kernel *kernel, const uint32_t *table,
+                                        const minifloat_mx_blocks *blocks, const uint32_t *in, size_t rows, size_t width,
+                                        size_t stride, uint8_t *scales, uint8_t *out, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) return mx_columns_avx512(kernel, table, blocks, in, rows, width, stride, scales, out);
+    if (level >= MINIFLOAT_KERNELS_AVX2) return mx_columns_avx2(kernel, table, blocks, in, rows, width, stride, scales, out);
+#else
+    (void)level;
+#endif
+    return mx_columns_baseline(kernel, table, blocks, in, rows, width, stride, scales, out);
 }

@@ -164,8 +164,11 @@ struct VectorUnitsTests {
     /// or any bit pattern (the table, the NaN scale); some whose elements sit 2^130 or more below
     /// the block's largest (MX products below 2^-126, redone exactly); some of zeros and tiny
     /// values with a NaN or Inf (NVFP4's zero scale, redone exactly). With short last blocks,
-    /// only those are not clean. NVFP4's `e` stays near the tensor scale the test gives.
-    static func blockInputs(_ f: BlockFormat, count: Int, rowLength: Int, seed: UInt64) -> [Float] {
+    /// only those are not clean. NVFP4's `e` stays near the tensor scale the test gives. Without
+    /// `inexactBlocks`, the blocks with products below 2^-126 are clean ones; without
+    /// `specialBlocks`, those with zeros, subnormals, NaN, Inf or tiny values.
+    static func blockInputs(_ f: BlockFormat, count: Int, rowLength: Int, seed: UInt64, inexactBlocks: Bool = true,
+                            specialBlocks: Bool = true) -> [Float] {
         var r = SplitMix64(seed: seed)
         var xs: [Float] = []
         var e = 0, kind: UInt64 = 0
@@ -175,6 +178,7 @@ struct VectorUnitsTests {
             if position == 0 {
                 e = f.hasTensorScale ? Int(r.next() % 32) - 20 : Int(r.next() % 200) - 100
                 kind = r.next() % 10
+                if kind == 8 && !inexactBlocks || (kind == 6 || kind == 7 || kind == 9) && !specialBlocks { kind = 0 }
                 // With short last blocks, only those get other than clean values (so that no other
                 // block's report hides theirs: the general kernel's tail must report).
                 if rowLength % size != 0 && i % rowLength + size < rowLength { kind = 0 }
@@ -198,6 +202,28 @@ struct VectorUnitsTests {
         return xs
     }
 
+    /// A [rows, columns] array for blocks along its first axis, each block holding the values of
+    /// one block of ``blockInputs(_:count:rowLength:seed:inexactBlocks:)`` without products below
+    /// 2^-126 (MX: 16 blocks side by side in C, `minifloat_encode_mx_float32_columns`, the rest
+    /// gathered in panels). `wide`: [64, 40], two strips of 16 per block row and 8 columns
+    /// gathered, with one block (column 20's second) of a large element and tiny ones, whose
+    /// products below 2^-126 have its strip reported and gathered under deterministic rounding
+    /// (stochastic rounding takes them in C); else [40, 21], short last blocks, 16 columns in C and
+    /// 5 gathered. Without `specialBlocks` (for stochastic rounding, where a NaN or Inf has its
+    /// strip reported) only clean blocks, but for a NaN in column 5's first block when `wide`.
+    static func columnInputs(_ format: BlockFormat, wide: Bool, seed: UInt64,
+                             specialBlocks: Bool = true) -> (values: [Float], rows: Int, columns: Int) {
+        let (rows, columns) = wide ? (64, 40) : (40, 21)
+        let byColumn = blockInputs(format, count: rows * columns, rowLength: rows, seed: seed, inexactBlocks: false,
+                                   specialBlocks: specialBlocks)
+        var values = (0..<(rows * columns)).map { i in byColumn[(i % columns) * rows + i / columns] }
+        if wide {
+            for j in 32..<64 { values[j * columns + 20] = j == 33 ? 0x1.8p120 : Float(bitPattern: UInt32(j) * 0x0040_0001) }
+            if !specialBlocks { values[7 * columns + 5] = .nan }
+        }
+        return (values, rows, columns)
+    }
+
     /// Block encoding from float32 in C (`minifloat_encode_mx_float32` and
     /// `minifloat_encode_nvfp4_float32`, AVX2 and AVX-512) and in Swift (the baseline): every MX
     /// format and NVFP4 (tensor scale given), deterministic mode and saturation, scale rules and
@@ -211,27 +237,32 @@ struct VectorUnitsTests {
         var rules = ScaleRule.all.makeIterator()
         for (shape, seed) in [([12, 96], UInt64(1)), ([9, 77], 2)] {
             let floats = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: seed)
-            var sources = [(try writeNpy(floats, .float32, shape: shape), floats.map { Double($0) }, "")]
+            var sources = [(try writeNpy(floats, .float32, shape: shape), floats.map { Double($0) }, "", 1, shape)]
             if format.hasTensorScale {
                 let doubles = floats.indices.map { i in
                     let v = Double(floats[i])
                     return v.isFinite && v != 0 && i % 2 == 0 ? v * (1 + Double(i % 7 + 1) * 0x1p-40) : v
                 }
-                sources.append((try writeNpy(doubles, .float64, shape: shape), doubles, " from float64"))
+                sources.append((try writeNpy(doubles, .float64, shape: shape), doubles, " from float64", 1, shape))
             }
-            defer { for (file, _, _) in sources { try? FileManager.default.removeItem(atPath: file) } }
+            // Blocks along the first axis (columnInputs). Every mode, one saturation each.
+            let (transposed, rows, columns) = Self.columnInputs(format, wide: seed == 1, seed: seed + 10)
+            let columnSources = [(try writeNpy(transposed, .float32, shape: [rows, columns]), transposed.map { Double($0) },
+                                  " along the first axis", 0, [rows, columns])]
+            defer { for (file, _, _, _, _) in sources + columnSources { try? FileManager.default.removeItem(atPath: file) } }
             for (m, mode) in RoundingMode.deterministic.enumerated() {
                 for (n, sat) in SaturationMode.allCases.enumerated() {
                     let rule = rules.next() ?? { rules = ScaleRule.all.makeIterator(); return rules.next()! }()
                     let specials = BlockSpecials.allCases[(m + n) % 2]
                     let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: sat, specials: specials)
-                    for (input, xs, source) in sources {
-                    let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format, encoding: encoding,
+                    for (input, xs, source, axis, shape) in sources + (n == m % 3 ? columnSources : []) {
+                    let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: axis, format: format, encoding: encoding,
                                                        tensorScale: format.hasTensorScale ? Rational(3, 4) : Rational(1), random: nil)
                     for name in levels {
                         let dir = BlockCommandTests.directory()
                         defer { try? FileManager.default.removeItem(atPath: dir) }
-                        let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--rounding", mode.shortName,
+                        let r = try runMinifloat(["quantize", format.name, "--input", input, "--output-dir", dir, "--axis", "\(axis)",
+                                                  "--rounding", mode.shortName,
                                                   "--saturation", sat.shortName, "--scale-rule", rule.name, "--specials", specials.rawValue,
                                                   "--threads", "2"] + (format.hasTensorScale ? ["--tensor-scale", "0.75"] : []),
                                                  environment: ["MINIFLOAT_KERNELS": name])
@@ -275,6 +306,11 @@ extension VectorUnitsTests {
             defer { try? FileManager.default.removeItem(atPath: input) }
             let inputAxis0 = try writeNpy(xs, .float32, shape: [shape[1], shape[0]])
             defer { try? FileManager.default.removeItem(atPath: inputAxis0) }
+            // Blocks along the first axis side by side (columnInputs), for one mode.
+            let (byColumns, rows, columns) = Self.columnInputs(format, wide: seed == 3, seed: seed + 20, specialBlocks: false)
+            let columnsMode = seed == 3 ? 0 : 2  // 3 and 7 random bits: subnormal-range products in C
+            let columnsInput = try writeNpy(byColumns, .float32, shape: [rows, columns])
+            defer { try? FileManager.default.removeItem(atPath: columnsInput) }
             for (m, (mode, name)) in modes.enumerated() {
                 let sat = SaturationMode.allCases[(m + Int(seed)) % 3], specials = BlockSpecials.allCases[m % 2]
                 let rule = ScaleRule.all[(m + 3 * Int(seed)) % ScaleRule.all.count]
@@ -289,6 +325,9 @@ extension VectorUnitsTests {
                 let transposedShape = [shape[1], shape[0]]
                 let wantAxis0 = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: transposedShape, axis: 0, format: format,
                                                         encoding: encoding, tensorScale: t, random: seeded)
+                let wantColumns = m != columnsMode ? nil : BlockTests.oracleEncode(
+                    byColumns.map { ExactValue($0) }, shape: [rows, columns], axis: 0, format: format, encoding: encoding, tensorScale: t,
+                    random: byColumns.indices.map { RandomSource.splitMix64(seed: 41, index: UInt64($0)) >> (64 - bits) })
                 // The command line's scale and element codes for an input file, at a level.
                 func quantize(_ file: String, axis: Int, rowLength: Int, level: String) throws -> (scales: [UInt32], elements: [UInt32]) {
                     let dir = BlockCommandTests.directory()
@@ -312,6 +351,11 @@ extension VectorUnitsTests {
                     let axis0 = try quantize(inputAxis0, axis: 0, rowLength: transposedShape[1], level: level)
                     #expect(axis0.scales == wantAxis0.scales && axis0.elements == wantAxis0.elements,
                             "\(context): along the first axis of \(transposedShape)")
+                    if m == columnsMode {
+                        let got = try quantize(columnsInput, axis: 0, rowLength: columns, level: level)
+                        #expect(got.scales == wantColumns!.scales && got.elements == wantColumns!.elements,
+                                "\(context): along the first axis of \([rows, columns]), side by side")
+                    }
                 }
                 // The caller's random values (R_i = values[i] masked to N bits).
                 let values = xs.indices.map { UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 43, index: UInt64($0))) }

@@ -114,6 +114,14 @@ MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32(const minifloat_float
                                                            const minifloat_mx_blocks *blocks, const uint32_t *in, size_t count,
                                                            size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
+/* As minifloat_encode_mx_float32 for `width` blocks (a multiple of 16) along an axis other than
+ * the last, side by side: element j < rows of block c at in[j * stride + c], its stored code to
+ * out[j * stride + c], the block's scale code to scales[c]. */
+MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32_columns(const minifloat_float32_kernel *kernel, const uint32_t *table,
+                                                                   const minifloat_mx_blocks *blocks, const uint32_t *in,
+                                                                   size_t rows, size_t width, size_t stride, uint8_t *scales,
+                                                                   uint8_t *out, int level);
+
 /* As minifloat_encode_mx_float32 under the stochastic mode `s` (`kernel` for the element format's
  * normal range, as in minifloat_encode_float32_stochastic), element k taking R_(first + k).
  * redo[t] is set nonzero for a block t whose element codes the caller must compute (a product
@@ -124,6 +132,16 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_mx_float32_stochastic(const min
                                                                       const uint32_t *in, size_t count, size_t block_size,
                                                                       uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo,
                                                                       int level);
+
+/* As minifloat_encode_mx_float32_columns under the stochastic mode `s`, element j of block c taking
+ * R_(first + j * stride + c); redo[c] as minifloat_encode_mx_float32_stochastic sets it (here for
+ * all 16 blocks of a strip at once). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_mx_float32_columns_stochastic(const minifloat_float32_kernel *kernel,
+                                                                              const minifloat_mx_blocks *blocks,
+                                                                              const minifloat_stochastic *s, const uint32_t *in,
+                                                                              size_t rows, size_t width, size_t stride,
+                                                                              uint64_t first, uint8_t *scales, uint8_t *out,
+                                                                              uint8_t *redo, int level);
 
 /* The block constants of NVFP4 encoding from float32 (E2M1Thresholds, BlockFastPath.swift): an
  * element's E2M1 magnitude code is the number of thresholds[code * 14 + (negative ? 7 : 0) + j],

@@ -261,7 +261,7 @@ extension BlockFormat {
                 var t0 = range.lowerBound
                 while t0 < range.upperBound {
                     let t1 = Swift.min(t0 + group, range.upperBound)
-                    if let kernel {
+                    if let kernel, kernel.takesContiguousBlocks {
                         encodeWithKernel(p, layout: layout, t0..<t1, kernel: kernel, encoder: encoder, starts: starts,
                                          scales: scales, elements: elements, arrayEncoder: arrayEncoder, elementTable: elementTable,
                                          stream: stream, clampBits: clampBits, scaled: scaled.baseAddress!)
@@ -328,13 +328,16 @@ extension BlockFormat {
         }
     }
 
-    /// Blocks `range` along an axis other than the last (stride `inner`), in panels of up to 64
-    /// blocks that are neighbours along the last axis (the same position in their lines, so the
-    /// same length n, and consecutive first elements): the panel is gathered transposed into a
-    /// contiguous w x n array (each block's elements contiguous) with, under stochastic rounding,
-    /// the random values R_i of its elements by array index, transposed alike and given as a stream
-    /// indexed by position in the panel; that array is encoded as blocks along the last axis are
-    /// (the C kernels, or the Swift loop), and the codes are scattered back.
+    /// Blocks `range` along an axis other than the last (stride `inner`), taken up to 64 blocks
+    /// at a time that are neighbours along the last axis (the same position in their lines, so the
+    /// same length n, and consecutive first elements). MX blocks with a C kernel, 16 side by side
+    /// in place (``BlockFloat32Kernel/encodeColumns(_:rows:width:stride:first:stream:scales:elements:redo:)``:
+    /// a row of 16 elements belongs to 16 blocks, so nothing is transposed). The others, and the
+    /// strips of 16 that kernel reports, through a panel: gathered transposed into a contiguous
+    /// w x n array (each block's elements contiguous) with, under stochastic rounding, the random
+    /// values R_i of its elements by array index, transposed alike and given as a stream indexed
+    /// by position in the panel; that array is encoded as blocks along the last axis are (the C
+    /// kernels, or the Swift loop), and the codes are scattered back.
     private func encodeGathered(_ p: UnsafePointer<UInt32>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                                 thresholds: ScaleThresholds, elementTable: E2M1Thresholds?, arrayEncoder: ArrayEncoder?,
                                 scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?,
@@ -343,11 +346,10 @@ extension BlockFormat {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * panel * blockSize) { buffer in
             let gathered = buffer.baseAddress!, randoms = gathered + panel * blockSize
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: panel) { row in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: panel * blockSize) { codesBuffer in
-                    let codes = codesBuffer.baseAddress!
-                    var t0 = range.lowerBound
-                    while t0 < range.upperBound {
-                        let w = Swift.min(panel, stride - t0 % stride, range.upperBound - t0)
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: panel * blockSize + panel) { codesBuffer in
+                    let codes = codesBuffer.baseAddress!, redo = codes + panel * blockSize
+                    /// Blocks t0..<(t0 + w) (neighbours along the last axis) through a panel.
+                    func encodePanel(_ t0: Int, _ w: Int) {
                         let (first0, n, _) = layout.block(t0)  // block t0 + k begins at first0 + k
                         // Element j of block k at gathered[k * n + j]; its R_i at randoms[k * n + j].
                         for j in 0..<n {
@@ -370,6 +372,21 @@ extension BlockFormat {
                             let destination = elements + first0 + j * stride
                             for k in 0..<w { destination[k] = codes[k * n + j] }
                         }
+                    }
+                    var t0 = range.lowerBound
+                    while t0 < range.upperBound {
+                        let w = Swift.min(panel, stride - t0 % stride, range.upperBound - t0)
+                        // MX: 16 blocks at a time side by side, in place, in C; the strips it
+                        // reports, and the last up to 15 blocks, through a panel.
+                        var done = 0
+                        if w >= 16, let kernel, kernel.takesColumns {
+                            done = w & ~15
+                            let (first0, n, _) = layout.block(t0)
+                            kernel.encodeColumns(p + first0, rows: n, width: done, stride: stride, first: first0, stream: stream,
+                                                 scales: scales + t0, elements: elements + first0, redo: redo)
+                            for strip in Swift.stride(from: 0, to: done, by: 16) where redo[strip] != 0 { encodePanel(t0 + strip, 16) }
+                        }
+                        if done < w { encodePanel(t0 + done, w - done) }
                         t0 += w
                     }
                 }

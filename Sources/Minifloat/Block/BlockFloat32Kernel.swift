@@ -68,7 +68,7 @@ enum BlockFloat32Kernel: Sendable {
     /// 2.3 against 2.8 ns).
     init?(_ encoder: BlockEncoder, thresholds: ScaleThresholds, elementTable: E2M1Thresholds?) {
         let format = encoder.format, encoding = encoder.encoding
-        guard VectorUnits.level > 0 || encoding.rounding.isStochastic else { return nil }
+        guard VectorUnits.level > 0 || encoding.rounding.isStochastic || elementTable == nil else { return nil }
         let nanScale = format.scale.nanCode(), nanPolicy = encoding.specials == .nanScale
         if let elementTable {
             let element = format.element
@@ -129,6 +129,51 @@ enum BlockFloat32Kernel: Sendable {
             return false
         case .nvfp4Stochastic:
             preconditionFailure("stochastic rounding encodes with encodeStochastic")
+        }
+    }
+
+    /// Whether the kernel encodes blocks along the last axis: not deterministic MX blocks on the
+    /// baseline vector unit, where the Swift loop is faster (MXFP8 from float32 on SSE2: 2.1
+    /// against 2.9 ns per element, docs/performance.md); it still takes them along other axes
+    /// (``takesColumns``).
+    var takesContiguousBlocks: Bool {
+        if case .mx(let mx) = self, mx.stochastic == nil { return VectorUnits.level > 0 }
+        return true
+    }
+
+    /// Whether ``encodeColumns(_:rows:width:stride:first:stream:scales:elements:redo:)`` applies (MX).
+    var takesColumns: Bool {
+        if case .mx = self { return true }
+        return false
+    }
+
+    /// MX blocks along an axis other than the last (``takesColumns``): `width` blocks (a multiple
+    /// of 16) side by side, element j < `rows` of block c at `source[j * stride + c]`, which is
+    /// element `first + j * stride + c` of the array (under stochastic rounding it takes that
+    /// R_i from `stream`), its stored code to `elements[j * stride + c]`, block c's scale code to
+    /// `scales[c]`. `redo[c]` is set nonzero for each block whose element codes the caller must
+    /// compute: deterministic, all of them when some product may be inexact (as
+    /// ``encode(_:count:blockSize:scales:elements:)`` reports); stochastic, the 16 blocks of a
+    /// strip with a product the kernel does not take (as ``encodeStochastic(_:count:blockSize:first:stream:scales:elements:redo:)``
+    /// reports them). Every scale code is written.
+    func encodeColumns(_ source: UnsafePointer<UInt32>, rows: Int, width: Int, stride: Int, first: Int, stream: RandomStream?,
+                       scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, redo: UnsafeMutablePointer<UInt8>) {
+        guard case .mx(let mx) = self else { preconditionFailure("only MX blocks are encoded side by side") }
+        var constants = mx.kernel.cKernel
+        mx.thresholds.withTable { scale in
+            var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: mx.clampBits, nan_scale: mx.nanScale,
+                                             nan_policy: mx.nanPolicy ? 1 : 0, twos_complement: mx.twosComplement ? 1 : 0)
+            if let plan = mx.stochastic, let stream {
+                var random = mx.kernel.cStochastic(plan, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
+                minifloat_encode_mx_float32_columns_stochastic(&constants, &blocks, &random, source, rows, width, stride, UInt64(first),
+                                                               scales, elements, redo, VectorUnits.level)
+            } else {
+                let report = mx.table.withUnsafeBufferPointer { table in
+                    minifloat_encode_mx_float32_columns(&constants, table.baseAddress, &blocks, source, rows, width, stride,
+                                                        scales, elements, VectorUnits.level)
+                }
+                redo.update(repeating: report != 0 ? 1 : 0, count: width)
+            }
         }
     }
 
