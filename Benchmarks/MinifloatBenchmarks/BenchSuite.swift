@@ -140,7 +140,7 @@ public struct BenchSuite {
                       BlockEncoding(for: .mxfp4, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
         measureBlocks("f32 -> nvfp4 (16, ceil, tensor scale given) sr (P3109 C, 8 bits, seeded), codes", blockInputs, .nvfp4,
                       BlockEncoding(for: .nvfp4, scaleRule: .ceil, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
-        // The same MXFP8 blocks, transposed: along the first axis of an (n/64) x 64 array (gathered, stride 64).
+        // The same MXFP8 and NVFP4 blocks, transposed: along the first axis of an (n/64) x 64 array (stride 64).
         if n % 64 == 0 {
             let rows = n / 64
             let transposed = (0..<n).map { blockInputs[($0 % 64) * rows + $0 / 64] }
@@ -149,6 +149,9 @@ public struct BenchSuite {
             measureBlocks("f32 -> mxfp8_e4m3 (32, floor, first axis of n/64 x 64) sr (P3109 C, 8 bits, seeded), codes", transposed,
                           .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)),
                           random: .seed(42), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 32))
+            // Blocks of 16 along the first axis: each holds the values of one block of the 1-D NVFP4 case.
+            measureBlocks("f32 -> nvfp4 (16, ceil, tensor scale given, first axis of n/64 x 64) rne, codes", transposed, .nvfp4,
+                          BlockEncoding(for: .nvfp4, scaleRule: .ceil), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 16))
         }
         // bfloat16 sources (the usual checkpoint type) of the same blocks, rounded to nearest.
         let blockBF16 = blockInputs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }

@@ -62,6 +62,22 @@ static inline __attribute__((always_inline)) uint32_t finite_amax_of(const uint3
     return amax;
 }
 
+/* For 16 blocks side by side (element j < rows of block l at in[j * stride + l]): each block's
+ * largest finite magnitude (lane l of *top) and all ones in the lanes of those holding a NaN or
+ * Inf (*specials), a row at a time. */
+static inline __attribute__((always_inline)) void column_amax(const uint32_t *in, size_t rows, size_t stride, u32x16 *top,
+                                                              u32x16 *specials) {
+    u32x16 t = {0}, any = {0};
+    for (size_t j = 0; j < rows; j++) {
+        u32x16 a = load16(in + j * stride) & 0x7FFFFFFFu;
+        u32x16 s = (u32x16)((i32x16)(a + 0x00800000u) >> 31); /* all ones where a >= 0x7F800000 */
+        any |= s;
+        t = __builtin_elementwise_max(t, a & ~s);
+    }
+    *top = t;
+    *specials = any;
+}
+
 /* The largest finite magnitude of in[0..<n] (float64 bits) and whether any is NaN or Inf. */
 static inline __attribute__((always_inline)) uint64_t finite_amax64(const uint64_t *in, size_t n, int *special) {
     i64x8 top = {0}, specials = {0};

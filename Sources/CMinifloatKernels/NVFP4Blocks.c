@@ -9,9 +9,10 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* The codes of 16 elements (float32 bits b) by the thresholds t (7 for positive, 7 for negative
- * inputs); `symmetric` (a constant in each caller) when both sets are equal. */
-INLINE void elements16(const minifloat_nvfp4_blocks *m, const uint32_t *t, u32x16 b, uint8_t *out, int symmetric) {
+/* The codes of 16 elements (float32 bits b) by the thresholds t, each lane its own (7 for
+ * positive, 7 for negative inputs); `symmetric` (a constant in each caller) when both sets are
+ * equal. */
+INLINE void elements16_lanes(const minifloat_nvfp4_blocks *m, const u32x16 *t, u32x16 b, uint8_t *out, int symmetric) {
     u32x16 magnitude = b & 0x7FFFFFFFu, negative = b >> 31;
     u32x16 count = {0};
     if (symmetric) {
@@ -34,6 +35,13 @@ INLINE void elements16(const minifloat_nvfp4_blocks *m, const uint32_t *t, u32x1
     __builtin_memcpy(out, &narrow, sizeof narrow);
 }
 
+/* The codes of 16 elements of one block (float32 bits b) by its thresholds t. */
+INLINE void elements16(const minifloat_nvfp4_blocks *m, const uint32_t *t, u32x16 b, uint8_t *out, int symmetric) {
+    u32x16 lanes[14];
+    for (int j = 0; j < 14; j++) lanes[j] = (u32x16){0} + t[j];
+    elements16_lanes(m, lanes, b, out, symmetric);
+}
+
 INLINE uint8_t element(const minifloat_nvfp4_blocks *m, const uint32_t *t, uint32_t b) {
     uint32_t magnitude = b & 0x7FFFFFFFu, negative = b >> 31;
     if (magnitude > 0x7F800000u) return m->nan_codes[negative];
@@ -52,6 +60,32 @@ INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n,
     size_t j = 0;
     for (; j + 16 <= n; j += 16) elements16(m, t, load16(in + j), out + j, symmetric);
     for (; j < n; j++) out[j] = element(m, t, in[j]);
+}
+
+/* Blocks along an axis other than the last, 16 side by side (as MXBlocks.c's columns_loop): element
+ * j < rows of block c at in[j * stride + c], its code to out[j * stride + c], scales[c]; each
+ * block's scale code lane by lane, its thresholds made into lanes once, then a row at a time. */
+INLINE void columns_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t rows, size_t width, size_t stride,
+                         uint8_t *scales, uint8_t *out, int symmetric) {
+    /* The lanes are filled in memory with scalar stores (extracting and inserting vector lanes measured slower,
+     * and with AVX2 14 vectors of 16 lanes do not fit in the registers); the symmetric kernel
+     * reads only the first 7. */
+    u32x16 lanes[14];
+    int used = symmetric ? 7 : 14;
+    for (size_t c = 0; c + 16 <= width; c += 16) {
+        u32x16 top, specials;
+        column_amax(in + c, rows, stride, &top, &specials);
+        uint32_t *lane = (uint32_t *)lanes, tops[16], special[16];
+        __builtin_memcpy(tops, &top, sizeof tops);
+        __builtin_memcpy(special, &specials, sizeof special);
+        for (int l = 0; l < 16; l++) {
+            uint32_t code = scale_code(&m->scale, tops[l]);
+            scales[c + l] = stored_scale(code, special[l] != 0, m->nan_policy, m->nan_scale);
+            const uint32_t *t = m->thresholds + code * 14;
+            for (int j = 0; j < used; j++) lane[j * 16 + l] = t[j];
+        }
+        for (size_t j = 0; j < rows; j++) elements16_lanes(m, lanes, load16(in + j * stride + c), out + j * stride + c, symmetric);
+    }
 }
 
 typedef double f64x8 __attribute__((vector_size(64)));
@@ -124,6 +158,11 @@ INLINE void blocks_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, siz
         if (m->symmetric) blocks_loop(m, in, count, size, scales, out, 1);                                      \
         else blocks_loop(m, in, count, size, scales, out, 0);                                                   \
     }                                                                                                             \
+    attributes static void name##_columns(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t rows,       \
+                                          size_t width, size_t stride, uint8_t *scales, uint8_t *out) {           \
+        if (m->symmetric) columns_loop(m, in, rows, width, stride, scales, out, 1);                              \
+        else columns_loop(m, in, rows, width, stride, scales, out, 0);                                           \
+    }                                                                                                             \
     attributes static void name##_64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t count,   \
                                      size_t size, uint8_t *scales, uint8_t *out, uint8_t *redo) {                 \
         if (m->symmetric) blocks_loop64(m, in, count, size, scales, out, redo, 1);                                \
@@ -156,4 +195,15 @@ void minifloat_encode_nvfp4_float64(const minifloat_nvfp4_float64_blocks *blocks
     (void)level;
 #endif
     nvfp4_baseline_64(blocks, in, count, block_size, scales, out, redo);
+}
+
+void minifloat_encode_nvfp4_float32_columns(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t rows, size_t width,
+                                           size_t stride, uint8_t *scales, uint8_t *out, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) { nvfp4_avx512_columns(blocks, in, rows, width, stride, scales, out); return; }
+    if (level >= MINIFLOAT_KERNELS_AVX2) { nvfp4_avx2_columns(blocks, in, rows, width, stride, scales, out); return; }
+#else
+    (void)level;
+#endif
+    nvfp4_baseline_columns(blocks, in, rows, width, stride, scales, out);
 }

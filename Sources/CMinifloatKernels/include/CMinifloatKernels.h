@@ -162,6 +162,13 @@ typedef struct {
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count,
                                                               size_t block_size, uint8_t *scales, uint8_t *out, int level);
 
+/* As minifloat_encode_nvfp4_float32 for `width` blocks (a multiple of 16) along an axis other than
+ * the last, side by side: element j < rows of block c at in[j * stride + c], its code to
+ * out[j * stride + c], the block's scale code to scales[c]. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32_columns(const minifloat_nvfp4_blocks *blocks, const uint32_t *in,
+                                                                      size_t rows, size_t width, size_t stride, uint8_t *scales,
+                                                                      uint8_t *out, int level);
+
 /* The block constants of NVFP4 encoding from float64 (NVFP4Float64Thresholds,
  * BlockFastPath+Float64.swift): the scale code from the float32 tables `scale` of amax truncated
  * to float32, or the next code when amax reaches its float64 start (starts[c - 1]: the least float64

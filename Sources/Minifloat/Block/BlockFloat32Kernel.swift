@@ -2,8 +2,8 @@ internal import CMinifloatKernels
 
 /// Block encoding of contiguous float32 blocks (along the last axis, or gathered from another) in one pass per block, in C
 /// (CMinifloatKernels: `minifloat_encode_mx_float32`, `minifloat_encode_nvfp4_float32`,
-/// `minifloat_encode_mx_float32_stochastic`, `minifloat_encode_nvfp4_float32_stochastic`) on AVX2
-/// and AVX-512, and under stochastic element rounding on the baseline too. Each
+/// `minifloat_encode_mx_float32_stochastic`, `minifloat_encode_nvfp4_float32_stochastic`), and of
+/// blocks along another axis 16 side by side (`..._columns`), at every vector level. Each
 /// computes what the Swift block loop (``BlockFormat/encodeBlocksFast``) computes, without its
 /// intermediate buffers; the few elements it cannot finish are reported so that the caller
 /// redoes them exactly.
@@ -61,14 +61,12 @@ enum BlockFloat32Kernel: Sendable {
 
     /// The kernel for this format and encoding, or nil where none applies (an MX element format
     /// without the float32 kernel, a saturation under which NVFP4's E2M1 does not clamp as the
-    /// kernel assumes) and, for deterministic
-    /// rounding, on the baseline vector unit, where the Swift loop is faster (MXFP8 from float32 on
-    /// SSE2: 2.1 against 2.9 ns per element, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`,
-    /// docs/performance.md). Under stochastic rounding the C kernel is faster there too (MXFP8:
-    /// 2.3 against 2.8 ns).
+    /// kernel assumes). Used at every level: on the SSE2 baseline too it is faster than the Swift
+    /// loop (one thread, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`, docs/performance.md:
+    /// MXFP8 2.14 against 2.43-2.48 ns per element, NVFP4 1.77-1.79 against 3.18-3.31; under
+    /// stochastic rounding MXFP8 2.3 against 2.8).
     init?(_ encoder: BlockEncoder, thresholds: ScaleThresholds, elementTable: E2M1Thresholds?) {
         let format = encoder.format, encoding = encoder.encoding
-        guard VectorUnits.level > 0 || encoding.rounding.isStochastic || elementTable == nil else { return nil }
         let nanScale = format.scale.nanCode(), nanPolicy = encoding.specials == .nanScale
         if let elementTable {
             let element = format.element
@@ -132,22 +130,16 @@ enum BlockFloat32Kernel: Sendable {
         }
     }
 
-    /// Whether the kernel encodes blocks along the last axis: not deterministic MX blocks on the
-    /// baseline vector unit, where the Swift loop is faster (MXFP8 from float32 on SSE2: 2.1
-    /// against 2.9 ns per element, docs/performance.md); it still takes them along other axes
-    /// (``takesColumns``).
-    var takesContiguousBlocks: Bool {
-        if case .mx(let mx) = self, mx.stochastic == nil { return VectorUnits.level > 0 }
-        return true
-    }
-
-    /// Whether ``encodeColumns(_:rows:width:stride:first:stream:scales:elements:redo:)`` applies (MX).
+    /// Whether ``encodeColumns(_:rows:width:stride:first:stream:scales:elements:redo:)`` applies
+    /// (MX, and NVFP4 under deterministic rounding).
     var takesColumns: Bool {
-        if case .mx = self { return true }
-        return false
+        switch self {
+        case .mx, .nvfp4: return true
+        case .nvfp4Stochastic: return false
+        }
     }
 
-    /// MX blocks along an axis other than the last (``takesColumns``): `width` blocks (a multiple
+    /// Blocks along an axis other than the last (``takesColumns``): `width` blocks (a multiple
     /// of 16) side by side, element j < `rows` of block c at `source[j * stride + c]`, which is
     /// element `first + j * stride + c` of the array (under stochastic rounding it takes that
     /// R_i from `stream`), its stored code to `elements[j * stride + c]`, block c's scale code to
@@ -155,10 +147,22 @@ enum BlockFloat32Kernel: Sendable {
     /// compute: deterministic, all of them when some product may be inexact (as
     /// ``encode(_:count:blockSize:scales:elements:)`` reports); stochastic, the 16 blocks of a
     /// strip with a product the kernel does not take (as ``encodeStochastic(_:count:blockSize:first:stream:scales:elements:redo:)``
-    /// reports them). Every scale code is written.
+    /// reports them); NVFP4, none. Every scale code is written.
     func encodeColumns(_ source: UnsafePointer<UInt32>, rows: Int, width: Int, stride: Int, first: Int, stream: RandomStream?,
                        scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, redo: UnsafeMutablePointer<UInt8>) {
-        guard case .mx(let mx) = self else { preconditionFailure("only MX blocks are encoded side by side") }
+        if case .nvfp4(let nv) = self {
+            nv.elements.table.withUnsafeBufferPointer { thresholds in
+                nv.thresholds.withTable { scale in
+                    var blocks = minifloat_nvfp4_blocks(scale: scale, thresholds: thresholds.baseAddress, nan_scale: nv.nanScale,
+                                                        nan_policy: nv.nanPolicy ? 1 : 0, symmetric: nv.symmetric ? 1 : 0,
+                                                        nan_codes: nv.nanCodes)
+                    minifloat_encode_nvfp4_float32_columns(&blocks, source, rows, width, stride, scales, elements, VectorUnits.level)
+                }
+            }
+            redo.update(repeating: 0, count: width)
+            return
+        }
+        guard case .mx(let mx) = self else { preconditionFailure("NVFP4 under stochastic rounding is not encoded side by side") }
         var constants = mx.kernel.cKernel
         mx.thresholds.withTable { scale in
             var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: mx.clampBits, nan_scale: mx.nanScale,
