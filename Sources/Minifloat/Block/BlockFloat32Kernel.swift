@@ -63,7 +63,7 @@ enum BlockFloat32Kernel: Sendable {
     /// without the float32 kernel, a saturation under which NVFP4's E2M1 does not clamp as the
     /// kernel assumes). Used at every level: on the SSE2 baseline too it is faster than the Swift
     /// loop (one thread, `minifloat bench` with `MINIFLOAT_KERNELS=baseline`, docs/performance.md:
-    /// MXFP8 2.14 against 2.43-2.48 ns per element, NVFP4 1.77-1.79 against 3.18-3.31; under
+    /// MXFP8 2.04-2.07 against 2.22 ns per element, NVFP4 1.73-1.77 against 3.0; under
     /// stochastic rounding MXFP8 2.3 against 2.8).
     init?(_ encoder: BlockEncoder, thresholds: ScaleThresholds, elementTable: E2M1Thresholds?) {
         let format = encoder.format, encoding = encoder.encoding
@@ -167,7 +167,8 @@ enum BlockFloat32Kernel: Sendable {
         mx.thresholds.withTable { scale in
             var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: mx.clampBits, nan_scale: mx.nanScale,
                                              nan_policy: mx.nanPolicy ? 1 : 0, twos_complement: mx.twosComplement ? 1 : 0)
-            if let plan = mx.stochastic, let stream {
+            if let plan = mx.stochastic {
+                guard let stream else { preconditionFailure("stochastic rounding needs its random values") }
                 var random = mx.kernel.cStochastic(plan, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
                 minifloat_encode_mx_float32_columns_stochastic(&constants, &blocks, &random, source, rows, width, stride, UInt64(first),
                                                                scales, elements, redo, VectorUnits.level)
