@@ -145,15 +145,11 @@ INLINE int blocks_loop(const minifloat_float32_kernel *k, const uint32_t *table,
  * multiplier 2^-k and inexact limit, lane by lane. */
 INLINE void column_scales(const minifloat_mx_blocks *m, const uint32_t *in, size_t rows, size_t stride, uint8_t *scales,
                           f32x16 *multiplier, u32x16 *limit, u32x16 *check) {
-    u32x16 top, specials;
-    column_amax(in, rows, stride, &top, &specials);
     /* Lane by lane through memory (extracting and inserting vector lanes measured slower). */
-    uint32_t tops[16], special[16], multipliers[16], limits[16], checks[16];
-    __builtin_memcpy(tops, &top, sizeof tops);
-    __builtin_memcpy(special, &specials, sizeof special);
+    uint32_t codes[16], multipliers[16], limits[16], checks[16];
+    column_scale_codes(&m->scale, in, rows, stride, m->nan_policy, m->nan_scale, scales, codes);
     for (int l = 0; l < 16; l++) {
-        uint32_t code = scale_code(&m->scale, tops[l]);
-        scales[l] = stored_scale(code, special[l] != 0, m->nan_policy, m->nan_scale);
+        uint32_t code = codes[l];
         float mul = multiplier_of(code);
         __builtin_memcpy(multipliers + l, &mul, sizeof mul);
         limits[l] = code >= 128 ? code - 127 : 0;

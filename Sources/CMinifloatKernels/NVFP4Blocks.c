@@ -73,15 +73,10 @@ INLINE void columns_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, si
     u32x16 lanes[14];
     int used = symmetric ? 7 : 14;
     for (size_t c = 0; c + 16 <= width; c += 16) {
-        u32x16 top, specials;
-        column_amax(in + c, rows, stride, &top, &specials);
-        uint32_t *lane = (uint32_t *)lanes, tops[16], special[16];
-        __builtin_memcpy(tops, &top, sizeof tops);
-        __builtin_memcpy(special, &specials, sizeof special);
+        uint32_t *lane = (uint32_t *)lanes, codes[16];
+        column_scale_codes(&m->scale, in + c, rows, stride, m->nan_policy, m->nan_scale, scales + c, codes);
         for (int l = 0; l < 16; l++) {
-            uint32_t code = scale_code(&m->scale, tops[l]);
-            scales[c + l] = stored_scale(code, special[l] != 0, m->nan_policy, m->nan_scale);
-            const uint32_t *t = m->thresholds + code * 14;
+            const uint32_t *t = m->thresholds + codes[l] * 14;
             for (int j = 0; j < used; j++) lane[j * 16 + l] = t[j];
         }
         for (size_t j = 0; j < rows; j++) elements16_lanes(m, lanes, load16(in + j * stride + c), out + j * stride + c, symmetric);
