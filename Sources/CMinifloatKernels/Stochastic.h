@@ -10,6 +10,8 @@
 
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
 typedef uint32_t u32x8 __attribute__((vector_size(32)));
+typedef double f64x16 __attribute__((vector_size(128)));
+typedef int64_t i64x16 __attribute__((vector_size(128)));
 
 /* R_first ... R_(first + 15). */
 static inline __attribute__((always_inline)) u32x16 random16(const minifloat_stochastic *s, uint64_t first) {
@@ -37,6 +39,8 @@ static inline __attribute__((always_inline)) u32x16 random16(const minifloat_sto
 static inline __attribute__((always_inline)) int stochastic16(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
                                                               u32x16 b, u32x16 r, uint8_t *out) {
     u32x16 t;
+    u32x16 wide_below = (u32x16){0}, wide_q = (u32x16){0};
+    int wide = 0;
     if (s->subnormal_multiplier != 0.0f) {
         /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
          * negative input of an unsigned format, whose abs_mask keeps the sign). */
@@ -49,8 +53,24 @@ static inline __attribute__((always_inline)) int stochastic16(const minifloat_fl
              * keeps the other lanes' conversion in range), truncated, with a sticky bit 0. */
             f32x16 y = (f32x16)__builtin_elementwise_min(magnitude, (u32x16){0} + k->lowest) * s->subnormal_multiplier;
             i32x16 whole = __builtin_convertvector(y, i32x16);
-            u32x16 sticky = (u32x16)(__builtin_convertvector(whole, f32x16) != y) & 1u;
-            t = (((u32x16)whole | sticky) & (u32x16)below) | (t & ~(u32x16)below);
+            if (s->wide_fraction_scale == 0.0) {
+                u32x16 sticky = (u32x16)(__builtin_convertvector(whole, f32x16) != y) & 1u;
+                t = (((u32x16)whole | sticky) & (u32x16)below) | (t & ~(u32x16)below);
+            } else {
+                /* More random bits than the sticky form keeps: the decision from the fraction
+                 * below the subnormal step, Y = nu 2^(N+1) (exact in float32 and in double), against
+                 * the threshold wide_threshold - 2R (an integer below 2^34, exact in double). */
+                u32x16 q = (u32x16)whole >> k->shift;
+                f32x16 fraction = y - __builtin_convertvector(q << k->shift, f32x16);
+                f64x16 scaled = __builtin_convertvector(fraction, f64x16) * s->wide_fraction_scale;
+                f64x16 limit = s->wide_threshold - 2.0 * __builtin_convertvector(r, f64x16);
+                i64x16 tie = (i64x16)(scaled == limit);
+                if (s->wide_ties_to_even) tie &= __builtin_convertvector((r & 1u) == 0, i64x16);
+                i64x16 up = (i64x16)(scaled > limit) | tie;
+                wide_q = q - __builtin_convertvector(up, u32x16);
+                wide_below = (u32x16)below;
+                wide = 1;
+            }
         }
     } else {
         if (any_negative(out_of_range(k, b))) return 0;
@@ -61,6 +81,7 @@ static inline __attribute__((always_inline)) int stochastic16(const minifloat_fl
         t = (t + (low >> 1) + ((t >> d) & 1)) & ~low;
     }
     u32x16 q = (t + ((r >> s->increment_right) << s->increment_left) + s->increment_add) >> k->shift;
+    if (wide) q = (q & ~wide_below) | (wide_q & wide_below);
     u32x16 sign = ((b >> 31) << (31 - k->sign_shift)) & k->sign_mask_out;
     /* A zero code (only below the normal range) keeps the sign where the format has -0. */
     if (!k->zero_keeps_sign) sign &= (u32x16)((i32x16)((u32x16){0} - q) >> 31);

@@ -102,11 +102,13 @@ struct VectorUnitsTests {
     }
 
     /// E4M3 (signed) and P3109 binary8p4ue (unsigned: a negative input is outside its range,
-    /// however large its magnitude).
+    /// however large its magnitude); 7 random bits (the subnormal lanes' sticky form) and 20 (more
+    /// than s - 2 = 18: their decision in doubles).
     @Test("stochastic rounding of an array: the same codes, equal to the oracle's, at every level",
-          arguments: ["e4m3fn", "binary8p4ue"])
-    func stochasticArraysAtEveryLevel(formatName: String) throws {
+          arguments: [("e4m3fn", 7), ("binary8p4ue", 7), ("e4m3fn", 20), ("binary8p4ue", 20)])
+    func stochasticArraysAtEveryLevel(formatName: String, bits: Int) throws {
         let f = try Format.named(formatName)
+        let randomShift = UInt64(64 - bits)
         // 64 z: normal values (the vector path), with zeros, subnormals, overflow, Inf and NaN mixed
         // in, and stretches of zero and subnormal values.
         var xs: [Float] = (0..<5003).map { i in
@@ -122,12 +124,20 @@ struct VectorUnitsTests {
             let point = Float(Int64(bitPattern: r) >> 53) * 0x1p-17
             switch i {
             case ..<1150: xs[i] = point
-            case ..<1300:
+            case ..<1300 where bits == 7:
                 // The fraction m + 1/2 of the subnormal step 2^-9, in units of 2^-7: with R = 127 - m,
                 // up exactly when above the tie, or on it with m odd.
                 let m = 127 - Int(RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> 57)
                 let tie = Float((Int(r >> 8 % 8) * 128 + m) * 2 + 1) * 0x1p-17
                 xs[i] = (r & 0x10 == 0 ? tie.nextUp : tie.nextDown) * (r & 0x20 == 0 ? 1 : -1)
+            case ..<1300:
+                // 20 bits: the fraction L / 2^21 of the subnormal step above k steps, L = 2^21 - 1 - 2R
+                // (StochasticC's tie for element i's R: up only for even R), exact (k 2^21 + L < 2^24),
+                // and a float32 ulp either side.
+                let random = Int(RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> randomShift)
+                let step = Float(sign: .plus, exponent: f.minExponent - f.mantissaBits, significand: 1)
+                let tie = Float(Int(r >> 8 % 8) << 21 + (1 << 21) - 1 - 2 * random) * step * 0x1p-21
+                xs[i] = [tie, tie.nextUp, tie.nextDown][Int(r >> 4 % 3)] * (r & 0x20 == 0 ? 1 : -1)
             default: xs[i] = Float(bitPattern: UInt32(truncatingIfNeeded: r) & 0x8000_0000 | UInt32(truncatingIfNeeded: r >> 32) % 0x3C80_0000)
             }
         }
@@ -144,16 +154,16 @@ struct VectorUnitsTests {
             let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
             defer { try? FileManager.default.removeItem(atPath: out) }
             let r = try runMinifloat(["quantize", formatName, "--input", input, "--output", out, "--rounding", "src",
-                                      "--random-bits", "7", "--seed", "41", "--saturation", "satfinite", "--threads", "2"],
+                                      "--random-bits", "\(bits)", "--seed", "41", "--saturation", "satfinite", "--threads", "2"],
                                      environment: ["MINIFLOAT_KERNELS": name])
             #expect(r.status == 0, "\(r.stderr)")
             outputs.append(try readAllBits(out).1)
         }
         #expect(outputs.count == levels.count && outputs.allSatisfy { $0 == outputs[0] }, "levels \(levels) differ")
         let want = xs.indices.map { i in
-            let random = RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> 57
+            let random = RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> randomShift
             return UInt64(Oracle.Bracket(ExactValue(Double(xs[i])), f)
-                .code(rounding: .stochasticC(bits: 7, random: random), saturation: .satFinite))
+                .code(rounding: .stochasticC(bits: bits, random: random), saturation: .satFinite))
         }
         #expect(outputs.first == want)
     }
@@ -488,7 +498,8 @@ extension VectorUnitsTests {
                                 reciprocals: reciprocals.baseAddress, reciprocals32: reciprocals32.baseAddress, nan_scale: 0x7F,
                                 nan_policy: 1, variant: Int32(variant))
                             var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
-                                                              seed: 0, values: values.baseAddress, bits: UInt32(n), subnormal_multiplier: 0)
+                                                              seed: 0, values: values.baseAddress, bits: UInt32(n), subnormal_multiplier: 0,
+                                                              wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
                             xs.withUnsafeBytes { input in
                                 minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, input.bindMemory(to: UInt32.self).baseAddress,
                                                                           xs.count, 16, 0, &scales, &out, &redo, level)

@@ -61,13 +61,22 @@ typedef struct {
  * minifloat_splitmix64_top_bits), or values[i] & (2^bits - 1) when values is not NULL. When
  * subnormal_multiplier is not 0, inputs below the kernel's least normal value (zero and the
  * subnormal range) are done too, with t = floor(T) | (T not an integer), T = (float)magnitude *
- * subnormal_multiplier; a zero code keeps the sign only when zero_keeps_sign. */
+ * subnormal_multiplier; a zero code keeps the sign only when zero_keeps_sign. When
+ * wide_fraction_scale is not 0 those lanes' code is instead floor(T) >> shift, plus one when
+ * Y > wide_threshold - 2R, or Y == wide_threshold - 2R and (not wide_ties_to_even or R even),
+ * with Y = (T - (floor(T) >> shift << shift)) * wide_fraction_scale (the fraction below the
+ * subnormal step, times 2^(N+1)) in doubles, where every value is exact. */
 typedef struct {
     uint32_t increment_right, increment_left, increment_add, round_bits;
     uint64_t seed;
     const uint32_t *values;
     uint32_t bits;             /* 1...32 */
     float subnormal_multiplier; /* 2^(23 - minExponent), or 0 */
+    /* With N > s - 2 random bits (s = 23 - M): 2^(N + 1 - s), and the subnormal lanes decide in
+     * doubles (below); 0 otherwise. */
+    double wide_fraction_scale;
+    double wide_threshold;     /* 2^(N + 1) for StochasticA, 2^(N + 1) - 1 for B and C */
+    int32_t wide_ties_to_even; /* StochasticC */
 } minifloat_stochastic;
 
 /* The codes of in[0..<count] under the stochastic mode `s`, element k taking R_(first + k), in

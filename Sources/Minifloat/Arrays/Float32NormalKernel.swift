@@ -89,7 +89,8 @@ struct Float32NormalKernel {
     func cStochastic(_ plan: StochasticPlan, seed: UInt64, values: UnsafePointer<UInt32>?, bits: UInt32) -> minifloat_stochastic {
         minifloat_stochastic(increment_right: plan.incrementRight, increment_left: plan.incrementLeft,
                              increment_add: plan.incrementAdd, round_bits: plan.roundBits, seed: seed, values: values, bits: bits,
-                             subnormal_multiplier: plan.subnormalMultiplier)
+                             subnormal_multiplier: plan.subnormalMultiplier, wide_fraction_scale: plan.wideFractionScale,
+                             wide_threshold: plan.wideThreshold, wide_ties_to_even: plan.wideTiesToEven ? 1 : 0)
     }
 
     /// Encodes the 16 inputs at `input` to `output[0..<16]`, or returns false if any is outside
@@ -209,6 +210,20 @@ struct Float32NormalKernel {
     /// (Boldo and Melquiond, IEEE TC 57(4), 2008); the scalar form reads bits below the top `N + 1`
     /// of the fraction, the sticky bit among them. Zero gives `t = 0` and the code 0 under every
     /// variant (the increment stays below `2^s`), with the input's sign when the format has -0.
+    ///
+    /// With more random bits, `N > s - 2` (``wideFractionScale``), the sticky bit would change
+    /// decisions, and those lanes decide from the fraction itself: `q = floor(T) >> s`,
+    /// `Y = nu 2^(N+1) = (T - q 2^s) 2^(N+1-s)` (exact in float32, `T` having at most 24 significant
+    /// bits, and in Double), and, the right-hand sides being integers below `2^34`:
+    /// - StochasticA: `floor(nu 2^N) + R >= 2^N` is `nu 2^N >= 2^N - R`, i.e. `Y >= 2^(N+1) - 2R`;
+    /// - StochasticB: `floor(Y) + 2R + 1 >= 2^(N+1)` is `Y >= 2^(N+1) - 1 - 2R`;
+    /// - StochasticC: with `K = 2^N - R`, `RNITE(Y / 2) >= K` is `Y / 2 > K - 1/2`, or equal with `K`
+    ///   even (ties to even), i.e. `Y > 2^(N+1) - 1 - 2R`, or equal with `R` even.
+    ///
+    /// So the code is `q + 1` when `Y > L` or `Y == L` (under StochasticC only for even R), with
+    /// `L = ``wideThreshold`` - 2R`. A magnitude below `2^-126` (an MX product that float32 may have
+    /// rounded) has `Y < 2^(-126 - (e - M) + N + 1) <= 1 <= L` when `e - M >= -93`, so it rounds to
+    /// zero as its exact value does; that bound is required here.
     struct StochasticPlan {
         let variant: Int
         let shiftN: UInt64, shiftN1: UInt64, maskN1: UInt64, limitN: UInt64, limitN1: UInt64
@@ -217,12 +232,20 @@ struct Float32NormalKernel {
         /// StochasticC with `N < s`: `d`, the bits `t` is first rounded at; 0 otherwise.
         let roundBits: UInt32
         /// `2^(23 - minExponent)`, which takes a magnitude below the least normal value to `T` (see
-        /// above), when `N <= s - 2` and `minExponent >= -100`; 0 otherwise (then zero and
-        /// subnormal inputs are left to the caller, as inputs beyond the largest finite value are).
-        /// The bound on minExponent keeps `T < 1` for every magnitude up to `2^-126`, so an MX
-        /// product below `2^-126` (which float32 may have rounded) rounds to zero as its exact
-        /// value does; every format in use has minExponent >= -14.
+        /// above), when `minExponent >= -100`, and with `N > s - 2` also `minExponent - M >= -93`;
+        /// 0 otherwise (then zero and subnormal inputs are left to the caller, as inputs beyond the
+        /// largest finite value are). The bounds keep `T < 1` (`Y < 1` with more bits) for every
+        /// magnitude up to `2^-126`, so an MX product below `2^-126` (which float32 may have
+        /// rounded) rounds to zero as its exact value does; every format in use has
+        /// minExponent >= -14.
         let subnormalMultiplier: Float
+        /// `2^(N + 1 - s)` when `N > s - 2` and ``subnormalMultiplier`` is not 0 (the subnormal
+        /// lanes decide in doubles, see above); 0 otherwise.
+        let wideFractionScale: Double
+        /// `2^(N + 1)` for StochasticA, `2^(N + 1) - 1` for StochasticB and StochasticC.
+        let wideThreshold: Double
+        /// StochasticC: a fraction exactly half way rounds up only for even R.
+        let wideTiesToEven: Bool
 
         init(variant: Int, n: Int, shift s: UInt32, minExponent: Int) {
             self.variant = variant
@@ -236,8 +259,12 @@ struct Float32NormalKernel {
             incrementLeft = UInt32(max(s - n, 0))
             incrementAdd = variant == 1 && n < s ? 1 << UInt32(s - n - 1) : 0
             roundBits = variant == 2 && n < s ? UInt32(s - n) : 0
-            subnormalMultiplier = n <= s - 2 && minExponent >= -100
+            let wide = n > s - 2
+            subnormalMultiplier = minExponent >= -100 && (!wide || minExponent - (23 - s) >= -93)
                 ? Float(sign: .plus, exponent: 23 - minExponent, significand: 1) : 0
+            wideFractionScale = wide && subnormalMultiplier != 0 ? Double(sign: .plus, exponent: n + 1 - s, significand: 1) : 0
+            wideThreshold = Double(sign: .plus, exponent: n + 1, significand: 1) - (variant == 0 ? 0 : 1)
+            wideTiesToEven = variant == 2
         }
     }
 
@@ -285,6 +312,13 @@ struct Float32NormalKernel {
             guard plan.subnormalMultiplier != 0 else { return nil }
             let y = Float(bitPattern: magnitude) * plan.subnormalMultiplier  // exact, below 2^23
             let whole = UInt32(y)
+            if plan.wideFractionScale != 0 {
+                let q = whole &>> shift
+                let scaled = Double(y - Float(q &<< shift)) * plan.wideFractionScale  // Y, exact
+                let limit = plan.wideThreshold - 2 * Double(r)
+                let up = scaled > limit || (scaled == limit && (!plan.wideTiesToEven || r & 1 == 0))
+                return signed(q &+ (up ? 1 : 0), b)
+            }
             t = whole | (Float(whole) == y ? 0 : 1)
         }
         let q = t &>> shift
@@ -301,8 +335,13 @@ struct Float32NormalKernel {
             let k = (f &>> 1) &+ (f & 1 & (below | (f &>> 1) & 1))
             up = k &+ r >= plan.limitN
         }
-        let code = q &+ (up ? 1 : 0)
-        // A zero result keeps the input's sign only where the format has -0 (not FNUZ or P3109).
+        return signed(q &+ (up ? 1 : 0), b)
+    }
+
+    /// The magnitude code `code` with the sign of input `b`: a zero result keeps the input's sign
+    /// only where the format has -0 (not FNUZ or P3109).
+    @inline(__always)
+    private func signed(_ code: UInt32, _ b: UInt32) -> UInt32 {
         let sign = code == 0 && !zeroKeepsSign ? 0 : (b &>> 31) &<< (31 &- signShift)
         return code | (sign & signMaskOut)
     }

@@ -225,7 +225,7 @@ extension BlockFormat {
         let nanScale = UInt32(scale.nanCode()), nanPolicy: Int32 = encoder.encoding.specials == .nanScale ? 1 : 0
         var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
                                           seed: stream?.seed ?? 0, values: stream?.values, bits: UInt32(stream?.bits ?? 1),
-                                          subnormal_multiplier: 0)
+                                          subnormal_multiplier: 0, wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
         elementTable.reciprocals.withUnsafeBufferPointer { reciprocals in
         elementTable.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
         thresholds.scaleStarts.withUnsafeBufferPointer { starts in

@@ -214,7 +214,7 @@ enum BlockFloat32Kernel: Sendable {
             // Only the random source is read (the increments are the normal-range kernel's).
             var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
                                               seed: stream.seed, values: stream.values, bits: UInt32(stream.bits),
-                                              subnormal_multiplier: 0)
+                                              subnormal_multiplier: 0, wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
             nv.elements.reciprocals.withUnsafeBufferPointer { reciprocals in
                 nv.elements.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
                     nv.thresholds.withTable { scale in
