@@ -108,6 +108,12 @@ public struct BenchSuite {
                 e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
                               random: .seed(42), threads: t) } }
         }
+        // 20 random bits: more than a float32 rounded to odd keeps (N <= 21 - M); only the 64-bit lanes take it.
+        measure("f64 -> e4m3fn sr (P3109 C, 20 bits, seeded)") { t in
+            inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 20, random: 0), saturation: sat,
+                              random: .seed(42), threads: t) } }
+        }
         measure("f32 -> e2m1fn rne satfinite (one code per byte)") { t in
             inputs.standard.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e2m1fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }

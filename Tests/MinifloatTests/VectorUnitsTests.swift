@@ -168,6 +168,71 @@ struct VectorUnitsTests {
         #expect(outputs.first == want)
     }
 
+    /// float64 sources under stochastic rounding (`minifloat_encode_float64_stochastic` with AVX2
+    /// and AVX-512 for every N; on the baseline through float32 rounded to odd where N <= 21 - M,
+    /// else the same C kernel): at every level through the command line, against the oracle.
+    /// Inputs: doubles of every magnitude from below the least subnormal step to beyond the largest
+    /// finite value (float64 subnormals among them), the decision points `v + j ulp / 2^(N+1)`
+    /// where element i's seeded R makes A's (`j = 2^(N+1) - 2R`) or B's and C's
+    /// (`j = 2^(N+1) - 1 - 2R`, C's tie) decision change, each exact or a double ulp either side,
+    /// between any two neighbouring codes (subnormal and normal), and zeros, NaN, Inf and
+    /// overflow scattered; an unsigned format's inputs non-negative but for a few. LLM-FP4's E4M3
+    /// with bias 1022 (least normal 2^-1021) puts float64 subnormals among its subnormal codes.
+    @Test("stochastic rounding of float64 arrays: the oracle's codes at every level",
+          arguments: [("e4m3fn", "src", 20), ("e4m3fn", "sra", 32), ("e4m3fn", "srb", 7), ("binary8p4ue", "src", 32),
+                      ("e5m2", "srb", 25), ("e2m1fn", "sra", 30), ("e4m3b1022", "src", 20)])
+    func stochasticFloat64AtEveryLevel(formatName: String, rounding: String, bits n: Int) throws {
+        let f = try Format.named(formatName)
+        let variant = ["sra", "srb", "src"].firstIndex(of: rounding)!
+        let seed: UInt64 = 43
+        func randomValue(_ i: Int) -> UInt64 { RandomSource.splitMix64(seed: seed, index: UInt64(i)) >> UInt64(64 - n) }
+        var r = SplitMix64(seed: 7)
+        let full = Double(sign: .plus, exponent: n + 1, significand: 1)
+        let largestCode = f.maxFiniteMagnitude
+        let largest = f.decode(largestCode)
+        var xs: [Double] = []
+        for i in 0..<3000 {
+            let x: Double
+            if i < 1000 {
+                let exponent = f.minExponent - f.mantissaBits - 4 + Int(r.next() % UInt64(largest.exponent - f.minExponent + f.mantissaBits + 6))
+                x = Double(sign: .plus, exponent: exponent, significand: 1 + Double(r.next() >> 12) * 0x1p-52)
+            } else {
+                let c = UInt32(r.next() % UInt64(largestCode))  // a code with a finite one above it
+                let v = f.decode(c), ulp = f.decode(c + 1) - v
+                let random = Double(randomValue(i))
+                let j = i % 2 == 0 ? full - 2 * random : full - 1 - 2 * random
+                let point = v + j * ulp / full  // exact: at most M + N + 2 significant bits
+                x = [point, point.nextUp, point.nextDown][Int(r.next() % 3)]
+            }
+            xs.append(f.signedness == .signed && r.next() & 1 == 1 ? -x : x)
+        }
+        for (k, special) in [0.0, -0.0, .nan, .infinity, -.infinity, largest, largest.nextUp, -largest, .leastNonzeroMagnitude,
+                             -.leastNonzeroMagnitude, 1e300].enumerated() {
+            xs[k * 271 + 5] = special
+        }
+        let input = try writeNpy(xs, .float64)
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        var outputs: [[UInt64]] = []
+        let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
+        for name in levels {
+            let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try runMinifloat(["quantize", formatName, "--input", input, "--output", out, "--rounding", rounding,
+                                        "--random-bits", "\(n)", "--seed", "\(seed)", "--saturation", "satfinite", "--threads", "2"],
+                                       environment: ["MINIFLOAT_KERNELS": name])
+            #expect(run.status == 0, "\(run.stderr)")
+            outputs.append(try readAllBits(out).1)
+        }
+        let want = xs.indices.map { i in
+            UInt64(Oracle.Bracket(ExactValue(xs[i]), f)
+                .code(rounding: ArrayTests.stochasticMode(variant, bits: n, random: randomValue(i)), saturation: .satFinite))
+        }
+        for (name, got) in zip(levels, outputs) {
+            let bad = xs.indices.first { got[$0] != want[$0] }
+            #expect(bad == nil, "\(formatName) \(rounding) N = \(n) at \(name): \(bad.map { "x = \(xs[$0]), R = \(randomValue($0)): \(got[$0]), not \(want[$0])" } ?? "")")
+        }
+    }
+
     /// Float32 inputs for blocks of `f.blockSize`: most blocks clean (grid points, midpoints and
     /// their neighbours, log-uniform magnitudes, both signs, all within 2^-40...2^2 times `2^e`),
     /// so that every group of 16 takes the vector kernel; some with a zero, a subnormal, NaN, Inf

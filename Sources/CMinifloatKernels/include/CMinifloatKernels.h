@@ -89,6 +89,40 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_stochastic(const minifl
                                                                    const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
                                                                    uint64_t *redo, int level);
 
+/* The constants of the float64 stochastic kernel (Float64StochasticKernel.swift, which derives
+ * them) for a format of at most 8 bits with M mantissa bits and least normal value 2^e, under a
+ * stochastic mode with N random bits (M + N <= 50). An input is in range when its magnitude (bits
+ * & abs_mask, which keeps the sign for an unsigned format) is at most `largest`; its re-biased
+ * bits are t = (bits & 0x7FFF...) - rebias at or above the least normal value (bits `lowest`),
+ * and |x| / 2^(e - 52) rounded to odd below it; the magnitude code is (t, first rounded to nearest
+ * even at round_bits bits when nonzero, + (R << increment_left) + increment_add) >> shift, with
+ * the sign bit (bit 63) moved to bit sign_position & sign_mask_out, dropped for a zero code unless
+ * zero_keeps_sign. */
+typedef struct {
+    uint64_t rebias;           /* (1023 + e - 1) << 52 */
+    uint64_t lowest;           /* the bits of 2^e */
+    uint64_t largest;          /* the bits of the largest finite value */
+    uint64_t abs_mask;
+    uint64_t increment_add;    /* StochasticB: 2^(51 - M - N); 0 otherwise */
+    uint64_t exponent_limit;   /* 1023 + e */
+    uint32_t shift;            /* 52 - M */
+    uint32_t increment_left;   /* 52 - M - N */
+    uint32_t round_bits;       /* StochasticC: 52 - M - N; 0 otherwise */
+    uint32_t sign_position;
+    uint32_t sign_mask_out;
+    int32_t zero_keeps_sign;
+} minifloat_float64_stochastic_kernel;
+
+/* The codes of the float64s (bits) in[0..<count] (a multiple of 16) under the kernel `k`'s
+ * stochastic mode, element k taking R_(first + k) from `s` (its seed or values, and bits; the
+ * other fields are not read), in groups of 16; a group with an input out of range is not
+ * written, and redo reports it as minifloat_encode_float32_stochastic does. `level` at most
+ * minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float64_stochastic(const minifloat_float64_stochastic_kernel *k,
+                                                                   const minifloat_stochastic *s, const uint64_t *in,
+                                                                   uint8_t *out, size_t count, uint64_t first, uint64_t *redo,
+                                                                   int level);
+
 /* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);
