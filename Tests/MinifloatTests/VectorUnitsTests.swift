@@ -13,6 +13,17 @@ import Testing
 struct VectorUnitsTests {
     static let levelNames = ["baseline", "avx2", "avx512"]
 
+    /// The codes `minifloat quantize FORMAT --input INPUT --output X.npy ARGUMENTS` writes with
+    /// `MINIFLOAT_KERNELS=level`.
+    static func quantizedCodes(_ format: String, input: String, _ arguments: [String], level: String) throws -> [UInt64] {
+        let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runMinifloat(["quantize", format, "--input", input, "--output", out] + arguments,
+                                 environment: ["MINIFLOAT_KERNELS": level])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try readAllBits(out).1
+    }
+
     @Test("SplitMix64's top bits at every level the processor has equal RandomSource.splitMix64")
     func splitMix64AtEveryLevel() {
         let supported = minifloat_kernels_supported()
@@ -88,13 +99,8 @@ struct VectorUnitsTests {
             for sat in SaturationMode.allCases {
                 let want = brackets.map { UInt64($0.code(rounding: mode, saturation: sat)) }
                 for name in Self.levelNames[0...Int(minifloat_kernels_supported())] {
-                    let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
-                    defer { try? FileManager.default.removeItem(atPath: out) }
-                    let r = try runMinifloat(["quantize", format, "--input", input, "--output", out, "--rounding", mode.shortName,
-                                              "--saturation", sat.shortName, "--threads", "1"],
-                                             environment: ["MINIFLOAT_KERNELS": name])
-                    #expect(r.status == 0, "\(r.stderr)")
-                    let got = try readAllBits(out).1
+                    let got = try Self.quantizedCodes(format, input: input, ["--rounding", mode.shortName, "--saturation", sat.shortName,
+                                                                             "--threads", "1"], level: name)
                     #expect(got == want, "\(format) \(mode.shortName) \(sat.shortName) at \(name): first at \(got.indices.first { got[$0] != want[$0] }.map { xs[$0] } ?? 0)")
                 }
             }
@@ -148,16 +154,10 @@ struct VectorUnitsTests {
         }
         let input = try writeNpy(xs, .float32)
         defer { try? FileManager.default.removeItem(atPath: input) }
-        var outputs: [[UInt64]] = []
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
-        for name in levels {
-            let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
-            defer { try? FileManager.default.removeItem(atPath: out) }
-            let r = try runMinifloat(["quantize", formatName, "--input", input, "--output", out, "--rounding", "src",
-                                      "--random-bits", "\(bits)", "--seed", "41", "--saturation", "satfinite", "--threads", "2"],
-                                     environment: ["MINIFLOAT_KERNELS": name])
-            #expect(r.status == 0, "\(r.stderr)")
-            outputs.append(try readAllBits(out).1)
+        let outputs = try levels.map { name in
+            try Self.quantizedCodes(formatName, input: input, ["--rounding", "src", "--random-bits", "\(bits)", "--seed", "41",
+                                                               "--saturation", "satfinite", "--threads", "2"], level: name)
         }
         #expect(outputs.count == levels.count && outputs.allSatisfy { $0 == outputs[0] }, "levels \(levels) differ")
         let want = xs.indices.map { i in
@@ -212,16 +212,10 @@ struct VectorUnitsTests {
         }
         let input = try writeNpy(xs, .float64)
         defer { try? FileManager.default.removeItem(atPath: input) }
-        var outputs: [[UInt64]] = []
         let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
-        for name in levels {
-            let out = NSTemporaryDirectory() + "minifloat-vu-\(UUID().uuidString).npy"
-            defer { try? FileManager.default.removeItem(atPath: out) }
-            let run = try runMinifloat(["quantize", formatName, "--input", input, "--output", out, "--rounding", rounding,
-                                        "--random-bits", "\(n)", "--seed", "\(seed)", "--saturation", "satfinite", "--threads", "2"],
-                                       environment: ["MINIFLOAT_KERNELS": name])
-            #expect(run.status == 0, "\(run.stderr)")
-            outputs.append(try readAllBits(out).1)
+        let outputs = try levels.map { name in
+            try Self.quantizedCodes(formatName, input: input, ["--rounding", rounding, "--random-bits", "\(n)", "--seed", "\(seed)",
+                                                               "--saturation", "satfinite", "--threads", "2"], level: name)
         }
         let want = xs.indices.map { i in
             UInt64(Oracle.Bracket(ExactValue(xs[i]), f)
