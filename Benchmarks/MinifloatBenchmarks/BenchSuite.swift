@@ -175,6 +175,9 @@ public struct BenchSuite {
         measureBlocks("f64 -> mxfp8_e4m3 (32, floor) rne, codes", blockF64, .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3))
         measureBlocks("f64 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 8 bits, seeded), codes", blockF64, .mxfp8e4m3,
                       BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 8, random: 0)), random: .seed(42))
+        // 20 random bits: more than the route through float32 keeps (21 - M).
+        measureBlocks("f64 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 20 bits, seeded), codes", blockF64, .mxfp8e4m3,
+                      BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 20, random: 0)), random: .seed(42))
         measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) rne, codes", blockF64, .nvfp4,
                       BlockEncoding(for: .nvfp4, scaleRule: .ceil))
         measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) sr (P3109 C, 8 bits, seeded), codes", blockF64, .nvfp4,

@@ -605,16 +605,19 @@ struct BlockTests {
     /// for blocks whose largest value fixes the scale at 2^k (floor rule) and whose other elements
     /// lie on, or a float64 ulp either side of, the points `(v + j * ulp / 2^(N+1)) * 2^k` the
     /// variants compare with, each with a random value R at which A, B or C changes its decision
-    /// there; N = 2, 21 - M and 22 - M (the exact path), every variant; and with a block of values
-    /// below 2^-126 whose float32 neighbours are points (its group takes the exact path).
+    /// there; N = 2, 21 - M, 22 - M and 32 (beyond 21 - M: the products in Double and the float64
+    /// stochastic kernel, `encodeMXFloat64Stochastic`), every variant; and with a block of values
+    /// below 2^-126 whose float32 neighbours are points (its group takes the exact path at most
+    /// 21 - M).
     @Test("float64 sources of MX formats under stochastic rounding == oracle", arguments: BlockFormat.all.filter { !$0.hasTensorScale })
     func float64StochasticSources(format: BlockFormat) {
         var r = SplitMix64(seed: 2032)
         let element = format.element
         let grid = (0...element.maxFiniteMagnitude).map { element.decode($0) }
         let m = element.mantissaBits
-        let shape = [8, 256]
-        for n in [2, 21 - m, 22 - m] {
+        for n in [2, 21 - m, 22 - m, 32] {
+            // With 32 bits, more than one run of 4,096 elements (R_i by array index across runs).
+            let shape = n == 32 ? [40, 256] : [8, 256]
             let full = UInt64(1) << UInt64(n + 1), half = UInt64(1) << UInt64(n)
             var values: [Double] = [], rs: [UInt32] = []
             for _ in 0..<(shape[0] * shape[1] / format.blockSize) {
@@ -634,6 +637,11 @@ struct BlockTests {
                     let thresholds = [half - j / 2, half - (j + 1) / 2, (full - j - 1) / 2, (full - j) / 2]
                     rs.append(UInt32(min(thresholds[Int(r.next() % 4)], half - 1)))
                 }
+            }
+            if n == 32 {  // blocks the float64 path leaves to the exact one: NaN, Inf, beyond float32's range
+                values[5 * format.blockSize + 3] = .nan
+                values[9 * format.blockSize + 7] = -.infinity
+                values[11 * format.blockSize] = 1e300
             }
             // Block 2 scaled by 2^-127: its elements are float32 subnormals just below points that
             // (for N = 21 - M) are odd multiples of 2^-149, which round-to-odd would move onto them.

@@ -128,6 +128,21 @@ extension BlockFormat {
                                  random: stochasticRandom, threads: threads)
             return usedTensorScale
         }
+        // MX from float64 under stochastic element rounding with more random bits than float32 keeps.
+        if !useGivenScales, case .float64(let p) = source, mxFloat64StochasticApplies(encoding, layout: layout) {
+            let thresholds = ScaleThresholds.shared(encoder)
+            let arrayEncoder = ArrayEncoder(element, rounding: rounding, saturation: encoding.saturation, random: stochasticRandom,
+                                            source: .float64)
+            let shared = UncheckedSendable((p, scales.baseAddress!, elements.baseAddress!))
+            Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
+                let (p, scales, elements) = shared.value
+                RandomStream.with(stochasticRandom, bits: rounding.randomBits) { stream in
+                    encodeMXFloat64Stochastic(p, layout: layout, range, encoder: encoder, thresholds: thresholds,
+                                              arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream)
+                }
+            }
+            return usedTensorScale
+        }
         let shared = UncheckedSendable((source, scales.baseAddress!, elements.baseAddress!))
         Parallel.forEachRange(count: layout.scaleCount, threads: threads, alignment: 1) { range in
             let (source, scales, elements) = shared.value
@@ -140,7 +155,7 @@ extension BlockFormat {
     }
 
     /// The exact path: blocks `range`, each element's value as a Double through the scalar steps.
-    private func encodeBlocksExact(_ source: SourceBits, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
+    func encodeBlocksExact(_ source: SourceBits, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                                    scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
                                    stream: RandomStream?, useGivenScales: Bool) {
         for t in range {
