@@ -642,6 +642,10 @@ struct BlockTests {
                 values[5 * format.blockSize + 3] = .nan
                 values[9 * format.blockSize + 7] = -.infinity
                 values[11 * format.blockSize] = 1e300
+                // A largest value a double ulp below a power of two (the floor rule's next scale):
+                // float32 to nearest would round it up onto the threshold.
+                let first = 13 * format.blockSize
+                values[first] = Double(sign: .plus, exponent: values[first].exponent + 1, significand: 1).nextDown
             }
             // Block 2 scaled by 2^-127: its elements are float32 subnormals just below points that
             // (for N = 21 - M) are odd multiples of 2^-149, which round-to-odd would move onto them.

@@ -186,6 +186,17 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_mx_float32_columns_stochastic(c
                                                                               uint64_t first, uint8_t *scales, uint8_t *out,
                                                                               uint8_t *redo, int level);
 
+/* MX blocks from float64 before their elements are rounded: the `count` float64s (bits) at `in` as
+ * consecutive blocks of `block_size` (the last may be shorter); for block t, exact[t] = 1 when
+ * its largest magnitude (NaN and Inf included) is above float32's largest finite value (its
+ * products are written as 0, its scale is not written), else exact[t] = 0, scales[t] = the scale
+ * code of its amax rounded to float32 with round-to-odd (`scale`, as in minifloat_scale_table),
+ * and out[i] = element i times 2^(127 - code) in double, its magnitude bits at most clamp_bits.
+ * `level` at most minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_mx_float64_products(const minifloat_scale_table *scale, uint64_t clamp_bits,
+                                                             const uint64_t *in, size_t count, size_t block_size, uint8_t *scales,
+                                                             uint64_t *out, uint8_t *exact, int level);
+
 /* The block constants of NVFP4 encoding from float32 (E2M1Thresholds, BlockFastPath.swift): an
  * element's E2M1 magnitude code is the number of thresholds[code * 14 + (negative ? 7 : 0) + j],
  * j < 7, its magnitude (bits) reaches; its code is that | sign << 3, or nan_codes[sign] for NaN.

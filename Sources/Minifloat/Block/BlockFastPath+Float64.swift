@@ -110,7 +110,8 @@ extension BlockFormat {
     }
 
     /// MX blocks `range` of a float64 source under stochastic element rounding, up to 4,096
-    /// elements at a time: each block's scale code from its amax rounded to float32 with
+    /// elements at a time (`minifloat_mx_float64_products`, then the element encoder): each block's
+    /// scale code from its amax rounded to float32 with
     /// round-to-odd (every E8M0 threshold `m 2^k`, `m` of at most 9 bits, is a float32 value with a
     /// 0 last bit, so the code is amax's: `Float64ViaFloat32.swift`), its elements times
     /// `2^(127 - code)` in Double (exact; a product that falls below 2^-1022 is far below every
@@ -124,40 +125,23 @@ extension BlockFormat {
                                    elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
         let twos = elementStorage == .twosComplement
         let limit = Swift.max(1, 4096 / blockSize)
-        let float32Largest = Double(Float.greatestFiniteMagnitude).bitPattern
         // Under SatFinite and SatPropagate a finite product beyond the largest element encodes as the
         // largest element does under every variant and R, so it is clamped to it (keeping the kernel
         // on its range, as the float32 path does).
         let clamp = encoder.encoding.saturation == .satNone ? 0x7FF0_0000_0000_0000 : largestElement.bitPattern
-        thresholds.starts.withUnsafeBufferPointer { starts in
+        thresholds.withTable { table in
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: limit * blockSize) { buffer in
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: limit) { exact in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: limit) { exact in
+            var scale = table
             let products = buffer.baseAddress!
             forEachKernelRun(layout, range, limit: limit) { t, end, first, count in
-                for b in t..<end {
-                    let (bf, n, _) = layout.block(b)
-                    // The largest magnitude's bits, NaN and Inf included (above every finite one).
-                    var amax: UInt64 = 0
-                    for j in 0..<n { amax = Swift.max(amax, p[bf + j] & 0x7FFF_FFFF_FFFF_FFFF) }
-                    let out = products + (bf - first)
-                    exact[b - t] = amax > float32Largest
-                    if exact[b - t] {
-                        out.update(repeating: 0, count: n)
-                        continue
-                    }
-                    let code = ScaleThresholds.code(float32RoundedToOddByConversion(amax), starts)
-                    scales[b] = UInt8(code)
-                    let multiplier = Double(bitPattern: UInt64(1023 + 127 - Int(code)) << 52)  // 2^(127 - code), code <= 254
-                    for j in 0..<n {
-                        let product = (Double(bitPattern: p[bf + j]) * multiplier).bitPattern
-                        out[j] = product & 0x8000_0000_0000_0000 | Swift.min(product & 0x7FFF_FFFF_FFFF_FFFF, clamp)
-                    }
-                }
+                minifloat_mx_float64_products(&scale, clamp, p + first, count, blockSize, scales + t, products, exact.baseAddress!,
+                                              VectorUnits.level)
                 // Indexed by element: element i of the array takes R_i.
                 arrayEncoder.encode(.float64(UnsafePointer(products) - first), first..<(first + count), into: elements + first,
                                     stream: stream)
                 if twos { for i in first..<(first + count) { elements[i] = encoder.stored(UInt32(elements[i])) } }
-                for b in t..<end where exact[b - t] {
+                for b in t..<end where exact[b - t] != 0 {
                     encodeBlocksExact(.float64(p), layout: layout, b..<(b + 1), encoder: encoder, scales: scales, elements: elements,
                                       stream: stream, useGivenScales: false)
                 }

@@ -1,0 +1,80 @@
+/* MX blocks from float64 under stochastic element rounding, the steps before the elements: each
+ * block's scale code and its products by the power of two in double (BlockFastPath+Float64.swift,
+ * encodeMXFloat64Stochastic, which then rounds the products with the float64 stochastic kernel);
+ * for AVX-512, AVX2 and the baseline (per-function target attributes); see CMinifloatKernels.h. */
+#include "CMinifloatKernels.h"
+
+#include <string.h>
+
+#include "BlockScale.h"
+
+/* A float64 magnitude (bits, at most float32's largest finite value) rounded to float32 with
+ * round-to-odd: the round-to-nearest conversion, stepped back toward zero when it rounded away,
+ * with the last bit set when it was inexact. */
+static inline __attribute__((always_inline)) uint32_t rounded_to_odd(uint64_t bits) {
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    float nearest = (float)x;
+    uint32_t b;
+    memcpy(&b, &nearest, sizeof b);
+    double back = (double)nearest;
+    if (back != x) b = (b - (back > x)) | 1;
+    return b;
+}
+
+static inline __attribute__((always_inline)) void loop(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,
+                                                       size_t count, size_t size, uint8_t *scales, uint64_t *out,
+                                                       uint8_t *exact) {
+    const uint64_t magnitude_mask = 0x7FFFFFFFFFFFFFFFull, float32_largest = 0x47EFFFFFE0000000ull;
+    for (size_t t = 0, j = 0; j < count; t++, j += size) {
+        size_t n = count - j < size ? count - j : size;
+        /* The largest magnitude's bits, NaN and Inf included (above every finite one). */
+        uint64_t amax = 0;
+        for (size_t k = 0; k < n; k++) {
+            uint64_t m = in[j + k] & magnitude_mask;
+            amax = m > amax ? m : amax;
+        }
+        exact[t] = amax > float32_largest;
+        if (exact[t]) {
+            memset(out + j, 0, n * sizeof *out);
+            continue;
+        }
+        uint32_t code = scale_code(scale, rounded_to_odd(amax));
+        scales[t] = (uint8_t)code;
+        double multiplier;
+        uint64_t multiplier_bits = (uint64_t)(1023 + 127 - (int)code) << 52;  /* 2^(127 - code), code <= 254 */
+        memcpy(&multiplier, &multiplier_bits, sizeof multiplier);
+        for (size_t k = 0; k < n; k++) {
+            double x;
+            memcpy(&x, in + j + k, sizeof x);
+            double product = x * multiplier;
+            uint64_t p;
+            memcpy(&p, &product, sizeof p);
+            uint64_t m = p & magnitude_mask;
+            out[j + k] = (p & ~magnitude_mask) | (m < clamp_bits ? m : clamp_bits);
+        }
+    }
+}
+
+#define PRODUCTS_FOR(name, attributes)                                                                            \
+    attributes static void name(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,      \
+                                size_t count, size_t size, uint8_t *scales, uint64_t *out, uint8_t *exact) {     \
+        loop(scale, clamp_bits, in, count, size, scales, out, exact);                                           \
+    }
+
+PRODUCTS_FOR(products_baseline, )
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+PRODUCTS_FOR(products_avx2, __attribute__((target("avx2"))))
+PRODUCTS_FOR(products_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#endif
+
+void minifloat_mx_float64_products(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in, size_t count,
+                                   size_t block_size, uint8_t *scales, uint64_t *out, uint8_t *exact, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) { products_avx512(scale, clamp_bits, in, count, block_size, scales, out, exact); return; }
+    if (level >= MINIFLOAT_KERNELS_AVX2) { products_avx2(scale, clamp_bits, in, count, block_size, scales, out, exact); return; }
+#else
+    (void)level;
+#endif
+    products_baseline(scale, clamp_bits, in, count, block_size, scales, out, exact);
+}
