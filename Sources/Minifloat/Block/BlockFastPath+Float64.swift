@@ -102,24 +102,24 @@ extension BlockFormat {
     /// Whether MX blocks from float64 under stochastic element rounding take
     /// ``encodeMXFloat64Stochastic(_:layout:_:encoder:thresholds:arrayEncoder:scales:elements:stream:)``:
     /// an E8M0 scale, blocks along the last axis, and an element format the float64 stochastic
-    /// kernel takes (``Float64StochasticKernel``; every MX element format, any N). The caller tries
-    /// the float32 route first (at most 21 - M random bits).
+    /// kernel takes (``Float64StochasticKernel``; every MX element format but MXINT8's, any N)
+    /// whose least subnormal step `2^(e - M)` is at least `2^-989`. The caller tries the float32
+    /// route first (at most 21 - M random bits).
     func mxFloat64StochasticApplies(_ encoding: BlockEncoding, layout: BlockLayout) -> Bool {
         encoding.rounding.isStochastic && !hasTensorScale && scale.parameters == Format.e8m0fnu.parameters && layout.inner == 1
-            && Float64StochasticKernel(element, rounding: encoding.rounding) != nil
+            && element.minExponent - element.mantissaBits >= -989 && Float64StochasticKernel(element, rounding: encoding.rounding) != nil
     }
 
     /// MX blocks `range` of a float64 source under stochastic element rounding, up to 4,096
     /// elements at a time (`minifloat_mx_float64_products`, then the element encoder): each block's
-    /// scale code from its amax rounded to float32 with
-    /// round-to-odd (every E8M0 threshold `m 2^k`, `m` of at most 9 bits, is a float32 value with a
-    /// 0 last bit, so the code is amax's: `Float64ViaFloat32.swift`), its elements times
-    /// `2^(127 - code)` in Double (exact; a product that falls below 2^-1022 is far below every
-    /// element's least subnormal step divided by 2^34, so it rounds to zero under every variant
-    /// with at most 32 random bits, as its exact value does; clamped to the largest element but
-    /// under SatNone), then the element array encoder with
-    /// R_i by array index (the float64 stochastic kernel). A block holding a NaN, an infinity or a
-    /// finite value beyond float32's range takes the exact path.
+    /// scale code from its amax rounded to float32 with round-to-odd (every E8M0 threshold `m 2^k`,
+    /// `m` of at most 9 bits, is a float32 value with a 0 last bit, so the code is amax's:
+    /// `Float64ViaFloat32.swift`); its elements times `2^(127 - code)` in Double, exact but below
+    /// 2^-1022, where the product is below `2^-1022 < 2^(e - M - 33)`, so it and its exact value
+    /// both round to zero under every variant with at most 32 random bits; clamped to the largest
+    /// element but under SatNone; then the element array encoder with R_i by array index (the
+    /// float64 stochastic kernel). A block holding a NaN, an infinity or a finite value beyond
+    /// float32's range takes the exact path.
     func encodeMXFloat64Stochastic(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                                    thresholds: ScaleThresholds, arrayEncoder: ArrayEncoder, scales: UnsafeMutablePointer<UInt8>,
                                    elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
