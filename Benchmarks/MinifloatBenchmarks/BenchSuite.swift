@@ -178,6 +178,14 @@ public struct BenchSuite {
         // 20 random bits: more than the route through float32 keeps (21 - M).
         measureBlocks("f64 -> mxfp8_e4m3 (32, floor) sr (P3109 C, 20 bits, seeded), codes", blockF64, .mxfp8e4m3,
                       BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 20, random: 0)), random: .seed(42))
+        // The same, along the first axis of an (n/64) x 64 array (through panels).
+        if n % 64 == 0 {
+            let rows = n / 64
+            let transposed = (0..<n).map { blockF64[($0 % 64) * rows + $0 / 64] }
+            measureBlocks("f64 -> mxfp8_e4m3 (32, floor, first axis of n/64 x 64) sr (P3109 C, 20 bits, seeded), codes", transposed,
+                          .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor, rounding: .stochasticC(bits: 20, random: 0)),
+                          random: .seed(42), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 32))
+        }
         measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) rne, codes", blockF64, .nvfp4,
                       BlockEncoding(for: .nvfp4, scaleRule: .ceil))
         measureBlocks("f64 -> nvfp4 (16, ceil, tensor scale given) sr (P3109 C, 8 bits, seeded), codes", blockF64, .nvfp4,

@@ -22,6 +22,18 @@ static inline __attribute__((always_inline)) uint32_t rounded_to_odd(uint64_t bi
     return b;
 }
 
+/* The block's multiplier 2^(127 - code) for a finite amax (bits) at most float32's largest value,
+ * its scale code to *scale_out. */
+static inline __attribute__((always_inline)) double multiplier_of(const minifloat_scale_table *scale, uint64_t amax,
+                                                                  uint8_t *scale_out) {
+    uint32_t code = scale_code(scale, rounded_to_odd(amax));
+    *scale_out = (uint8_t)code;
+    double multiplier;
+    uint64_t multiplier_bits = (uint64_t)(1023 + 127 - (int)code) << 52;  /* 2^(127 - code), code <= 254 */
+    memcpy(&multiplier, &multiplier_bits, sizeof multiplier);
+    return multiplier;
+}
+
 static inline __attribute__((always_inline)) void loop(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,
                                                        size_t count, size_t size, uint8_t *scales, uint64_t *out,
                                                        uint8_t *exact) {
@@ -39,11 +51,7 @@ static inline __attribute__((always_inline)) void loop(const minifloat_scale_tab
             memset(out + j, 0, n * sizeof *out);
             continue;
         }
-        uint32_t code = scale_code(scale, rounded_to_odd(amax));
-        scales[t] = (uint8_t)code;
-        double multiplier;
-        uint64_t multiplier_bits = (uint64_t)(1023 + 127 - (int)code) << 52;  /* 2^(127 - code), code <= 254 */
-        memcpy(&multiplier, &multiplier_bits, sizeof multiplier);
+        double multiplier = multiplier_of(scale, amax, scales + t);
         for (size_t k = 0; k < n; k++) {
             double x;
             memcpy(&x, in + j + k, sizeof x);
@@ -56,10 +64,52 @@ static inline __attribute__((always_inline)) void loop(const minifloat_scale_tab
     }
 }
 
+/* Blocks side by side (columns c0..<c0 + w of `rows` rows, w <= 64): the same steps as `loop`. */
+static inline __attribute__((always_inline)) void columns_loop(const minifloat_scale_table *scale, uint64_t clamp_bits,
+                                                               const uint64_t *in, size_t rows, size_t width, size_t stride,
+                                                               uint8_t *scales, uint64_t *out, uint8_t *exact) {
+    const uint64_t magnitude_mask = 0x7FFFFFFFFFFFFFFFull, float32_largest = 0x47EFFFFFE0000000ull;
+    for (size_t c0 = 0; c0 < width; c0 += 64) {
+        size_t w = width - c0 < 64 ? width - c0 : 64;
+        uint64_t amax[64] = {0}, keep[64];
+        double multiplier[64];
+        for (size_t j = 0; j < rows; j++) {
+            const uint64_t *row = in + j * stride + c0;
+            for (size_t c = 0; c < w; c++) {
+                uint64_t m = row[c] & magnitude_mask;
+                amax[c] = m > amax[c] ? m : amax[c];
+            }
+        }
+        for (size_t c = 0; c < w; c++) {
+            exact[c0 + c] = amax[c] > float32_largest;
+            keep[c] = exact[c0 + c] ? 0 : ~0ull;
+            multiplier[c] = exact[c0 + c] ? 0 : multiplier_of(scale, amax[c], scales + c0 + c);
+        }
+        for (size_t j = 0; j < rows; j++) {
+            const uint64_t *row = in + j * stride + c0;
+            uint64_t *row_out = out + j * width + c0;
+            for (size_t c = 0; c < w; c++) {
+                double x;
+                memcpy(&x, row + c, sizeof x);
+                double product = x * multiplier[c];
+                uint64_t p;
+                memcpy(&p, &product, sizeof p);
+                uint64_t m = p & magnitude_mask;
+                row_out[c] = ((p & ~magnitude_mask) | (m < clamp_bits ? m : clamp_bits)) & keep[c];
+            }
+        }
+    }
+}
+
 #define PRODUCTS_FOR(name, attributes)                                                                            \
     attributes static void name(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,      \
                                 size_t count, size_t size, uint8_t *scales, uint64_t *out, uint8_t *exact) {     \
         loop(scale, clamp_bits, in, count, size, scales, out, exact);                                           \
+    }                                                                                                             \
+    attributes static void name##_columns(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in, \
+                                          size_t rows, size_t width, size_t stride, uint8_t *scales, uint64_t *out,   \
+                                          uint8_t *exact) {                                                           \
+        columns_loop(scale, clamp_bits, in, rows, width, stride, scales, out, exact);                               \
     }
 
 PRODUCTS_FOR(products_baseline, )
@@ -77,4 +127,22 @@ void minifloat_mx_float64_products(const minifloat_scale_table *scale, uint64_t 
     (void)level;
 #endif
     products_baseline(scale, clamp_bits, in, count, block_size, scales, out, exact);
+}
+
+void minifloat_mx_float64_products_columns(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,
+                                           size_t rows, size_t width, size_t stride, uint8_t *scales, uint64_t *out,
+                                           uint8_t *exact, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) {
+        products_avx512_columns(scale, clamp_bits, in, rows, width, stride, scales, out, exact);
+        return;
+    }
+    if (level >= MINIFLOAT_KERNELS_AVX2) {
+        products_avx2_columns(scale, clamp_bits, in, rows, width, stride, scales, out, exact);
+        return;
+    }
+#else
+    (void)level;
+#endif
+    products_baseline_columns(scale, clamp_bits, in, rows, width, stride, scales, out, exact);
 }

@@ -666,6 +666,15 @@ struct BlockTests {
                 for (array, randoms) in [(values, rs), (tiny, tinyRs)] {
                     #expect(Self.compare(array, asFloat: false, shape: shape, axis: -1, format: format, encoding: encoding,
                                          tensorScale: nil, randomValues: randoms, context: "\(mode)") == 0)
+                    // The same blocks as the columns of a B x (count / B) array, along its first axis
+                    // (with more random bits than float32 keeps: side by side, up to 128 at a time, so
+                    // whole lines with 64 columns, parts of lines with 320).
+                    guard n > 21 - m else { continue }
+                    let size = format.blockSize, columns = array.count / size
+                    func asColumns<T>(_ a: [T]) -> [T] { (0..<a.count).map { a[($0 % columns) * size + $0 / columns] } }
+                    #expect(Self.compare(asColumns(array), asFloat: false, shape: [size, columns], axis: 0, format: format,
+                                         encoding: encoding, tensorScale: nil, randomValues: asColumns(randoms),
+                                         context: "\(mode), blocks as columns") == 0)
                 }
             }
         }

@@ -197,6 +197,14 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_mx_float64_products(const minifloat_sc
                                                              const uint64_t *in, size_t count, size_t block_size, uint8_t *scales,
                                                              uint64_t *out, uint8_t *exact, int level);
 
+/* As minifloat_mx_float64_products for `width` blocks of `rows` elements side by side (along an
+ * axis other than the last): element j < rows of block c at in[j * stride + c], its product to
+ * out[j * width + c]; exact[c] and scales[c] for block c. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_mx_float64_products_columns(const minifloat_scale_table *scale, uint64_t clamp_bits,
+                                                                     const uint64_t *in, size_t rows, size_t width,
+                                                                     size_t stride, uint8_t *scales, uint64_t *out,
+                                                                     uint8_t *exact, int level);
+
 /* The block constants of NVFP4 encoding from float32 (E2M1Thresholds, BlockFastPath.swift): an
  * element's E2M1 magnitude code is the number of thresholds[code * 14 + (negative ? 7 : 0) + j],
  * j < 7, its magnitude (bits) reaches; its code is that | sign << 3, or nan_codes[sign] for NaN.

@@ -101,12 +101,12 @@ final class NVFP4Float64Thresholds: Sendable {
 extension BlockFormat {
     /// Whether MX blocks from float64 under stochastic element rounding take
     /// ``encodeMXFloat64Stochastic(_:layout:_:encoder:thresholds:arrayEncoder:scales:elements:stream:)``:
-    /// an E8M0 scale, blocks along the last axis, and an element format the float64 stochastic
-    /// kernel takes (``Float64StochasticKernel``; every MX element format but MXINT8's, any N)
+    /// an E8M0 scale (blocks along any axis), and an element format the float64 stochastic
+    /// kernel takes (``Float64StochasticKernel``; every MX element format, MXINT8's grid included, any N)
     /// whose least subnormal step `2^(e - M)` is at least `2^-989`. The caller tries the float32
     /// route first (at most 21 - M random bits).
     func mxFloat64StochasticApplies(_ encoding: BlockEncoding, layout: BlockLayout) -> Bool {
-        encoding.rounding.isStochastic && !hasTensorScale && scale.parameters == Format.e8m0fnu.parameters && layout.inner == 1
+        encoding.rounding.isStochastic && !hasTensorScale && scale.parameters == Format.e8m0fnu.parameters
             && element.minExponent - element.mantissaBits >= -989 && Float64StochasticKernel(element, rounding: encoding.rounding) != nil
     }
 
@@ -119,10 +119,16 @@ extension BlockFormat {
     /// both round to zero under every variant with at most 32 random bits; clamped to the largest
     /// element but under SatNone; then the element array encoder with R_i by array index (the
     /// float64 stochastic kernel). A block holding a NaN, an infinity or a finite value beyond
-    /// float32's range takes the exact path.
+    /// float32's range takes the exact path. Blocks along another axis than the last are taken
+    /// side by side (``encodeMXFloat64StochasticColumns(_:layout:_:encoder:thresholds:arrayEncoder:scales:elements:stream:)``).
     func encodeMXFloat64Stochastic(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>, encoder: BlockEncoder,
                                    thresholds: ScaleThresholds, arrayEncoder: ArrayEncoder, scales: UnsafeMutablePointer<UInt8>,
                                    elements: UnsafeMutablePointer<UInt8>, stream: RandomStream?) {
+        if layout.inner != 1 {
+            encodeMXFloat64StochasticColumns(p, layout: layout, range, encoder: encoder, thresholds: thresholds,
+                                             arrayEncoder: arrayEncoder, scales: scales, elements: elements, stream: stream)
+            return
+        }
         let twos = elementStorage == .twosComplement
         let limit = Swift.max(1, 4096 / blockSize)
         // Under SatFinite and SatPropagate a finite product beyond the largest element encodes as the
@@ -146,6 +152,62 @@ extension BlockFormat {
                                       stream: stream, useGivenScales: false)
                 }
             }
+        }
+        }
+        }
+    }
+
+    /// Blocks `range` along an axis other than the last (stride `inner`) as
+    /// ``encodeMXFloat64Stochastic(_:layout:_:encoder:thresholds:arrayEncoder:scales:elements:stream:)``
+    /// does them, up to 4,096 elements at a time of blocks that are neighbours along the last axis
+    /// (the same position in consecutive lines: the same length n, and block t0 + c begins at
+    /// block t0's first element plus c), side by side: `minifloat_mx_float64_products_columns`
+    /// writes row j of their products (the elements `first + j * stride + c`) to row j of an
+    /// n x w buffer, and the element encoder rounds it with R_i by array index (directly when the
+    /// rows are whole lines, w == stride; else through a buffer of the rows' R_i and one of their
+    /// codes, copied back row by row: nothing is transposed); MXINT8's codes are then stored in
+    /// two's complement.
+    private func encodeMXFloat64StochasticColumns(_ p: UnsafePointer<UInt64>, layout: BlockLayout, _ range: Range<Int>,
+                                                  encoder: BlockEncoder, thresholds: ScaleThresholds, arrayEncoder: ArrayEncoder,
+                                                  scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>,
+                                                  stream: RandomStream?) {
+        let twos = elementStorage == .twosComplement, stride = layout.inner
+        let widest = Swift.max(1, 4096 / blockSize)
+        let clamp = encoder.encoding.saturation == .satNone ? 0x7FF0_0000_0000_0000 : largestElement.bitPattern
+        thresholds.withTable { table in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: widest * blockSize) { productsBuffer in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: widest * blockSize) { randomsBuffer in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: widest * blockSize + widest) { codesBuffer in
+            var scale = table
+            let products = productsBuffer.baseAddress!, randoms = randomsBuffer.baseAddress!
+            let codes = codesBuffer.baseAddress!, exact = codes + widest * blockSize
+            var t0 = range.lowerBound
+            while t0 < range.upperBound {
+                let w = Swift.min(widest, stride - t0 % stride, range.upperBound - t0)
+                let (first, n, _) = layout.block(t0)
+                minifloat_mx_float64_products_columns(&scale, clamp, p + first, n, w, stride, scales + t0, products, exact,
+                                                      VectorUnits.level)
+                if w == stride {  // whole lines: elements first..<(first + n * w), in order
+                    arrayEncoder.encode(.float64(UnsafePointer(products) - first), first..<(first + n * w), into: elements + first,
+                                        stream: stream)
+                    if twos { for i in first..<(first + n * w) { elements[i] = encoder.stored(UInt32(elements[i])) } }
+                } else {
+                    var rowStream: RandomStream? = nil
+                    if let stream {
+                        for j in 0..<n { stream.fill(randoms + j * w, from: first + j * stride, count: w) }
+                        rowStream = RandomStream(seed: 0, values: randoms, bits: stream.bits)
+                    }
+                    arrayEncoder.encode(.float64(products), 0..<(n * w), into: codes, stream: rowStream)
+                    if twos { for i in 0..<(n * w) { codes[i] = encoder.stored(UInt32(codes[i])) } }
+                    for j in 0..<n { (elements + first + j * stride).update(from: codes + j * w, count: w) }
+                }
+                for c in 0..<w where exact[c] != 0 {
+                    encodeBlocksExact(.float64(p), layout: layout, (t0 + c)..<(t0 + c + 1), encoder: encoder, scales: scales,
+                                      elements: elements, stream: stream, useGivenScales: false)
+                }
+                t0 += w
+            }
+        }
         }
         }
         }
