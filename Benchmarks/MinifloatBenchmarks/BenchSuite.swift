@@ -164,6 +164,9 @@ public struct BenchSuite {
             // Blocks of 16 along the first axis: each holds the values of one block of the 1-D NVFP4 case.
             measureBlocks("f32 -> nvfp4 (16, ceil, tensor scale given, first axis of n/64 x 64) rne, codes", transposed, .nvfp4,
                           BlockEncoding(for: .nvfp4, scaleRule: .ceil), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 16))
+            measureBlocks("f32 -> nvfp4 (16, ceil, tensor scale given, first axis of n/64 x 64) sr (P3109 C, 8 bits, seeded), codes",
+                          transposed, .nvfp4, BlockEncoding(for: .nvfp4, scaleRule: .ceil, rounding: .stochasticC(bits: 8, random: 0)),
+                          random: .seed(42), layout: BlockLayout(shape: [rows, 64], axis: 0, blockSize: 16))
         }
         // bfloat16 sources (the usual checkpoint type) of the same blocks, rounded to nearest.
         let blockBF16 = blockInputs.map { BFloat16(bitPattern: UInt16(truncatingIfNeeded: Format.bfloat16.encode($0))) }

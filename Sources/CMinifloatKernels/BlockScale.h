@@ -80,8 +80,8 @@ static inline __attribute__((always_inline)) void column_amax(const uint32_t *in
 
 /* For 16 blocks side by side (as column_amax): each block's finite scale code to codes[l] and its
  * stored scale byte to scales[l], lane by lane through memory (extracting vector lanes measured
- * slower). */
-static inline __attribute__((always_inline)) void column_scale_codes(const minifloat_scale_table *table, const uint32_t *in,
+ * slower). Returns nonzero when some block holds a NaN or Inf. */
+static inline __attribute__((always_inline)) int column_scale_codes(const minifloat_scale_table *table, const uint32_t *in,
                                                                      size_t rows, size_t stride, int32_t nan_policy,
                                                                      uint32_t nan_scale, uint8_t *scales, uint32_t *codes) {
     u32x16 top, specials;
@@ -93,6 +93,7 @@ static inline __attribute__((always_inline)) void column_scale_codes(const minif
         codes[l] = scale_code(table, tops[l]);
         scales[l] = stored_scale(codes[l], special[l] != 0, nan_policy, nan_scale);
     }
+    return any_negative((i32x16)specials);
 }
 
 /* The largest finite magnitude of in[0..<n] (float64 bits) and whether any is NaN or Inf. */

@@ -67,7 +67,7 @@ INLINE i64x8 codes8(u32x8 b, u32x8 r, double reciprocal, double r_scale, double 
  * within 2^-18 of an integer need the exact step. A +-0 or a product that is 0 (x below
  * 2^-126 / reciprocal: S is c plus less than 2^-126, which floor takes to floor(c) = 0, no tie)
  * gives +-0. */
-INLINE i32x16 codes16(u32x16 b, u32x16 r, float reciprocal, float r_scale, float r_offset, uint8_t *out) {
+INLINE i32x16 codes16(u32x16 b, u32x16 r, f32x16 reciprocal, float r_scale, float r_offset, uint8_t *out) {
     f32x16 q = (f32x16)(b & 0x7FFFFFFFu) * reciprocal;
     f32x16 u = __builtin_elementwise_min(__builtin_elementwise_min(q + q, q + 2.0f), q * 0.5f + 4.0f);
     /* R < 2^N <= 2^23: a signed conversion is exact. */
@@ -97,7 +97,8 @@ INLINE int block(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_sto
         /* c = R * r_scale + r_offset. */
         float r_scale = 1.0f / (float)(1u << s->bits), r_offset = m->variant == 0 ? 0 : 0.5f * r_scale;
         i32x16 redo = {0};
-        for (size_t j = 0; j < n; j += 16) redo |= codes16(load16(in + j), random16(s, first + j), reciprocal32, r_scale, r_offset, out + j);
+        f32x16 reciprocal = (f32x16){0} + reciprocal32;
+        for (size_t j = 0; j < n; j += 16) redo |= codes16(load16(in + j), random16(s, first + j), reciprocal, r_scale, r_offset, out + j);
         return any_negative(redo);
     }
     double reciprocal = m->reciprocals[code];
@@ -173,6 +174,41 @@ INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifl
     }
 }
 
+/* Blocks along an axis other than the last, 16 side by side (as NVFP4Blocks.c's columns_loop):
+ * element j < rows of block c at in[j * stride + c], taking R_(first + j * stride + c), its code
+ * to out[j * stride + c], scales[c]; codes16 on each row, lane c with block c's reciprocal (each
+ * lane's error as in codes16; a zero divisor's reciprocal 0 gives +-0, as block() writes). A strip
+ * whose codes the caller must compute has redo[c] nonzero for its 16 blocks: a NaN or Inf in one,
+ * a nonzero divisor whose reciprocal is not a normal float32, more than 23 random bits (the double
+ * lanes are left to the caller), or an element within 2^-18 of a decision. Every scale code is
+ * written. */
+INLINE void columns_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
+                         size_t rows, size_t width, size_t stride, uint64_t first, uint8_t *scales, uint8_t *out,
+                         uint8_t *redo) {
+    int narrow = s->bits <= 23;
+    float r_scale = narrow ? 1.0f / (float)(1u << s->bits) : 0, r_offset = m->variant == 0 ? 0 : 0.5f * r_scale;
+    for (size_t c = 0; c + 16 <= width; c += 16) {
+        uint32_t codes[16];
+        float reciprocals[16];
+        int done = !column_scale_codes(&m->scale, in + c, rows, stride, m->nan_policy, m->nan_scale, scales + c, codes) && narrow;
+        for (int l = 0; l < 16; l++) {
+            reciprocals[l] = m->reciprocals32[codes[l]];
+            if (reciprocals[l] == 0 && m->reciprocals[codes[l]] != 0) done = 0;
+        }
+        if (done) {
+            f32x16 reciprocal;
+            __builtin_memcpy(&reciprocal, reciprocals, sizeof reciprocal);
+            i32x16 near = {0};
+            for (size_t j = 0; j < rows; j++) {
+                near |= codes16(load16(in + j * stride + c), random16(s, first + j * stride + c), reciprocal, r_scale, r_offset,
+                                out + j * stride + c);
+            }
+            done = !any_negative(near);
+        }
+        for (int l = 0; l < 16; l++) redo[c + l] = (uint8_t)!done;
+    }
+}
+
 #define NVFP4_STOCHASTIC_FOR(name, attributes)                                                                    \
     attributes static void name(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s,        \
                                 const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales,   \
@@ -183,6 +219,11 @@ INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifl
                                      const uint64_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, \
                                      uint8_t *out, uint8_t *redo) {                                               \
         blocks_loop64(m, s, in, count, size, first, scales, out, redo);                                           \
+    }                                                                                                             \
+    attributes static void name##_columns(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, \
+                                          const uint32_t *in, size_t rows, size_t width, size_t stride, uint64_t first, \
+                                          uint8_t *scales, uint8_t *out, uint8_t *redo) {                             \
+        columns_loop(m, s, in, rows, width, stride, first, scales, out, redo);                                    \
     }
 
 NVFP4_STOCHASTIC_FOR(nvfp4_stochastic_baseline, )
@@ -226,4 +267,22 @@ void minifloat_encode_nvfp4_float64_stochastic(const minifloat_nvfp4_float64_sto
     (void)level;
 #endif
     nvfp4_stochastic_baseline_64(blocks, s, in, count, block_size, first, scales, out, redo);
+}
+
+void minifloat_encode_nvfp4_float32_columns_stochastic(const minifloat_nvfp4_stochastic_blocks *blocks, const minifloat_stochastic *s,
+                                                       const uint32_t *in, size_t rows, size_t width, size_t stride, uint64_t first,
+                                                       uint8_t *scales, uint8_t *out, uint8_t *redo, int level) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (level >= MINIFLOAT_KERNELS_AVX512) {
+        nvfp4_stochastic_avx512_columns(blocks, s, in, rows, width, stride, first, scales, out, redo);
+        return;
+    }
+    if (level >= MINIFLOAT_KERNELS_AVX2) {
+        nvfp4_stochastic_avx2_columns(blocks, s, in, rows, width, stride, first, scales, out, redo);
+        return;
+    }
+#else
+    (void)level;
+#endif
+    nvfp4_stochastic_baseline_columns(blocks, s, in, rows, width, stride, first, scales, out, redo);
 }

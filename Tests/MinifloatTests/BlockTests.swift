@@ -862,7 +862,7 @@ extension BlockTests {
     /// NVFP4 under stochastic rounding with tensor scales whose reciprocals divided by a scale
     /// value are not normal float32s (the C kernel's double lanes: 2^-140 and 2^-125), are (0.75,
     /// 2^100), and every element's magnitude from far below to beyond its block's largest, with
-    /// N = 8 and 30: equal to the oracle.
+    /// N = 8 and 30 (and N = 8 with the blocks as columns, side by side): equal to the oracle.
     @Test("NVFP4 stochastic: tiny and huge tensor scales, N = 8 and 30 == oracle")
     func nvfp4StochasticTensorScales() {
         var r = SplitMix64(seed: 2031)
@@ -884,6 +884,18 @@ extension BlockTests {
                 #expect(got.scales.map { UInt32($0) } == want.scales, "t = \(t) \(mode): scales")
                 let e = got.elements.map { UInt32($0) }
                 #expect(e == want.elements, "t = \(t) \(mode): first at \(String(describing: e.indices.first { e[$0] != want.elements[$0] }))")
+                // The same blocks as the columns of a 16 x 96 array (16 side by side in C: strips
+                // whose reciprocals are not normal float32s are reported and redone).
+                if mode.randomBits == 8 {
+                    let columns = xs.count / 16
+                    func asColumns<T>(_ a: [T]) -> [T] { (0..<a.count).map { a[($0 % columns) * 16 + $0 / columns] } }
+                    let got = BlockFormat.nvfp4.encode(asColumns(xs), layout: BlockLayout(shape: [16, columns], axis: 0, blockSize: 16),
+                                                       encoding: encoding, tensorScale: t, random: .seed(9), threads: 2)
+                    let want = Self.oracleEncode(asColumns(xs).map { ExactValue($0) }, shape: [16, columns], axis: 0, format: .nvfp4,
+                                                 encoding: encoding, tensorScale: Rational(exactly: Double(t)), random: random)
+                    #expect(got.scales.map { UInt32($0) } == want.scales && got.elements.map { UInt32($0) } == want.elements,
+                            "t = \(t) \(mode): columns")
+                }
             }
         }
     }
@@ -894,7 +906,8 @@ extension BlockTests {
     /// ``nvfp4DecisionPoints(bits:tensorScale:)`` put quotients on and next to the points where
     /// the variants' decisions change (ties of StochasticC among them). Every variant, N = 1...4,
     /// 20, 23 (the kernel's float32 lanes) and 24, 30 (its double lanes), seeded and caller's
-    /// values, from float32, bfloat16 and float64, against the oracle.
+    /// values, from float32, bfloat16 and float64, and from float32 with the blocks as columns
+    /// (side by side), against the oracle.
     @Test("NVFP4 stochastic: quotients on and next to each variant's decision points == oracle")
     func nvfp4StochasticDecisionPoints() {
         let t: Float = 0.75
@@ -929,6 +942,16 @@ extension BlockTests {
                     let d = doubles.elements.map { UInt32($0) }
                     #expect(doubles.scales.map { UInt32($0) } == want.scales && d == want.elements,
                             "float64 \(mode) \(random): first at \(String(describing: d.indices.first { d[$0] != want.elements[$0] }.map { xs[$0] }))")
+                    // The same blocks as the columns of a 16 x (count / 16) array, along its first
+                    // axis (16 side by side in C), element i taking R_i of its index there.
+                    let columns = xs.count / 16
+                    func asColumns<T>(_ a: [T]) -> [T] { (0..<a.count).map { a[($0 % columns) * 16 + $0 / columns] } }
+                    let byColumns = BlockFormat.nvfp4.encode(asColumns(xs), layout: BlockLayout(shape: [16, columns], axis: 0, blockSize: 16),
+                                                             encoding: encoding, tensorScale: t, random: random, threads: 2)
+                    let wantColumns = Self.oracleEncode(asColumns(xs).map { ExactValue($0) }, shape: [16, columns], axis: 0,
+                                                        format: .nvfp4, encoding: encoding, tensorScale: Rational(3, 4), random: r)
+                    #expect(byColumns.scales.map { UInt32($0) } == wantColumns.scales
+                            && byColumns.elements.map { UInt32($0) } == wantColumns.elements, "columns \(mode) \(random)")
                 }
             }
         }

@@ -283,6 +283,17 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32_stochastic(const 
                                                                          size_t count, size_t block_size, uint64_t first,
                                                                          uint8_t *scales, uint8_t *out, uint8_t *redo, int level);
 
+/* As minifloat_encode_nvfp4_float32_stochastic for `width` blocks (a multiple of 16) along an axis
+ * other than the last, side by side: element j < rows of block c at in[j * stride + c], taking
+ * R_(first + j * stride + c), its code to out[j * stride + c], the block's scale code to
+ * scales[c]. redo[c] is set nonzero for the 16 blocks of a strip whose codes the caller must
+ * compute (as redo[t] above, and with more than 23 random bits), zero for the others. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_nvfp4_float32_columns_stochastic(const minifloat_nvfp4_stochastic_blocks *blocks,
+                                                                                 const minifloat_stochastic *s, const uint32_t *in,
+                                                                                 size_t rows, size_t width, size_t stride,
+                                                                                 uint64_t first, uint8_t *scales, uint8_t *out,
+                                                                                 uint8_t *redo, int level);
+
 /* The same for float64 inputs (BlockFastPath+Float64.swift): `blocks` as above (its float32
  * scale tables; reciprocals32 unused), and the float64 scale starts of NVFP4Float64Thresholds:
  * starts[c - 1] the least float64 magnitude (bits) with scale code >= c. */

@@ -330,8 +330,8 @@ extension BlockFormat {
 
     /// Blocks `range` along an axis other than the last (stride `inner`), taken up to 64 blocks
     /// at a time that are neighbours along the last axis (the same position in their lines, so the
-    /// same length n, and consecutive first elements). Blocks with a C kernel for it (MX, and
-    /// NVFP4 under deterministic rounding), 16 side by side
+    /// same length n, and consecutive first elements). Blocks with a C kernel (MX and NVFP4, any
+    /// rounding), 16 side by side
     /// in place (``BlockFloat32Kernel/encodeColumns(_:rows:width:stride:first:stream:scales:elements:redo:)``:
     /// a row of 16 elements belongs to 16 blocks, so nothing is transposed). The others, and the
     /// strips of 16 that kernel reports, through a panel: gathered transposed into a contiguous
@@ -377,11 +377,10 @@ extension BlockFormat {
                     var t0 = range.lowerBound
                     while t0 < range.upperBound {
                         let w = Swift.min(panel, stride - t0 % stride, range.upperBound - t0)
-                        // MX, and NVFP4 under deterministic rounding: 16 blocks at a time side by
-                        // side, in place, in C; the strips it reports, and the last up to 15
-                        // blocks, through a panel.
+                        // With a C kernel: 16 blocks at a time side by side, in place; the
+                        // strips it reports, and the last up to 15 blocks, through a panel.
                         var done = 0
-                        if w >= 16, let kernel, kernel.takesColumns {
+                        if w >= 16, let kernel {
                             done = w & ~15
                             let (first0, n, _) = layout.block(t0)
                             kernel.encodeColumns(p + first0, rows: n, width: done, stride: stride, first: first0, stream: stream,

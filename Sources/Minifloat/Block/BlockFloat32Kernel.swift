@@ -130,16 +130,7 @@ enum BlockFloat32Kernel: Sendable {
         }
     }
 
-    /// Whether ``encodeColumns(_:rows:width:stride:first:stream:scales:elements:redo:)`` applies
-    /// (MX, and NVFP4 under deterministic rounding).
-    var takesColumns: Bool {
-        switch self {
-        case .mx, .nvfp4: return true
-        case .nvfp4Stochastic: return false
-        }
-    }
-
-    /// Blocks along an axis other than the last (``takesColumns``): `width` blocks (a multiple
+    /// Blocks along an axis other than the last: `width` blocks (a multiple
     /// of 16) side by side, element j < `rows` of block c at `source[j * stride + c]`, which is
     /// element `first + j * stride + c` of the array (under stochastic rounding it takes that
     /// R_i from `stream`), its stored code to `elements[j * stride + c]`, block c's scale code to
@@ -147,7 +138,8 @@ enum BlockFloat32Kernel: Sendable {
     /// compute: deterministic, all of them when some product may be inexact (as
     /// ``encode(_:count:blockSize:scales:elements:)`` reports); stochastic, the 16 blocks of a
     /// strip with a product the kernel does not take (as ``encodeStochastic(_:count:blockSize:first:stream:scales:elements:redo:)``
-    /// reports them); NVFP4, none. Every scale code is written.
+    /// reports them; NVFP4, those `minifloat_encode_nvfp4_float32_columns_stochastic` reports);
+    /// NVFP4 under deterministic rounding, none. Every scale code is written.
     func encodeColumns(_ source: UnsafePointer<UInt32>, rows: Int, width: Int, stride: Int, first: Int, stream: RandomStream?,
                        scales: UnsafeMutablePointer<UInt8>, elements: UnsafeMutablePointer<UInt8>, redo: UnsafeMutablePointer<UInt8>) {
         if case .nvfp4(let nv) = self {
@@ -162,7 +154,15 @@ enum BlockFloat32Kernel: Sendable {
             redo.update(repeating: 0, count: width)
             return
         }
-        guard case .mx(let mx) = self else { preconditionFailure("NVFP4 under stochastic rounding is not encoded side by side") }
+        if case .nvfp4Stochastic(let nv) = self {
+            guard let stream else { preconditionFailure("stochastic rounding needs its random values") }
+            nv.withConstants(stream) { blocks, random in
+                minifloat_encode_nvfp4_float32_columns_stochastic(&blocks, &random, source, rows, width, stride, UInt64(first), scales,
+                                                                  elements, redo, VectorUnits.level)
+            }
+            return
+        }
+        guard case .mx(let mx) = self else { preconditionFailure("unreachable: every kernel is MX or NVFP4") }
         var constants = mx.kernel.cKernel
         mx.thresholds.withTable { scale in
             var blocks = minifloat_mx_blocks(scale: scale, clamp_bits: mx.clampBits, nan_scale: mx.nanScale,
@@ -211,23 +211,33 @@ enum BlockFloat32Kernel: Sendable {
                                                        scales, elements, redo, VectorUnits.level)
             }
         case .nvfp4Stochastic(let nv):
-            // Only the random source is read (the increments are the normal-range kernel's).
-            var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
-                                              seed: stream.seed, values: stream.values, bits: UInt32(stream.bits),
-                                              subnormal_multiplier: 0, wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
-            nv.elements.reciprocals.withUnsafeBufferPointer { reciprocals in
-                nv.elements.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
-                    nv.thresholds.withTable { scale in
-                        var blocks = minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
-                                                                       reciprocals32: reciprocals32.baseAddress, nan_scale: nv.nanScale,
-                                                                       nan_policy: nv.nanPolicy ? 1 : 0, variant: nv.variant)
-                        minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, source, count, blockSize, UInt64(first), scales,
-                                                                  elements, redo, VectorUnits.level)
-                    }
-                }
+            nv.withConstants(stream) { blocks, random in
+                minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, source, count, blockSize, UInt64(first), scales,
+                                                          elements, redo, VectorUnits.level)
             }
         case .nvfp4:
             preconditionFailure("deterministic rounding encodes with encode")
+        }
+    }
+}
+
+extension BlockFloat32Kernel.NVFP4Stochastic {
+    /// The constants as the C kernels take them, with `stream`'s random source, valid inside `body`.
+    func withConstants(_ stream: RandomStream,
+                       _ body: (inout minifloat_nvfp4_stochastic_blocks, inout minifloat_stochastic) -> Void) {
+        // Only the random source is read (the increments are the normal-range kernel's).
+        var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
+                                          seed: stream.seed, values: stream.values, bits: UInt32(stream.bits),
+                                          subnormal_multiplier: 0, wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
+        elements.reciprocals.withUnsafeBufferPointer { reciprocals in
+            elements.reciprocals32.withUnsafeBufferPointer { reciprocals32 in
+                thresholds.withTable { scale in
+                    var blocks = minifloat_nvfp4_stochastic_blocks(scale: scale, reciprocals: reciprocals.baseAddress,
+                                                                   reciprocals32: reciprocals32.baseAddress, nan_scale: nanScale,
+                                                                   nan_policy: nanPolicy ? 1 : 0, variant: variant)
+                    body(&blocks, &random)
+                }
+            }
         }
     }
 }
