@@ -6,8 +6,12 @@
 
 #include "Float32Group.h"
 
-static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *k, const uint32_t *table,
+static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *kernel, const uint32_t *table,
                                                        const uint32_t *in, uint8_t *out, size_t count, int rule) {
+    /* A local copy of the constants: a byte store through `out` may alias any object whose address
+     * came in, so the compiler would reload them after each group. */
+    const minifloat_float32_kernel kernel_copy = *kernel;
+    const minifloat_float32_kernel *k = &kernel_copy;
     size_t i = 0;
     for (; i + 16 <= count; i += 16) {
         if (!group(k, in + i, out + i, rule)) {

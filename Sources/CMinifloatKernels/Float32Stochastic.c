@@ -5,9 +5,15 @@
 
 #include "Stochastic.h"
 
-static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *kernel, const minifloat_stochastic *stochastic,
                                                        const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
                                                        uint64_t *redo) {
+    /* Local copies of the constants: a byte store through `out` may alias any object whose address
+     * came in, so the compiler would reload (and retest) them after each group. */
+    const minifloat_float32_kernel kernel_copy = *kernel;
+    const minifloat_stochastic stochastic_copy = *stochastic;
+    const minifloat_float32_kernel *k = &kernel_copy;
+    const minifloat_stochastic *s = &stochastic_copy;
     for (size_t w = 0; w * 1024 < count; w++) {
         uint64_t word = 0;
         size_t end = count - w * 1024 < 1024 ? count - w * 1024 : 1024;

@@ -52,9 +52,14 @@ static inline __attribute__((always_inline)) int stochastic16_64(const minifloat
     return 1;
 }
 
-static inline __attribute__((always_inline)) void loop(const minifloat_float64_stochastic_kernel *k, const minifloat_stochastic *s,
-                                                       const uint64_t *in, uint8_t *out, size_t count, uint64_t first,
-                                                       uint64_t *redo) {
+static inline __attribute__((always_inline)) void loop(const minifloat_float64_stochastic_kernel *kernel,
+                                                       const minifloat_stochastic *stochastic, const uint64_t *in, uint8_t *out,
+                                                       size_t count, uint64_t first, uint64_t *redo) {
+    /* Local copies of the constants (see Float32Stochastic.c). */
+    const minifloat_float64_stochastic_kernel kernel_copy = *kernel;
+    const minifloat_stochastic stochastic_copy = *stochastic;
+    const minifloat_float64_stochastic_kernel *k = &kernel_copy;
+    const minifloat_stochastic *s = &stochastic_copy;
     for (size_t w = 0; w * 1024 < count; w++) {
         uint64_t word = 0;
         size_t end = count - w * 1024 < 1024 ? count - w * 1024 : 1024;

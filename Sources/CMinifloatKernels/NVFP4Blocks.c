@@ -50,13 +50,18 @@ INLINE uint8_t element(const minifloat_nvfp4_blocks *m, const uint32_t *t, uint3
     return (uint8_t)(negative << 3 | count);
 }
 
-/* One block of n elements. */
-INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int symmetric) {
+/* The scale code of one block of n elements; stores its scale byte. */
+INLINE uint32_t block_scale(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n, uint8_t *scale) {
     int special;
     uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, &special) : finite_amax(in, n, &special);
     uint32_t code = scale_code(&m->scale, amax);
     *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
-    const uint32_t *t = m->thresholds + code * 14;
+    return code;
+}
+
+/* One block of n elements. */
+INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int symmetric) {
+    const uint32_t *t = m->thresholds + block_scale(m, in, n, scale) * 14;
     size_t j = 0;
     for (; j + 16 <= n; j += 16) elements16(m, t, load16(in + j), out + j, symmetric);
     for (; j < n; j++) out[j] = element(m, t, in[j]);
@@ -139,9 +144,25 @@ INLINE void blocks_loop64(const minifloat_nvfp4_float64_blocks *m, const uint64_
     }
 }
 
-INLINE void blocks_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t count, size_t size, uint8_t *scales,
+INLINE void blocks_loop(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t count, size_t size, uint8_t *scales,
                         uint8_t *out, int symmetric) {
-    for (size_t first = 0, t = 0; first < count; first += size, t++) {
+    /* A local copy of the constants: a byte store through `out` may alias any object whose address
+     * came in, so the compiler would reload them after each block. */
+    const minifloat_nvfp4_blocks blocks_copy = *blocks;
+    const minifloat_nvfp4_blocks *m = &blocks_copy;
+    size_t first = 0, t = 0;
+    if (size == 16) {
+        /* 16 blocks at a time: their scale codes first, then their elements (as MXBlocks.c's
+         * blocks_loop: the chains of amax and table look-ups overlap). */
+        for (; first + 16 * 16 <= count; first += 16 * 16, t += 16) {
+            uint32_t codes[16];
+            for (int l = 0; l < 16; l++) codes[l] = block_scale(m, in + first + 16 * l, 16, scales + t + l);
+            for (int l = 0; l < 16; l++) {
+                elements16(m, m->thresholds + codes[l] * 14, load16(in + first + 16 * l), out + first + 16 * l, symmetric);
+            }
+        }
+    }
+    for (; first < count; first += size, t++) {
         size_t n = count - first < size ? count - first : size;
         block(m, in + first, n, scales + t, out + first, symmetric);
     }

@@ -158,16 +158,29 @@ INLINE int block64(const minifloat_nvfp4_float64_stochastic_blocks *m, const min
     return __builtin_reduce_or(redo) != 0;
 }
 
-INLINE void blocks_loop64(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
-                          size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {
+INLINE void blocks_loop64(const minifloat_nvfp4_float64_stochastic_blocks *blocks, const minifloat_stochastic *stochastic,
+                          const uint64_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out,
+                          uint8_t *redo) {
+    /* Local copies of the constants (see blocks_loop). */
+    const minifloat_nvfp4_float64_stochastic_blocks blocks_copy = *blocks;
+    const minifloat_stochastic stochastic_copy = *stochastic;
+    const minifloat_nvfp4_float64_stochastic_blocks *m = &blocks_copy;
+    const minifloat_stochastic *s = &stochastic_copy;
     for (size_t j = 0, t = 0; j < count; j += size, t++) {
         size_t n = count - j < size ? count - j : size;
         redo[t] = (uint8_t)block64(m, s, in + j, n, first + j, scales + t, out + j);
     }
 }
 
-INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
-                        size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {
+INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *blocks, const minifloat_stochastic *stochastic,
+                        const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out,
+                        uint8_t *redo) {
+    /* Local copies of the constants: a byte store through `out` may alias any object whose address
+     * came in, so the compiler would reload them after each block. */
+    const minifloat_nvfp4_stochastic_blocks blocks_copy = *blocks;
+    const minifloat_stochastic stochastic_copy = *stochastic;
+    const minifloat_nvfp4_stochastic_blocks *m = &blocks_copy;
+    const minifloat_stochastic *s = &stochastic_copy;
     for (size_t j = 0, t = 0; j < count; j += size, t++) {
         size_t n = count - j < size ? count - j : size;
         redo[t] = (uint8_t)block(m, s, in + j, n, first + j, scales + t, out + j, s->bits <= 23);
@@ -182,9 +195,14 @@ INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifl
  * a nonzero divisor whose reciprocal is not a normal float32, more than 23 random bits (the double
  * lanes are left to the caller), or an element within 2^-18 of a decision. Every scale code is
  * written. */
-INLINE void columns_loop(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
-                         size_t rows, size_t width, size_t stride, uint64_t first, uint8_t *scales, uint8_t *out,
-                         uint8_t *redo) {
+INLINE void columns_loop(const minifloat_nvfp4_stochastic_blocks *blocks, const minifloat_stochastic *stochastic,
+                         const uint32_t *in, size_t rows, size_t width, size_t stride, uint64_t first, uint8_t *scales,
+                         uint8_t *out, uint8_t *redo) {
+    /* Local copies of the constants (see blocks_loop). */
+    const minifloat_nvfp4_stochastic_blocks blocks_copy = *blocks;
+    const minifloat_stochastic stochastic_copy = *stochastic;
+    const minifloat_nvfp4_stochastic_blocks *m = &blocks_copy;
+    const minifloat_stochastic *s = &stochastic_copy;
     int narrow = s->bits <= 23;
     float r_scale = narrow ? 1.0f / (float)(1u << s->bits) : 0, r_offset = m->variant == 0 ? 0 : 0.5f * r_scale;
     for (size_t c = 0; c + 16 <= width; c += 16) {
