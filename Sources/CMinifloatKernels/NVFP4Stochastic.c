@@ -85,13 +85,31 @@ INLINE i32x16 codes16(u32x16 b, u32x16 r, f32x16 reciprocal, float r_scale, floa
 /* One block of n elements, element j taking R_(first + j): returns nonzero when the caller must
  * compute its element codes (a NaN or Inf in it, n not a multiple of 16, or an element that needs
  * the exact step); the scale byte is always written. */
+INLINE int block_elements(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
+                          size_t n, uint64_t first, uint32_t code, uint8_t *out, int narrow_random);
+
+/* The scale code of one block of n elements (*special: whether it holds a NaN or Inf); stores its
+ * scale byte. */
+INLINE uint32_t block_scale(const minifloat_nvfp4_stochastic_blocks *m, const uint32_t *in, size_t n, uint8_t *scale,
+                            int *special) {
+    uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, special) : finite_amax(in, n, special);
+    uint32_t code = scale_code(&m->scale, amax);
+    *scale = stored_scale(code, *special, m->nan_policy, m->nan_scale);
+    return code;
+}
+
 INLINE int block(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in, size_t n,
                  uint64_t first, uint8_t *scale, uint8_t *out, int narrow_random) {
     int special;
-    uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, &special) : finite_amax(in, n, &special);
-    uint32_t code = scale_code(&m->scale, amax);
-    *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
+    uint32_t code = block_scale(m, in, n, scale, &special);
     if (special || n % 16 != 0) return 1;
+    return block_elements(m, s, in, n, first, code, out, narrow_random);
+}
+
+/* The elements of a block of n (a multiple of 16) without a NaN or Inf whose scale code is
+ * `code`: block()'s return value. */
+INLINE int block_elements(const minifloat_nvfp4_stochastic_blocks *m, const minifloat_stochastic *s, const uint32_t *in,
+                          size_t n, uint64_t first, uint32_t code, uint8_t *out, int narrow_random) {
     float reciprocal32 = m->reciprocals32[code];
     if (narrow_random && reciprocal32 != 0) {
         /* c = R * r_scale + r_offset. */
@@ -181,7 +199,21 @@ INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *blocks, const m
     const minifloat_stochastic stochastic_copy = *stochastic;
     const minifloat_nvfp4_stochastic_blocks *m = &blocks_copy;
     const minifloat_stochastic *s = &stochastic_copy;
-    for (size_t j = 0, t = 0; j < count; j += size, t++) {
+    size_t j = 0, t = 0;
+    if (size == 16) {
+        /* 16 blocks at a time, their scale codes first (as MXBlocks.c's blocks_loop). */
+        for (; j + 16 * 16 <= count; j += 16 * 16, t += 16) {
+            uint32_t codes[16];
+            int special[16];
+            for (int l = 0; l < 16; l++) codes[l] = block_scale(m, in + j + 16 * l, 16, scales + t + l, special + l);
+            for (int l = 0; l < 16; l++) {
+                redo[t + l] = (uint8_t)(special[l]
+                                        || block_elements(m, s, in + j + 16 * l, 16, first + j + 16 * l, codes[l], out + j + 16 * l,
+                                                          s->bits <= 23));
+            }
+        }
+    }
+    for (; j < count; j += size, t++) {
         size_t n = count - j < size ? count - j : size;
         redo[t] = (uint8_t)block(m, s, in + j, n, first + j, scales + t, out + j, s->bits <= 23);
     }
