@@ -191,9 +191,14 @@ INLINE void column_scales(const minifloat_mx_blocks *m, const uint32_t *in, size
  * being block c: 1. the largest finite magnitudes, a row at a time; 2. the scale codes, lane by
  * lane; 3. each row of 16 elements times their blocks' 2^-k, through the element kernel (or the
  * table). Returns what blocks_loop returns. */
-INLINE int columns_loop(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
+INLINE int columns_loop(const minifloat_float32_kernel *kernel, const uint32_t *table, const minifloat_mx_blocks *blocks,
                         const uint32_t *in, size_t rows, size_t width, size_t stride, uint8_t *scales, uint8_t *out,
                         int rule) {
+    /* Local copies of the constants (see blocks_loop). */
+    const minifloat_float32_kernel kernel_copy = *kernel;
+    const minifloat_mx_blocks blocks_copy = *blocks;
+    const minifloat_float32_kernel *k = &kernel_copy;
+    const minifloat_mx_blocks *m = &blocks_copy;
     u32x16 flags = {0};
     for (size_t c = 0; c + 16 <= width; c += 16) {
         f32x16 multiplier;
@@ -270,9 +275,16 @@ INLINE void stochastic_loop(const minifloat_float32_kernel *kernel, const minifl
  * without the subnormal lanes, as block_stochastic reports them; a product that may be inexact is
  * below 2^-126 and rounds to zero as its exact value does, see BlockFastPath.swift), zero for the
  * others; every scale code is written. */
-INLINE void columns_stochastic_loop(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
-                                    const uint32_t *in, size_t rows, size_t width, size_t stride, uint64_t first,
-                                    uint8_t *scales, uint8_t *out, uint8_t *redo) {
+INLINE void columns_stochastic_loop(const minifloat_float32_kernel *kernel, const minifloat_mx_blocks *blocks,
+                                    const minifloat_stochastic *stochastic, const uint32_t *in, size_t rows, size_t width,
+                                    size_t stride, uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo) {
+    /* Local copies of the constants (see blocks_loop). */
+    const minifloat_float32_kernel kernel_copy = *kernel;
+    const minifloat_mx_blocks blocks_copy = *blocks;
+    const minifloat_stochastic stochastic_copy = *stochastic;
+    const minifloat_float32_kernel *k = &kernel_copy;
+    const minifloat_mx_blocks *m = &blocks_copy;
+    const minifloat_stochastic *s = &stochastic_copy;
     for (size_t c = 0; c + 16 <= width; c += 16) {
         f32x16 multiplier;
         u32x16 limit, check;

@@ -70,8 +70,11 @@ INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n,
 /* Blocks along an axis other than the last, 16 side by side (as MXBlocks.c's columns_loop): element
  * j < rows of block c at in[j * stride + c], its code to out[j * stride + c], scales[c]; each
  * block's scale code lane by lane, its thresholds made into lanes once, then a row at a time. */
-INLINE void columns_loop(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t rows, size_t width, size_t stride,
+INLINE void columns_loop(const minifloat_nvfp4_blocks *blocks, const uint32_t *in, size_t rows, size_t width, size_t stride,
                          uint8_t *scales, uint8_t *out, int symmetric) {
+    /* A local copy of the constants (see blocks_loop). */
+    const minifloat_nvfp4_blocks blocks_copy = *blocks;
+    const minifloat_nvfp4_blocks *m = &blocks_copy;
     /* The lanes are filled in memory with scalar stores (extracting and inserting vector lanes measured slower,
      * and with AVX2 14 vectors of 16 lanes do not fit in the registers); the symmetric kernel
      * reads only the first 7. */
