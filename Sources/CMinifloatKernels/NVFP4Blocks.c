@@ -99,13 +99,30 @@ typedef uint8_t u8x8 __attribute__((vector_size(8)));
  * holds a NaN or Inf (the caller does those blocks); the scale byte is always written. A
  * magnitude's code is the number of thresholds it reaches, compared as doubles (the order of
  * non-negative doubles is that of their bits; an unused threshold is +Inf, reached by none). */
+INLINE void block64_elements(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t n, uint32_t code, uint8_t *out,
+                             int symmetric);
+
+/* The scale code of one block of n float64 elements (*special: whether it holds a NaN or Inf);
+ * stores its scale byte. */
+INLINE uint32_t block64_scale(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t n, uint8_t *scale, int *special) {
+    uint64_t amax = finite_amax64(in, n, special);
+    uint32_t code = scale_code64(&m->scale, m->starts, m->start_count, amax);
+    *scale = stored_scale(code, *special, m->nan_policy, m->nan_scale);
+    return code;
+}
+
 INLINE int block64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t n, uint8_t *scale, uint8_t *out,
                    int symmetric) {
     int special;
-    uint64_t amax = finite_amax64(in, n, &special);
-    uint32_t code = scale_code64(&m->scale, m->starts, m->start_count, amax);
-    *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
+    uint32_t code = block64_scale(m, in, n, scale, &special);
     if (special) return 1;
+    block64_elements(m, in, n, code, out, symmetric);
+    return 0;
+}
+
+/* The elements of a block of n float64s without a NaN or Inf whose scale code is `code`. */
+INLINE void block64_elements(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t n, uint32_t code, uint8_t *out,
+                             int symmetric) {
     const double *t = m->thresholds + code * 14;
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
@@ -136,12 +153,27 @@ INLINE int block64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, 
         for (int k = 0; k < 7; k++) count += magnitude >= t[negative * 7 + k];
         out[j] = (uint8_t)(negative << 3 | count);
     }
-    return 0;
 }
 
-INLINE void blocks_loop64(const minifloat_nvfp4_float64_blocks *m, const uint64_t *in, size_t count, size_t size, uint8_t *scales,
-                          uint8_t *out, uint8_t *redo, int symmetric) {
-    for (size_t first = 0, t = 0; first < count; first += size, t++) {
+INLINE void blocks_loop64(const minifloat_nvfp4_float64_blocks *blocks, const uint64_t *in, size_t count, size_t size,
+                          uint8_t *scales, uint8_t *out, uint8_t *redo, int symmetric) {
+    /* A local copy of the constants (see blocks_loop). */
+    const minifloat_nvfp4_float64_blocks blocks_copy = *blocks;
+    const minifloat_nvfp4_float64_blocks *m = &blocks_copy;
+    size_t first = 0, t = 0;
+    if (size == 16) {
+        /* 16 blocks at a time, their scale codes first (see blocks_loop). */
+        for (; first + 16 * 16 <= count; first += 16 * 16, t += 16) {
+            uint32_t codes[16];
+            int special[16];
+            for (int l = 0; l < 16; l++) codes[l] = block64_scale(m, in + first + 16 * l, 16, scales + t + l, special + l);
+            for (int l = 0; l < 16; l++) {
+                redo[t + l] = (uint8_t)special[l];
+                if (!special[l]) block64_elements(m, in + first + 16 * l, 16, codes[l], out + first + 16 * l, symmetric);
+            }
+        }
+    }
+    for (; first < count; first += size, t++) {
         size_t n = count - first < size ? count - first : size;
         redo[t] = (uint8_t)block64(m, in + first, n, scales + t, out + first, symmetric);
     }

@@ -144,13 +144,31 @@ INLINE int block_elements(const minifloat_nvfp4_stochastic_blocks *m, const mini
 
 /* block() for float64 inputs: the double lanes only (a float64 has more bits than the float32
  * lanes' error analysis allows). */
+INLINE int block64_elements(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
+                            size_t n, uint64_t first, uint32_t code, uint8_t *out);
+
+/* The scale code of one block of n float64 elements (*special: whether it holds a NaN or Inf);
+ * stores its scale byte. */
+INLINE uint32_t block64_scale(const minifloat_nvfp4_float64_stochastic_blocks *m, const uint64_t *in, size_t n, uint8_t *scale,
+                              int *special) {
+    uint64_t amax = finite_amax64(in, n, special);
+    uint32_t code = scale_code64(&m->blocks.scale, m->starts, m->start_count, amax);
+    *scale = stored_scale(code, *special, m->blocks.nan_policy, m->blocks.nan_scale);
+    return code;
+}
+
 INLINE int block64(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
                    size_t n, uint64_t first, uint8_t *scale, uint8_t *out) {
     int special;
-    uint64_t amax = finite_amax64(in, n, &special);
-    uint32_t code = scale_code64(&m->blocks.scale, m->starts, m->start_count, amax);
-    *scale = stored_scale(code, special, m->blocks.nan_policy, m->blocks.nan_scale);
+    uint32_t code = block64_scale(m, in, n, scale, &special);
     if (special || n % 16 != 0) return 1;
+    return block64_elements(m, s, in, n, first, code, out);
+}
+
+/* The elements of a block of n (a multiple of 16) float64s without a NaN or Inf whose scale code
+ * is `code`: block64()'s return value. */
+INLINE int block64_elements(const minifloat_nvfp4_float64_stochastic_blocks *m, const minifloat_stochastic *s, const uint64_t *in,
+                            size_t n, uint64_t first, uint32_t code, uint8_t *out) {
     double reciprocal = m->blocks.reciprocals[code];
     if (reciprocal == 0) {
         /* A zero divisor: every (finite) element is +-0. */
@@ -184,7 +202,20 @@ INLINE void blocks_loop64(const minifloat_nvfp4_float64_stochastic_blocks *block
     const minifloat_stochastic stochastic_copy = *stochastic;
     const minifloat_nvfp4_float64_stochastic_blocks *m = &blocks_copy;
     const minifloat_stochastic *s = &stochastic_copy;
-    for (size_t j = 0, t = 0; j < count; j += size, t++) {
+    size_t j = 0, t = 0;
+    if (size == 16) {
+        /* 16 blocks at a time, their scale codes first (see blocks_loop). */
+        for (; j + 16 * 16 <= count; j += 16 * 16, t += 16) {
+            uint32_t codes[16];
+            int special[16];
+            for (int l = 0; l < 16; l++) codes[l] = block64_scale(m, in + j + 16 * l, 16, scales + t + l, special + l);
+            for (int l = 0; l < 16; l++) {
+                redo[t + l] = (uint8_t)(special[l]
+                                        || block64_elements(m, s, in + j + 16 * l, 16, first + j + 16 * l, codes[l], out + j + 16 * l));
+            }
+        }
+    }
+    for (; j < count; j += size, t++) {
         size_t n = count - j < size ? count - j : size;
         redo[t] = (uint8_t)block64(m, s, in + j, n, first + j, scales + t, out + j);
     }
