@@ -34,6 +34,17 @@ static inline __attribute__((always_inline)) double multiplier_of(const minifloa
     return multiplier;
 }
 
+/* x (bits) times the multiplier in double, its magnitude bits at most clamp_bits. */
+static inline __attribute__((always_inline)) uint64_t clamped_product(uint64_t bits, double multiplier, uint64_t clamp_bits) {
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    double product = x * multiplier;
+    uint64_t p;
+    memcpy(&p, &product, sizeof p);
+    uint64_t m = p & 0x7FFFFFFFFFFFFFFFull;
+    return (p & ~0x7FFFFFFFFFFFFFFFull) | (m < clamp_bits ? m : clamp_bits);
+}
+
 static inline __attribute__((always_inline)) void loop(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,
                                                        size_t count, size_t size, uint8_t *scales, uint64_t *out,
                                                        uint8_t *exact) {
@@ -52,15 +63,7 @@ static inline __attribute__((always_inline)) void loop(const minifloat_scale_tab
             continue;
         }
         double multiplier = multiplier_of(scale, amax, scales + t);
-        for (size_t k = 0; k < n; k++) {
-            double x;
-            memcpy(&x, in + j + k, sizeof x);
-            double product = x * multiplier;
-            uint64_t p;
-            memcpy(&p, &product, sizeof p);
-            uint64_t m = p & magnitude_mask;
-            out[j + k] = (p & ~magnitude_mask) | (m < clamp_bits ? m : clamp_bits);
-        }
+        for (size_t k = 0; k < n; k++) out[j + k] = clamped_product(in[j + k], multiplier, clamp_bits);
     }
 }
 
@@ -88,15 +91,7 @@ static inline __attribute__((always_inline)) void columns_loop(const minifloat_s
         for (size_t j = 0; j < rows; j++) {
             const uint64_t *row = in + j * stride + c0;
             uint64_t *row_out = out + j * width + c0;
-            for (size_t c = 0; c < w; c++) {
-                double x;
-                memcpy(&x, row + c, sizeof x);
-                double product = x * multiplier[c];
-                uint64_t p;
-                memcpy(&p, &product, sizeof p);
-                uint64_t m = p & magnitude_mask;
-                row_out[c] = ((p & ~magnitude_mask) | (m < clamp_bits ? m : clamp_bits)) & keep[c];
-            }
+            for (size_t c = 0; c < w; c++) row_out[c] = clamped_product(row[c], multiplier[c], clamp_bits) & keep[c];
         }
     }
 }
