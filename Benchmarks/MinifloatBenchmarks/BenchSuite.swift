@@ -76,7 +76,7 @@ public struct BenchSuite {
                 e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
                               random: .seed(42), threads: t) } }
         }
-        // 20 random bits (every bit float32 has below e4m3fn's step): the subnormal lanes decide in doubles.
+        // 20 random bits (every bit float32 has below e4m3fn's step): the subnormal lanes decide from the fraction.
         measure("f32 -> e4m3fn sr (P3109 C, 20 bits, seeded), z/64: 68% subnormal") { t in
             smallInputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 20, random: 0), saturation: sat,

@@ -5,9 +5,9 @@
 
 #include "Stochastic.h"
 
-static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *kernel, const minifloat_stochastic *stochastic,
-                                                       const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
-                                                       uint64_t *redo) {
+static inline __attribute__((always_inline)) void loop_form(const minifloat_float32_kernel *kernel, const minifloat_stochastic *stochastic,
+                                                            const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
+                                                            uint64_t *redo, int form) {
     /* Local copies of the constants: a byte store through `out` may alias any object whose address
      * came in, so the compiler would reload (and retest) them after each group. */
     const minifloat_float32_kernel kernel_copy = *kernel;
@@ -19,9 +19,21 @@ static inline __attribute__((always_inline)) void loop(const minifloat_float32_k
         size_t end = count - w * 1024 < 1024 ? count - w * 1024 : 1024;
         for (size_t g = 0; g * 16 < end; g++) {
             size_t i = w * 1024 + g * 16;
-            if (!stochastic16(k, s, load16(in + i), random16(s, first + i), out + i)) word |= 1ull << g;
+            if (!stochastic16_form(k, s, load16(in + i), random16(s, first + i), out + i, form)) word |= 1ull << g;
         }
         redo[w] = word;
+    }
+}
+
+/* One copy of the loop for each form of the subnormal lanes, so that no group tests it. */
+static inline __attribute__((always_inline)) void loop(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                       const uint32_t *in, uint8_t *out, size_t count, uint64_t first,
+                                                       uint64_t *redo) {
+    switch (subnormal_form(s)) {
+    case subnormal_none: loop_form(k, s, in, out, count, first, redo, subnormal_none); break;
+    case subnormal_sticky: loop_form(k, s, in, out, count, first, redo, subnormal_sticky); break;
+    case subnormal_wide32: loop_form(k, s, in, out, count, first, redo, subnormal_wide32); break;
+    default: loop_form(k, s, in, out, count, first, redo, subnormal_wide64); break;
     }
 }
 

@@ -36,12 +36,24 @@ static inline __attribute__((always_inline)) u32x16 random16(const minifloat_sto
  * is outside the kernel's normal range, or with s->subnormal_multiplier outside 0 ... its largest
  * finite value (nothing is written then). As Float32NormalKernel.stochasticCode, which derives
  * the subnormal lanes' t (StochasticPlan). */
-static inline __attribute__((always_inline)) int stochastic16(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
-                                                              u32x16 b, u32x16 r, uint8_t *out) {
+/* How a stochastic mode takes the lanes below the normal range: not at all, with a sticky bit, or
+ * from the fraction compared in float32 or in double lanes (see minifloat_stochastic). */
+enum { subnormal_none, subnormal_sticky, subnormal_wide32, subnormal_wide64 };
+
+static inline __attribute__((always_inline)) int subnormal_form(const minifloat_stochastic *s) {
+    if (s->subnormal_multiplier == 0.0f) return subnormal_none;
+    if (s->wide_fraction_scale == 0.0) return subnormal_sticky;
+    return s->wide_threshold <= 16777216.0 ? subnormal_wide32 : subnormal_wide64;
+}
+
+/* As stochastic16 with the form of the subnormal lanes given (a constant where the caller's loop
+ * is specialised on it). */
+static inline __attribute__((always_inline)) int stochastic16_form(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                                   u32x16 b, u32x16 r, uint8_t *out, int form) {
     u32x16 t;
     u32x16 wide_below = (u32x16){0}, wide_q = (u32x16){0};
     int wide = 0;
-    if (s->subnormal_multiplier != 0.0f) {
+    if (form != subnormal_none) {
         /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
          * negative input of an unsigned format, whose abs_mask keeps the sign). */
         if (any_negative((i32x16)((b & k->abs_mask) > ((u32x16){0} + (k->range_start + k->span))))) return 0;
@@ -53,7 +65,7 @@ static inline __attribute__((always_inline)) int stochastic16(const minifloat_fl
              * keeps the other lanes' conversion in range), truncated, with a sticky bit 0. */
             f32x16 y = (f32x16)__builtin_elementwise_min(magnitude, (u32x16){0} + k->lowest) * s->subnormal_multiplier;
             i32x16 whole = __builtin_convertvector(y, i32x16);
-            if (s->wide_fraction_scale == 0.0) {
+            if (form == subnormal_sticky) {
                 u32x16 sticky = (u32x16)(__builtin_convertvector(whole, f32x16) != y) & 1u;
                 t = (((u32x16)whole | sticky) & (u32x16)below) | (t & ~(u32x16)below);
             } else {
@@ -62,12 +74,25 @@ static inline __attribute__((always_inline)) int stochastic16(const minifloat_fl
                  * the threshold wide_threshold - 2R (an integer below 2^34, exact in double). */
                 u32x16 q = (u32x16)whole >> k->shift;
                 f32x16 fraction = y - __builtin_convertvector(q << k->shift, f32x16);
-                f64x16 scaled = __builtin_convertvector(fraction, f64x16) * s->wide_fraction_scale;
-                f64x16 limit = s->wide_threshold - 2.0 * __builtin_convertvector(r, f64x16);
-                i64x16 tie = (i64x16)(scaled == limit);
-                if (s->wide_ties_to_even) tie &= __builtin_convertvector((r & 1u) == 0, i64x16);
-                i64x16 up = (i64x16)(scaled > limit) | tie;
-                wide_q = q - __builtin_convertvector(up, u32x16);
+                if (form == subnormal_wide32) {
+                    /* N <= 23: the threshold minus 2R is an integer of 1 ... 2^24 and Y is below
+                     * 2^(N+1) with the fraction's bits, both exact in float32: the same comparison in
+                     * twice the lanes. */
+                    f32x16 scaled = fraction * (float)s->wide_fraction_scale;
+                    i32x16 limit_int = (i32x16)((u32x16){0} + (uint32_t)s->wide_threshold - (r << 1));
+                    f32x16 limit = __builtin_convertvector(limit_int, f32x16);
+                    i32x16 tie = (i32x16)(scaled == limit);
+                    if (s->wide_ties_to_even) tie &= (i32x16)((r & 1u) == 0);
+                    i32x16 up = (i32x16)(scaled > limit) | tie;
+                    wide_q = q - (u32x16)up;
+                } else {
+                    f64x16 scaled = __builtin_convertvector(fraction, f64x16) * s->wide_fraction_scale;
+                    f64x16 limit = s->wide_threshold - 2.0 * __builtin_convertvector(r, f64x16);
+                    i64x16 tie = (i64x16)(scaled == limit);
+                    if (s->wide_ties_to_even) tie &= __builtin_convertvector((r & 1u) == 0, i64x16);
+                    i64x16 up = (i64x16)(scaled > limit) | tie;
+                    wide_q = q - __builtin_convertvector(up, u32x16);
+                }
                 wide_below = (u32x16)below;
                 wide = 1;
             }
@@ -89,6 +114,11 @@ static inline __attribute__((always_inline)) int stochastic16(const minifloat_fl
     u8x16 narrow = __builtin_convertvector(code, u8x16);
     __builtin_memcpy(out, &narrow, sizeof narrow);
     return 1;
+}
+
+static inline __attribute__((always_inline)) int stochastic16(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                              u32x16 b, u32x16 r, uint8_t *out) {
+    return stochastic16_form(k, s, b, r, out, subnormal_form(s));
 }
 
 #endif

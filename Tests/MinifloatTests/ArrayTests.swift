@@ -267,7 +267,7 @@ struct ArrayTests {
                 let k = Int(r.next() % UInt64(top))
                 pairs.append((k, k + 1))
             }
-            for n in Set([1, s - 2, s - 1, 32]).sorted() where n >= 1 && n <= 32 {
+            for n in Set([1, s - 2, s - 1, 23, 24, 32]).sorted() where n >= 1 && n <= 32 {
               for variant in 0..<3 {
                 let sat = SaturationMode.allCases[(fi + n + variant) % 3]
                 func mode(_ r: UInt64) -> RoundingMode { Self.stochasticMode(variant, bits: n, random: r) }

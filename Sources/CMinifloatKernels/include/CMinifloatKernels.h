@@ -65,15 +65,16 @@ typedef struct {
  * wide_fraction_scale is not 0 those lanes' code is instead floor(T) >> shift, plus one when
  * Y > wide_threshold - 2R, or Y == wide_threshold - 2R and (not wide_ties_to_even or R even),
  * with Y = (T - (floor(T) >> shift << shift)) * wide_fraction_scale (the fraction below the
- * subnormal step, times 2^(N+1)) in doubles, where every value is exact. */
+ * subnormal step, times 2^(N+1)) in float32 when wide_threshold <= 2^24 (N <= 23) and in doubles
+ * otherwise, where every value is exact. */
 typedef struct {
     uint32_t increment_right, increment_left, increment_add, round_bits;
     uint64_t seed;
     const uint32_t *values;
     uint32_t bits;             /* 1...32 */
     float subnormal_multiplier; /* 2^(23 - minExponent), or 0 */
-    /* With N > s - 2 random bits (s = 23 - M): 2^(N + 1 - s), and the subnormal lanes decide in
-     * doubles (below); 0 otherwise. */
+    /* With N > s - 2 random bits (s = 23 - M): 2^(N + 1 - s), and the subnormal lanes decide from
+     * the fraction (above); 0 otherwise. */
     double wide_fraction_scale;
     double wide_threshold;     /* 2^(N + 1) for StochasticA, 2^(N + 1) - 1 for B and C */
     int32_t wide_ties_to_even; /* StochasticC */

@@ -221,7 +221,8 @@ struct Float32NormalKernel {
     ///   even (ties to even), i.e. `Y > 2^(N+1) - 1 - 2R`, or equal with `R` even.
     ///
     /// So the code is `q + 1` when `Y > L` or `Y == L` (under StochasticC only for even R), with
-    /// `L = ``wideThreshold`` - 2R`. A magnitude below `2^-126` (an MX product that float32 may have
+    /// `L = ``wideThreshold`` - 2R`, compared in float32 when `N <= 23` (`L` is then an integer of
+    /// 1 ... `2^24`, and `Y` is below `2^(N+1)`, both exact) and in Double above. A magnitude below `2^-126` (an MX product that float32 may have
     /// rounded) has `Y < 2^(-126 - (e - M) + N + 1) <= 1 <= L` when `e - M >= -93`, so it rounds to
     /// zero as its exact value does; that bound is required here.
     struct StochasticPlan {
@@ -240,7 +241,7 @@ struct Float32NormalKernel {
         /// minExponent >= -14.
         let subnormalMultiplier: Float
         /// `2^(N + 1 - s)` when `N > s - 2` and ``subnormalMultiplier`` is not 0 (the subnormal
-        /// lanes decide in doubles, see above); 0 otherwise.
+        /// lanes decide from the fraction, see above); 0 otherwise.
         let wideFractionScale: Double
         /// `2^(N + 1)` for StochasticA, `2^(N + 1) - 1` for StochasticB and StochasticC.
         let wideThreshold: Double
