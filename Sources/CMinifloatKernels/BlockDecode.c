@@ -3,9 +3,12 @@
  * (AVX2) 16 (8) at a time: the element values by a permutation of the table's first 16 entries
  * (codes above 15 take entry 16, NaN), one vector multiply per product. Other elements on AVX-512
  * 16 at a time from the whole table (eight two-register permutations and three rounds of blends);
- * on AVX2 and the baseline one at a time: a gather from the 256-entry table measured no faster
- * than the scalar loop (MXFP8, docs/performance.md). See CMinifloatKernels.h. */
+ * on AVX2 8 at a time by arithmetic on the codes (minifloat_block_decoder_set_arithmetic; a
+ * gather from the 256-entry table measured no faster than the scalar loop); on the baseline one
+ * at a time from the table (the arithmetic in SSE2 measured slower, docs/performance.md). See
+ * CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
+#include "Float32Group.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -13,11 +16,139 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
+typedef int8_t i8x16 __attribute__((vector_size(16)));
+
 /* The scalar step, as Swift computes it. */
 INLINE float product(const minifloat_block_decoder *d, uint8_t code, float s, int tensor) {
     float v = d->element_values[code] * s;
     return tensor ? v * d->tensor_scale : v;
 }
+
+static uint32_t bits_of(float f) {
+    uint32_t b;
+    __builtin_memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+/* The bits of code c's value by d's arithmetic form (one lane of arithmetic16). */
+static uint32_t arithmetic_bits(const minifloat_block_decoder *d, uint32_t c) {
+    if (d->arithmetic == 2) return bits_of((float)(int8_t)(uint8_t)c * d->unit);
+    uint32_t a = c & (d->sign_bit - 1);
+    uint32_t bits = a < (1u << d->mantissa_bits) ? bits_of((float)(int32_t)a * d->unit)
+                                                 : (a << (23 - d->mantissa_bits)) + d->exponent_offset;
+    return bits | (c & d->sign_bit ? 0x80000000u : 0);
+}
+
+int minifloat_block_decoder_set_arithmetic(minifloat_block_decoder *d, int exponent_bits, int mantissa_bits, int bias,
+                                           int twos_complement) {
+    d->arithmetic = 0;
+    d->mantissa_bits = 0;
+    d->sign_bit = 0;
+    d->special_start = 0;
+    d->exponent_offset = 0;
+    d->unit = 0;
+    if (twos_complement) {
+        d->arithmetic = 2;
+        d->unit = d->element_values[1];
+        for (uint32_t c = 0; c < 256; c++)
+            if (arithmetic_bits(d, c) != bits_of(d->element_values[c])) { d->arithmetic = 0; return 0; }
+        return 1;
+    }
+    /* Every finite value's exponent, 1 - bias - M (the subnormal step) up to 2^E - 1 - bias, a
+     * float32 normal exponent. */
+    if (exponent_bits < 1 || mantissa_bits < 0 || 1 + exponent_bits + mantissa_bits > 8) return 0;
+    if (1 - bias - mantissa_bits < -126 || (1 << exponent_bits) - 1 - bias > 127) return 0;
+    d->arithmetic = 1;
+    d->mantissa_bits = (uint32_t)mantissa_bits;
+    d->sign_bit = 1u << (exponent_bits + mantissa_bits);
+    d->exponent_offset = (uint32_t)(127 - bias) << 23;
+    uint32_t unit_bits = (uint32_t)(1 - bias - mantissa_bits + 127) << 23;
+    __builtin_memcpy(&d->unit, &unit_bits, sizeof unit_bits);
+    uint32_t start = 0;
+    while (start < d->sign_bit && arithmetic_bits(d, start) == bits_of(d->element_values[start])
+           && arithmetic_bits(d, start | d->sign_bit) == bits_of(d->element_values[start | d->sign_bit]))
+        start++;
+    d->special_start = start;
+    if (start == 0) d->arithmetic = 0;
+    return d->arithmetic != 0;
+}
+
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+typedef int8_t i8x8 __attribute__((vector_size(8)));
+typedef _Bool bool8 __attribute__((ext_vector_type(8)));
+
+INLINE int any_negative8(i32x8 v) {
+    bool8 negative = __builtin_convertvector(v < 0, bool8);
+    uint8_t bits;
+    __builtin_memcpy(&bits, &negative, sizeof bits);
+    return bits != 0;
+}
+
+/* The element values of 8 codes by d's arithmetic form (`kind`, d->arithmetic); false when one of
+ * the codes is not taken by it (*values unset). Eight lanes: one AVX2 register, and two SSE2
+ * registers, which keeps the baseline's sixteen registers from spilling. */
+INLINE int arithmetic8(const minifloat_block_decoder *d, const uint8_t *in, f32x8 *values, int kind, uint32_t sign_shift) {
+    u8x8 bytes;
+    __builtin_memcpy(&bytes, in, sizeof bytes);
+    if (kind == 2) {
+        *values = __builtin_convertvector(__builtin_convertvector((i8x8)bytes, i32x8), f32x8) * d->unit;
+        return 1;
+    }
+    i32x8 c = __builtin_convertvector(bytes, i32x8);
+    /* The code without its sign bit: its magnitude, or at least 2 sign_bit for a code beyond the
+     * format; either way at least special_start (at most sign_bit) when the table must give it. */
+    i32x8 a = c & ~(int32_t)d->sign_bit;
+    if (any_negative8(a > (int32_t)d->special_start - 1)) return 0;
+    u32x8 normal = ((u32x8)a << (23 - d->mantissa_bits)) + d->exponent_offset;
+    u32x8 small = (u32x8)(__builtin_convertvector(a, f32x8) * d->unit);
+    u32x8 is_small = (u32x8)(a < (int32_t)(1u << d->mantissa_bits));
+    u32x8 bits = (small & is_small) | (normal & ~is_small);
+    *values = (f32x8)(bits | (((u32x8)c & d->sign_bit) << sign_shift));
+    return 1;
+}
+
+/* Blocks of elements by d's arithmetic form (`kind`), 8 at a time; a group of 8 holding a code it
+ * does not take (a NaN or Inf, a code beyond the format) and the last elements of a block take the
+ * table. */
+INLINE void blocks_arithmetic(const minifloat_block_decoder *decoder, const uint8_t *scales, const uint8_t *in, size_t count,
+                              size_t size, float *out, int tensor, int kind) {
+    /* A local copy: a float store through `out` may alias the decoder's fields. */
+    const minifloat_block_decoder copy = *decoder;
+    const minifloat_block_decoder *d = &copy;
+    uint32_t sign_shift = kind == 1 ? (uint32_t)__builtin_clz(d->sign_bit) : 0;
+    for (size_t first = 0, b = 0; first < count; first += size, b++) {
+        size_t n = count - first < size ? count - first : size;
+        float s = d->scale_values[scales[b]];
+        size_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            f32x8 e;
+            if (arithmetic8(d, in + first + j, &e, kind, sign_shift)) {
+                f32x8 v = e * s;
+                if (tensor) v = v * d->tensor_scale;
+                __builtin_memcpy(out + first + j, &v, sizeof v);
+            } else {
+                for (size_t k = j; k < j + 8; k++) out[first + k] = product(d, in[first + k], s, tensor);
+            }
+        }
+        for (; j < n; j++) out[first + j] = product(d, in[first + j], s, tensor);
+    }
+}
+
+/* One copy of the loop per kind and tensor scale; false without an arithmetic form. */
+#define ARITHMETIC_FOR(name, attributes)                                                                          \
+    attributes static int name(const minifloat_block_decoder *d, const uint8_t *scales, const uint8_t *in,         \
+                               size_t count, size_t size, float *out) {                                           \
+        if (d->arithmetic == 1 && d->has_tensor_scale) blocks_arithmetic(d, scales, in, count, size, out, 1, 1); \
+        else if (d->arithmetic == 1) blocks_arithmetic(d, scales, in, count, size, out, 0, 1);                  \
+        else if (d->arithmetic == 2 && d->has_tensor_scale) blocks_arithmetic(d, scales, in, count, size, out, 1, 2); \
+        else if (d->arithmetic == 2) blocks_arithmetic(d, scales, in, count, size, out, 0, 2);                  \
+        else return 0;                                                                                            \
+        return 1;                                                                                                 \
+    }
+
 
 INLINE void blocks_scalar(const minifloat_block_decoder *d, const uint8_t *scales, const uint8_t *in, size_t count,
                           size_t size, float *out, int tensor) {
@@ -38,6 +169,8 @@ static void decode_baseline(const minifloat_block_decoder *d, const uint8_t *sca
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
 #define AVX2 __attribute__((target("avx2")))
+
+ARITHMETIC_FOR(arithmetic_avx2, AVX2)
 
 /* The element values of 16 FP4 codes: the first 16 entries permuted by the codes, entry 16 (NaN)
  * where a code is above 15. */
@@ -122,7 +255,9 @@ AVX2 INLINE void blocks_avx2(const minifloat_block_decoder *d, const uint8_t *sc
 
 AVX2 static void decode_avx2(const minifloat_block_decoder *d, const uint8_t *scales, const uint8_t *in, size_t count,
                              size_t size, float *out) {
-    if (!d->fp4) decode_baseline(d, scales, in, count, size, out);
+    if (!d->fp4) {
+        if (!arithmetic_avx2(d, scales, in, count, size, out)) decode_baseline(d, scales, in, count, size, out);
+    }
     else if (d->has_tensor_scale) blocks_avx2(d, scales, in, count, size, out, 1);
     else blocks_avx2(d, scales, in, count, size, out, 0);
 }

@@ -609,7 +609,8 @@ extension VectorUnitsTests {
     /// processor runs, with tables of the oracle's values, and through ``BlockFormat/decode`` (rows
     /// of whole blocks and rows with a short last block), each value the oracle's exact product
     /// rounded once; NVFP4 with tensor scales whose products round, overflow and fall below
-    /// float32's normal range.
+    /// float32's normal range. Every element format has the arithmetic form AVX2 takes, for all
+    /// its finite values.
     @Test("Block decoding to float32: the oracle's values at every level", arguments: BlockFormat.all)
     func blockDecodingAtEveryLevel(format f: BlockFormat) {
         let tensorScales: [Float] = f.hasTensorScale ? [0.75, 0.1, 1e-40, 3e35] : [1]
@@ -647,7 +648,18 @@ extension VectorUnitsTests {
                     elementValues.withUnsafeBufferPointer { ev in scaleValues.withUnsafeBufferPointer { sv in
                         var decoder = minifloat_block_decoder(element_values: ev.baseAddress, scale_values: sv.baseAddress,
                                                               tensor_scale: t, has_tensor_scale: f.hasTensorScale ? 1 : 0,
-                                                              fp4: f.element.bitWidth == 4 ? 1 : 0)
+                                                              fp4: f.element.bitWidth == 4 ? 1 : 0, arithmetic: 0, mantissa_bits: 0,
+                                                              sign_bit: 0, special_start: 0, exponent_offset: 0, unit: 0)
+                        // Every element format in use has the arithmetic form (AVX2 takes it).
+                        let arithmetic = minifloat_block_decoder_set_arithmetic(
+                            &decoder, Int32(f.element.exponentBits), Int32(f.element.mantissaBits), Int32(f.element.bias),
+                            f.elementStorage == .twosComplement ? 1 : 0)
+                        #expect(arithmetic == 1, "\(f.name): no arithmetic form of the element values")
+                        // ... for every finite value (only NaN and Inf from the table).
+                        if f.elementStorage != .twosComplement {
+                            let finite = (0..<Int(decoder.sign_bit)).prefix { elementValues[$0].isFinite }.count
+                            #expect(Int(decoder.special_start) == finite, "\(f.name): special_start \(decoder.special_start)")
+                        }
                         for line in 0..<layout.outer {
                             minifloat_decode_blocks_float32(&decoder, scales.withUnsafeBufferPointer { $0.baseAddress! + line * layout.blocksPerLine },
                                                             elements.withUnsafeBufferPointer { $0.baseAddress! + line * shape[1] },

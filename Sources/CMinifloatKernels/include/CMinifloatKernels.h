@@ -323,7 +323,24 @@ typedef struct {
     float tensor_scale;
     int32_t has_tensor_scale;
     int32_t fp4;
+    /* The element values by arithmetic rather than from the table (set by
+     * minifloat_block_decoder_set_arithmetic; 0 for none): 1, sign-magnitude floating point: a
+     * code c below 2 sign_bit whose magnitude a = c & (sign_bit - 1) is below special_start has
+     * the value a * unit when a < 2^mantissa_bits (zero and subnormals), else the float32 whose
+     * bits are (a << (23 - mantissa_bits)) + exponent_offset, negated when c & sign_bit; 2, two's
+     * complement bytes: (int8_t)c * unit. Other codes take element_values. */
+    int32_t arithmetic;
+    uint32_t mantissa_bits, sign_bit, special_start, exponent_offset;
+    float unit;
 } minifloat_block_decoder;
+
+/* Sets d's arithmetic fields for elements of E exponent bits, M mantissa bits and the given bias
+ * (sign-magnitude with a sign bit above them, 1 + E + M <= 8), or two's complement bytes when
+ * twos_complement, when that form gives element_values[c] bit for bit for every code it takes
+ * (special_start is the least magnitude where it would not); returns whether it did (else
+ * arithmetic is 0 and every element comes from the table). */
+MINIFLOAT_KERNELS_INTERNAL int minifloat_block_decoder_set_arithmetic(minifloat_block_decoder *d, int exponent_bits,
+                                                                      int mantissa_bits, int bias, int twos_complement);
 
 /* Decodes `count` elements in consecutive blocks of `block_size` (the last may be shorter) into
  * out. `level` at most minifloat_kernels_supported(). */

@@ -128,8 +128,10 @@ extension BlockFormat {
 
     /// Blocks along the contiguous axis by `minifloat_decode_blocks_float32`: the same float32
     /// products as the Swift loop, FP4 elements with AVX2 or AVX-512 a vector at a time (a table
-    /// permutation, one multiply per product), other elements and the baseline one at a time
-    /// (faster than the Swift loop there: MXFP4 0.35 against 0.47 ns per element, docs/performance.md).
+    /// permutation, one multiply per product), other elements with AVX-512 from the whole table in
+    /// registers and with AVX2 by arithmetic on the codes (`minifloat_block_decoder_set_arithmetic`,
+    /// which checks its form against the table), the baseline one at a time (faster than the Swift
+    /// loop there: MXFP4 0.35 against 0.47 ns per element, docs/performance.md).
     /// One call per run of whole lines' blocks, or per line when the last block of a line is short.
     private func decodeBlocksToFloatInC(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>,
                                         layout: BlockLayout, elementTable: [Float], scaleTable: [Float], tensorScale: Float?,
@@ -145,7 +147,10 @@ extension BlockFormat {
                 scaleTable.withUnsafeBufferPointer { s in
                     var decoder = minifloat_block_decoder(element_values: e.baseAddress, scale_values: s.baseAddress,
                                                           tensor_scale: tensorScale ?? 1, has_tensor_scale: tensorScale == nil ? 0 : 1,
-                                                          fp4: fp4 ? 1 : 0)
+                                                          fp4: fp4 ? 1 : 0, arithmetic: 0, mantissa_bits: 0, sign_bit: 0,
+                                                          special_start: 0, exponent_offset: 0, unit: 0)
+                    minifloat_block_decoder_set_arithmetic(&decoder, Int32(element.exponentBits), Int32(element.mantissaBits),
+                                                           Int32(element.bias), elementStorage == .twosComplement ? 1 : 0)
                     var t = range.lowerBound
                     while t < range.upperBound {
                         let end = wholeBlocks ? range.upperBound : Swift.min(range.upperBound, (t / perLine + 1) * perLine)
