@@ -1,12 +1,11 @@
 /* Block decoding to float32 (BlockFormat+Decode.swift, decodeBlocksToFloat): out[i] =
  * element_values[code] * scale_values[scale code] (* tensor_scale). FP4 elements on AVX-512
  * (AVX2) 16 (8) at a time: the element values by a permutation of the table's first 16 entries
- * (codes above 15 take entry 16, NaN), one vector multiply per product. Other elements on AVX-512
- * 16 at a time from the whole table (eight two-register permutations and three rounds of blends);
- * on AVX2 8 at a time by arithmetic on the codes (minifloat_block_decoder_set_arithmetic; a
- * gather from the 256-entry table measured no faster than the scalar loop); on the baseline one
- * at a time from the table (the arithmetic in SSE2 measured slower, docs/performance.md). See
- * CMinifloatKernels.h. */
+ * (codes above 15 take entry 16, NaN), one vector multiply per product. Other elements on AVX2
+ * and AVX-512 8 at a time by arithmetic on the codes (minifloat_block_decoder_set_arithmetic; a
+ * gather from the 256-entry table, and on AVX-512 the whole table in registers, measured slower),
+ * and without that form or on the baseline one at a time from the table (the arithmetic in SSE2
+ * measured slower, docs/performance.md). See CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
 #include "Float32Group.h"
 
@@ -171,6 +170,7 @@ static void decode_baseline(const minifloat_block_decoder *d, const uint8_t *sca
 #define AVX2 __attribute__((target("avx2")))
 
 ARITHMETIC_FOR(arithmetic_avx2, AVX2)
+ARITHMETIC_FOR(arithmetic_avx512, AVX512)
 
 /* The element values of 16 FP4 codes: the first 16 entries permuted by the codes, entry 16 (NaN)
  * where a code is above 15. */
@@ -180,26 +180,10 @@ AVX512 INLINE __m512 values16_avx512(const minifloat_block_decoder *d, __m512 ta
     return _mm512_mask_mov_ps(_mm512_permutexvar_ps(codes, table16), beyond, _mm512_set1_ps(d->element_values[16]));
 }
 
-/* The element values of 16 codes of any width from the whole 256-entry table: in each of its
- * eight slices of 32 entries (two registers), bits 0-4 of a code pick one (a two-register
- * permutation); bits 5, 6 and 7 then pick the slice (three rounds of blends). */
-AVX512 INLINE __m512 values16_wide_avx512(const __m512 *table, const uint8_t *in) {
-    __m512i codes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)in));
-    __m512 slice[8];
-    for (int k = 0; k < 8; k++) slice[k] = _mm512_permutex2var_ps(table[2 * k], codes, table[2 * k + 1]);
-    for (int bit = 5, width = 8; bit <= 7; bit++, width /= 2) {
-        __mmask16 upper = _mm512_test_epi32_mask(codes, _mm512_set1_epi32(1 << bit));
-        for (int k = 0; k < width / 2; k++) slice[k] = _mm512_mask_blend_ps(upper, slice[2 * k], slice[2 * k + 1]);
-    }
-    return slice[0];
-}
-
-/* FP4 elements (`wide` 0) or any (1), with or without the tensor scale. */
+/* FP4 elements, with or without the tensor scale. */
 AVX512 INLINE void blocks_avx512(const minifloat_block_decoder *d, const uint8_t *scales, const uint8_t *in, size_t count,
-                                 size_t size, float *out, int tensor, int wide) {
+                                 size_t size, float *out, int tensor) {
     __m512 table16 = _mm512_loadu_ps(d->element_values);
-    __m512 table[16];
-    if (wide) for (int k = 0; k < 16; k++) table[k] = _mm512_loadu_ps(d->element_values + 16 * k);
     __m512 t = _mm512_set1_ps(d->tensor_scale);
     for (size_t first = 0, b = 0; first < count; first += size, b++) {
         size_t n = count - first < size ? count - first : size;
@@ -207,7 +191,7 @@ AVX512 INLINE void blocks_avx512(const minifloat_block_decoder *d, const uint8_t
         __m512 sv = _mm512_set1_ps(s);
         size_t j = 0;
         for (; j + 16 <= n; j += 16) {
-            __m512 e = wide ? values16_wide_avx512(table, in + first + j) : values16_avx512(d, table16, in + first + j);
+            __m512 e = values16_avx512(d, table16, in + first + j);
             __m512 v = _mm512_mul_ps(e, sv);
             if (tensor) v = _mm512_mul_ps(v, t);
             _mm512_storeu_ps(out + first + j, v);
@@ -218,10 +202,11 @@ AVX512 INLINE void blocks_avx512(const minifloat_block_decoder *d, const uint8_t
 
 AVX512 static void decode_avx512(const minifloat_block_decoder *d, const uint8_t *scales, const uint8_t *in, size_t count,
                                  size_t size, float *out) {
-    if (!d->fp4 && d->has_tensor_scale) blocks_avx512(d, scales, in, count, size, out, 1, 1);
-    else if (!d->fp4) blocks_avx512(d, scales, in, count, size, out, 0, 1);
-    else if (d->has_tensor_scale) blocks_avx512(d, scales, in, count, size, out, 1, 0);
-    else blocks_avx512(d, scales, in, count, size, out, 0, 0);
+    if (!d->fp4) {
+        if (!arithmetic_avx512(d, scales, in, count, size, out)) decode_baseline(d, scales, in, count, size, out);
+    }
+    else if (d->has_tensor_scale) blocks_avx512(d, scales, in, count, size, out, 1);
+    else blocks_avx512(d, scales, in, count, size, out, 0);
 }
 
 /* 8 FP4 codes: two 8-entry permutations chosen by bit 3, entry 16 (NaN) above 15. */

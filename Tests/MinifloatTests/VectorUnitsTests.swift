@@ -609,8 +609,8 @@ extension VectorUnitsTests {
     /// processor runs, with tables of the oracle's values, and through ``BlockFormat/decode`` (rows
     /// of whole blocks and rows with a short last block), each value the oracle's exact product
     /// rounded once; NVFP4 with tensor scales whose products round, overflow and fall below
-    /// float32's normal range. Every element format has the arithmetic form AVX2 takes, for all
-    /// its finite values.
+    /// float32's normal range. Every element format has the arithmetic form AVX2 and AVX-512
+    /// take, for all its finite values.
     @Test("Block decoding to float32: the oracle's values at every level", arguments: BlockFormat.all)
     func blockDecodingAtEveryLevel(format f: BlockFormat) {
         let tensorScales: [Float] = f.hasTensorScale ? [0.75, 0.1, 1e-40, 3e35] : [1]
@@ -650,7 +650,7 @@ extension VectorUnitsTests {
                                                               tensor_scale: t, has_tensor_scale: f.hasTensorScale ? 1 : 0,
                                                               fp4: f.element.bitWidth == 4 ? 1 : 0, arithmetic: 0, mantissa_bits: 0,
                                                               sign_bit: 0, special_start: 0, exponent_offset: 0, unit: 0)
-                        // Every element format in use has the arithmetic form (AVX2 takes it).
+                        // Every element format in use has the arithmetic form (AVX2 and AVX-512 take it).
                         let arithmetic = minifloat_block_decoder_set_arithmetic(
                             &decoder, Int32(f.element.exponentBits), Int32(f.element.mantissaBits), Int32(f.element.bias),
                             f.elementStorage == .twosComplement ? 1 : 0)

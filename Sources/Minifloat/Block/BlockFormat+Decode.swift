@@ -128,10 +128,10 @@ extension BlockFormat {
 
     /// Blocks along the contiguous axis by `minifloat_decode_blocks_float32`: the same float32
     /// products as the Swift loop, FP4 elements with AVX2 or AVX-512 a vector at a time (a table
-    /// permutation, one multiply per product), other elements with AVX-512 from the whole table in
-    /// registers and with AVX2 by arithmetic on the codes (`minifloat_block_decoder_set_arithmetic`,
-    /// which checks its form against the table), the baseline one at a time (faster than the Swift
-    /// loop there: MXFP4 0.35 against 0.47 ns per element, docs/performance.md).
+    /// permutation, one multiply per product), other elements with AVX2 or AVX-512 by arithmetic
+    /// on the codes (`minifloat_block_decoder_set_arithmetic`, which checks its form against the
+    /// table), the baseline one at a time (faster than the Swift loop there: MXFP4 0.35 against
+    /// 0.47 ns per element, docs/performance.md).
     /// One call per run of whole lines' blocks, or per line when the last block of a line is short.
     private func decodeBlocksToFloatInC(scales: UnsafeBufferPointer<UInt8>, elements: UnsafeBufferPointer<UInt8>,
                                         layout: BlockLayout, elementTable: [Float], scaleTable: [Float], tensorScale: Float?,
