@@ -24,6 +24,44 @@ struct VectorUnitsTests {
         return try readAllBits(out).1
     }
 
+    /// float64 to float32 with round-to-odd in C (`minifloat_float32_rounded_to_odd`, the first
+    /// step of float64 sources) at every level: where the result is a normal float32, the same bits
+    /// as a second way of computing it (the hardware's round-to-nearest conversion, stepped back
+    /// toward zero when it rounded away, the last bit set when inexact), for significands cut
+    /// with nothing, one bit, half, and everything below float32's last bit; and the report of an
+    /// input outside that range (zero, float64 and float32 subnormals, overflow, Inf, NaN).
+    @Test("float64 to float32 with round-to-odd: the same bits at every level")
+    func float32RoundedToOddAtEveryLevel() {
+        func reference(_ bits: UInt64) -> UInt32 {
+            let x = Double(bitPattern: bits), nearest = Float(x)
+            if Double(nearest) == x { return nearest.bitPattern }
+            let towardZero = abs(Double(nearest)) > abs(x) ? nearest.bitPattern - 1 : nearest.bitPattern
+            return towardZero | 1
+        }
+        var r = SplitMix64(seed: 4099)
+        var xs: [UInt64] = []
+        for i in 0..<4099 {
+            // float32's normal exponents: its edges, and any
+            let exponent: UInt64 = i % 8 < 4 ? [897, 898, 1149, 1150][i % 4] : 897 + r.next() % 254
+            let cut: UInt64 = [0, 1, 0x1000_0000, 0x1FFF_FFFF, 0x0FFF_FFFF, r.next() & 0x1FFF_FFFF][i % 6]
+            let significand = r.next() & 0x000F_FFFF_E000_0000 | cut
+            xs.append(r.next() & 0x8000_0000_0000_0000 | exponent << 52 | significand)
+        }
+        let want = xs.map(reference)
+        let outside: [UInt64] = [0, 0x8000_0000_0000_0000, 1, 0x3800_0000_0000_0000, 0x36A0_0000_0000_0000,
+                                 0x47F0_0000_0000_0000, 0x7FF0_0000_0000_0000, 0xFFF8_0000_0000_0000, 0x7FF0_0000_0000_0001]
+        for level in 0...minifloat_kernels_supported() {
+            var out = [UInt32](repeating: 0, count: xs.count)
+            let reported = minifloat_float32_rounded_to_odd(xs, &out, xs.count, level)
+            #expect(reported == 0 && out == want, "level \(level): \(zip(out, want).filter { $0 != $1 }.prefix(3))")
+            for (k, special) in outside.enumerated() {
+                var ys = xs
+                ys[(k * 467) % ys.count] = special
+                #expect(minifloat_float32_rounded_to_odd(ys, &out, ys.count, level) != 0, "level \(level): \(special)")
+            }
+        }
+    }
+
     @Test("SplitMix64's top bits at every level the processor has equal RandomSource.splitMix64")
     func splitMix64AtEveryLevel() {
         let supported = minifloat_kernels_supported()

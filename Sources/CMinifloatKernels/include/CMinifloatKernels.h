@@ -124,6 +124,13 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float64_stochastic(const minifl
                                                                    uint8_t *out, size_t count, uint64_t first, uint64_t *redo,
                                                                    int level);
 
+/* out[i] = float64 bits in[i] rounded to float32 with round-to-odd (the significand truncated to
+ * 24 bits, the last bit set when any bit cut off is 1), correct where the result is a normal
+ * float32 (biased float64 exponent 897...1150); returns nonzero when some in[i] is outside that
+ * range (zero, a float32 subnormal, overflow, Inf, NaN: the caller redoes those). `level` at most
+ * minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL int minifloat_float32_rounded_to_odd(const uint64_t *in, uint32_t *out, size_t count, int level);
+
 /* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);

@@ -1,3 +1,5 @@
+internal import CMinifloatKernels
+
 /// float64 inputs through the float32 path, without double rounding.
 ///
 /// Rounding `x` to float32 *with round-to-odd* (truncate toward zero, then set the last bit when
@@ -53,9 +55,16 @@ extension Format {
 /// Where the result is a normal float32 (biased float64 exponent 897...1150) this is truncation
 /// of the significand to 24 bits with the last bit set when any of the 29 bits cut off is 1, in
 /// integer arithmetic on every element; the other elements (zeros, float32 subnormals, overflow,
-/// infinities, NaNs) are then redone by ``float32RoundedToOddByConversion(_:)``.
+/// infinities, NaNs) are then redone by ``float32RoundedToOddByConversion(_:)``. With AVX2 or
+/// AVX-512 the first pass is `minifloat_float32_rounded_to_odd` (the same arithmetic in C, for
+/// the vector unit).
 @inline(__always)
 func float32RoundedToOdd(_ source: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+    if VectorUnits.level > 0 {
+        guard minifloat_float32_rounded_to_odd(source, out, count, VectorUnits.level) != 0 else { return }
+        redoOutsideFloat32Normals(source, count: count, into: out)
+        return
+    }
     var outside: UInt64 = 0
     for i in 0..<count {
         let bits = source[i]
@@ -67,6 +76,13 @@ func float32RoundedToOdd(_ source: UnsafePointer<UInt64>, count: Int, into out: 
         out[i] = UInt32(truncatingIfNeeded: narrow) | UInt32(truncatingIfNeeded: bits &>> 32) & 0x8000_0000
     }
     guard outside & (1 << 63) != 0 else { return }
+    redoOutsideFloat32Normals(source, count: count, into: out)
+}
+
+/// The second pass of ``float32RoundedToOdd(_:count:into:)``: the elements whose result is not a
+/// normal float32, through the hardware conversion.
+@inline(__always)
+private func redoOutsideFloat32Normals(_ source: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<UInt32>) {
     for i in 0..<count {
         let exponent = (source[i] &>> 52) & 0x7FF
         if exponent < 897 || exponent > 1150 { out[i] = float32RoundedToOddByConversion(source[i]) }
