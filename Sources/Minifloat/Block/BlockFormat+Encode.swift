@@ -300,8 +300,13 @@ extension SourceBits {
     @inline(__always)
     func narrow(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt32>, stochastic: Bool = false) -> Bool {
         switch self {
-        case .bfloat16(let p): for i in range { out[i - range.lowerBound] = UInt32(p[i]) << 16 }
-        case .float16(let p): for i in range { out[i - range.lowerBound] = Float(Float16(bitPattern: p[i])).bitPattern }
+        case .bfloat16(let p):
+            // Offsets from the range's start (no overflow check per element: the loop vectorises).
+            let q = p + range.lowerBound
+            for k in 0..<range.count { out[k] = UInt32(q[k]) &<< 16 }
+        case .float16(let p):
+            let q = p + range.lowerBound
+            for k in 0..<range.count { out[k] = Float(Float16(bitPattern: q[k])).bitPattern }
         case .float64(let p):
             float32RoundedToOdd(p + range.lowerBound, count: range.count, into: out)
             // Rounded to odd, a finite float64 beyond float32's range becomes float32's largest value,
