@@ -173,6 +173,9 @@ public struct BenchSuite {
         for (label, format, rule) in blockCases.dropFirst() {
             measureBlocks("bf16 -> \(label) rne, codes", blockBF16, format, BlockEncoding(for: format, scaleRule: rule))
         }
+        // float16 sources of the same MXFP8 blocks (rounded to nearest, within float16's range).
+        let blockF16 = blockInputs.map { Float16(Swift.max(-65504, Swift.min(65504, $0))) }
+        measureBlocks("f16 -> mxfp8_e4m3 (32, floor) rne, codes", blockF16, .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3, scaleRule: .floor))
         // float64 sources of MX blocks (the same values with random low bits, as the f64 inputs).
         let blockF64 = blockInputs.indices.map { BenchInputs.withRandomLowBits(blockInputs[$0], index: $0) }
         measureBlocks("f64 -> mxfp8_e4m3 (32, floor) rne, codes", blockF64, .mxfp8e4m3, BlockEncoding(for: .mxfp8e4m3))

@@ -62,6 +62,22 @@ struct VectorUnitsTests {
         }
     }
 
+    /// float16 to float32 in C (`minifloat_widen_float16`, the widening of float16 block
+    /// sources) at every level: every float16 bit pattern gives the bits of Swift's conversion
+    /// (zeros, subnormals, normals, infinities, NaNs with their payloads), with a count that leaves
+    /// a tail after the vector loop.
+    @Test("float16 to float32: every bit pattern at every level")
+    func float16WideningAtEveryLevel() {
+        let all = (0..<65536 + 7).map { UInt16(truncatingIfNeeded: $0) }
+        let want = all.map { Float(Float16(bitPattern: $0)).bitPattern }
+        for level in 0...minifloat_kernels_supported() {
+            var out = [UInt32](repeating: 0, count: all.count)
+            minifloat_widen_float16(all, &out, all.count, level)
+            let bad = out.indices.filter { out[$0] != want[$0] }
+            #expect(bad.isEmpty, "level \(level): \(bad.prefix(3).map { String(all[$0], radix: 16) })")
+        }
+    }
+
     @Test("SplitMix64's top bits at every level the processor has equal RandomSource.splitMix64")
     func splitMix64AtEveryLevel() {
         let supported = minifloat_kernels_supported()

@@ -131,6 +131,10 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float64_stochastic(const minifl
  * minifloat_kernels_supported(). */
 MINIFLOAT_KERNELS_INTERNAL int minifloat_float32_rounded_to_odd(const uint64_t *in, uint32_t *out, size_t count, int level);
 
+/* out[i] = the float32 bits of float16 bits in[i] (exact; a NaN keeps its sign and payload and
+ * is made quiet, as the hardware conversion does), i < count, at `level`. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_widen_float16(const uint16_t *in, uint32_t *out, size_t count, int level);
+
 /* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);

@@ -1,3 +1,5 @@
+internal import CMinifloatKernels
+
 /// Block encoding: for each block, the scale code from `amax` by the ``ScaleRule``, then every
 /// element `x` encoded as `x / scale` (rounded once, by ``BlockEncoding/rounding``, then
 /// ``BlockEncoding/saturation``), where `scale` is the scale code's value (times the tensor scale
@@ -305,8 +307,8 @@ extension SourceBits {
             let q = p + range.lowerBound
             for k in 0..<range.count { out[k] = UInt32(q[k]) &<< 16 }
         case .float16(let p):
-            let q = p + range.lowerBound
-            for k in 0..<range.count { out[k] = Float(Float16(bitPattern: q[k])).bitPattern }
+            // In C (integer arithmetic that vectorises at every level; Swift converts one at a time).
+            minifloat_widen_float16(p + range.lowerBound, out, range.count, VectorUnits.level)
         case .float64(let p):
             float32RoundedToOdd(p + range.lowerBound, count: range.count, into: out)
             // Rounded to odd, a finite float64 beyond float32's range becomes float32's largest value,
