@@ -99,6 +99,16 @@ public struct BenchSuite {
             inputs.f16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
         }
+        measure("bf16 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
+            inputs.bf16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
+                              random: .seed(42), threads: t) } }
+        }
+        measure("f16 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
+            inputs.f16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
+                              random: .seed(42), threads: t) } }
+        }
         measure("f64 -> e4m3fn rne satfinite") { t in
             inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
                 e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }

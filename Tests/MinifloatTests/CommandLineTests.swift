@@ -184,7 +184,7 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
-        #expect(results.count == 44)
+        #expect(results.count == 46)
         let names = results.compactMap { $0["case"] as? String }
         #expect(["mxfp4", "mxfp8_e4m3", "mxfp6_e2m3", "mxint8", "nvfp4"].allSatisfy { block in names.contains { $0.contains(block) } })
         #expect(["mxfp4 (32) -> f32", "mxfp8_e4m3 (32) -> f32", "nvfp4 (16, tensor scale given) -> f32"].allSatisfy(names.contains))

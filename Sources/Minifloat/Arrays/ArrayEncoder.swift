@@ -129,8 +129,24 @@ struct ArrayEncoder {
             } else {
                 encodeStochastic(kernel, source, range, into: out, given: given, element: { p[$0] }, group: { i, _ in p + i })
             }
+        case (.float32Stochastic(let kernel), .bfloat16(let p)) where Code.self == UInt8.self:
+            // Widened a chunk at a time, indexed from the chunk's start (no overflow check per element:
+            // the loop vectorises).
+            encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
+                                given: given, element: { UInt32(p[$0]) &<< 16 }) { i, n, buffer in
+                let q = p + i
+                for k in 0..<n { buffer[k] = UInt32(q[k]) &<< 16 }
+                return UnsafePointer(buffer)
+            }
         case (.float32Stochastic(let kernel), .bfloat16(let p)):
             encodeStochasticWidened(kernel, source, range, into: out, given: given) { UInt32(p[$0]) << 16 }
+        case (.float32Stochastic(let kernel), .float16(let p)) where Code.self == UInt8.self:
+            // Widened in C a chunk at a time (Swift converts one float16 at a time, through a library call).
+            encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
+                                given: given, element: { Float(Float16(bitPattern: p[$0])).bitPattern }) { i, n, buffer in
+                minifloat_widen_float16(p + i, buffer, n, VectorUnits.level)
+                return UnsafePointer(buffer)
+            }
         case (.float32Stochastic(let kernel), .float16(let p)):
             encodeStochasticWidened(kernel, source, range, into: out, given: given) { Float(Float16(bitPattern: p[$0])).bitPattern }
         case (.float32Stochastic(let kernel), .float64(let p)):
