@@ -7,7 +7,6 @@
  * and without that form or on the baseline one at a time from the table (the arithmetic in SSE2
  * measured slower, docs/performance.md). See CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
-#include "Float32Group.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -15,7 +14,9 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-typedef int8_t i8x16 __attribute__((vector_size(16)));
+/* The functions that take or return a vector are always inlined into one with target attributes,
+ * so no vector crosses a call (as in Float32Group.h). */
+#pragma clang diagnostic ignored "-Wpsabi"
 
 /* The scalar step, as Swift computes it. */
 INLINE float product(const minifloat_block_decoder *d, uint8_t code, float s, int tensor) {
@@ -29,7 +30,7 @@ static uint32_t bits_of(float f) {
     return b;
 }
 
-/* The bits of code c's value by d's arithmetic form (one lane of arithmetic16). */
+/* The bits of code c's value by d's arithmetic form (one lane of arithmetic8). */
 static uint32_t arithmetic_bits(const minifloat_block_decoder *d, uint32_t c) {
     if (d->arithmetic == 2) return bits_of((float)(int8_t)(uint8_t)c * d->unit);
     uint32_t a = c & (d->sign_bit - 1);
@@ -87,8 +88,8 @@ INLINE int any_negative8(i32x8 v) {
 }
 
 /* The element values of 8 codes by d's arithmetic form (`kind`, d->arithmetic); false when one of
- * the codes is not taken by it (*values unset). Eight lanes: one AVX2 register, and two SSE2
- * registers, which keeps the baseline's sixteen registers from spilling. */
+ * the codes is not taken by it (*values unset). Eight lanes (one AVX2 register); sixteen measured
+ * no faster with AVX2. */
 INLINE int arithmetic8(const minifloat_block_decoder *d, const uint8_t *in, f32x8 *values, int kind, uint32_t sign_shift) {
     u8x8 bytes;
     __builtin_memcpy(&bytes, in, sizeof bytes);
