@@ -54,28 +54,12 @@ extension Format {
 /// Rounds `count` float64 bit patterns to float32 with round-to-odd, writing float32 bit patterns.
 /// Where the result is a normal float32 (biased float64 exponent 897...1150) this is truncation
 /// of the significand to 24 bits with the last bit set when any of the 29 bits cut off is 1, in
-/// integer arithmetic on every element; the other elements (zeros, float32 subnormals, overflow,
-/// infinities, NaNs) are then redone by ``float32RoundedToOddByConversion(_:)``. With AVX2 or
-/// AVX-512 the first pass is `minifloat_float32_rounded_to_odd` (the same arithmetic in C, for
-/// the vector unit).
+/// integer arithmetic on every element (`minifloat_float32_rounded_to_odd`, in C for the vector
+/// unit); the other elements (zeros, float32 subnormals, overflow, infinities, NaNs) are then
+/// redone by ``float32RoundedToOddByConversion(_:)``.
 @inline(__always)
 func float32RoundedToOdd(_ source: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<UInt32>) {
-    if VectorUnits.level > 0 {
-        guard minifloat_float32_rounded_to_odd(source, out, count, VectorUnits.level) != 0 else { return }
-        redoOutsideFloat32Normals(source, count: count, into: out)
-        return
-    }
-    var outside: UInt64 = 0
-    for i in 0..<count {
-        let bits = source[i]
-        let magnitude = bits & 0x7FFF_FFFF_FFFF_FFFF
-        let exponent = magnitude &>> 52
-        outside |= (exponent &- 897) | (1150 &- exponent)  // bit 63 set for an exponent outside 897...1150
-        let sticky = ((magnitude & 0x1FFF_FFFF) &+ 0x1FFF_FFFF) &>> 29
-        let narrow = ((magnitude &>> 29) &- (896 &<< 23)) | sticky
-        out[i] = UInt32(truncatingIfNeeded: narrow) | UInt32(truncatingIfNeeded: bits &>> 32) & 0x8000_0000
-    }
-    guard outside & (1 << 63) != 0 else { return }
+    guard minifloat_float32_rounded_to_odd(source, out, count, VectorUnits.level) != 0 else { return }
     redoOutsideFloat32Normals(source, count: count, into: out)
 }
 
