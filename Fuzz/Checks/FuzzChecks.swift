@@ -257,7 +257,11 @@ public enum FuzzChecks {
         for b in 0..<layout.scaleCount {
             let (first, n, stride) = layout.block(b)
             let members = (0..<n).map { first + $0 * stride }
-            let rs = random == nil ? nil : members.map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
+            let rs = random == nil ? nil : members.map { (i: Int) -> UInt64 in
+                // The seeded stream's word i: a half of SplitMix64's output i / 2 (low half for even i).
+                let output = RandomSource.splitMix64(seed: seed, index: UInt64(i / 2))
+                return (i % 2 == 0 ? output & 0xFFFF_FFFF : output >> 32) >> (32 - bits)
+            }
             let block = BlockOracle.encodeBlock(members.map { ExactValue(values[$0]) }, format: f, encoding: encoding, tensorScale: t,
                                                 random: rs)
             let what = "\(f) \(encoding.scaleRule) \(encoding.rounding.shortName) \(encoding.saturation.shortName) \(encoding.specials.rawValue) shape \(shape) axis \(axis) block \(b)"

@@ -1,5 +1,5 @@
-/* Stochastic rounding of 16 float32 inputs with their random values R, and R itself (SplitMix64
- * on 16 counters, or the caller's values), shared by the C files that round stochastically
+/* Stochastic rounding of 16 float32 inputs with their random values R, and R itself (the seeded
+ * stream from 8 SplitMix64 counters, or the caller's values), shared by the C files that round stochastically
  * (compiled into each caller for its target attributes; see CMinifloatKernels.h). Private to this
  * target. */
 #ifndef MINIFLOAT_STOCHASTIC_H
@@ -13,23 +13,29 @@ typedef uint32_t u32x8 __attribute__((vector_size(32)));
 typedef double f64x16 __attribute__((vector_size(128)));
 typedef int64_t i64x16 __attribute__((vector_size(128)));
 
-/* R_first ... R_(first + 15). */
+/* SplitMix64's mixing of 8 counters' states z. */
+static inline __attribute__((always_inline)) u64x8 splitmix64_mix8(u64x8 z) {
+    z = (z ^ (z >> 30)) * splitmix64_mix1;
+    z = (z ^ (z >> 27)) * splitmix64_mix2;
+    return z ^ (z >> 31);
+}
+
+/* R_first ... R_(first + 15): the caller's values, or words first ... first + 15 of the seeded
+ * stream (minifloat_seeded_random): 8 SplitMix64 outputs whose halves, low first, are the 16 words
+ * in order when first is even; one more output, and the words moved by one, when it is odd. */
 static inline __attribute__((always_inline)) u32x16 random16(const minifloat_stochastic *s, uint64_t first) {
     if (s->values) {
         uint32_t mask = (uint32_t)((1ull << s->bits) - 1);
         return load16(s->values + first) & mask;
     }
     const u64x8 lanes = {1, 2, 3, 4, 5, 6, 7, 8};
-    u64x8 z0 = (u64x8){0} + (s->seed + first * splitmix64_golden) + lanes * splitmix64_golden;
-    u64x8 z1 = z0 + 8 * splitmix64_golden;
-    z0 = (z0 ^ (z0 >> 30)) * splitmix64_mix1;
-    z1 = (z1 ^ (z1 >> 30)) * splitmix64_mix1;
-    z0 = (z0 ^ (z0 >> 27)) * splitmix64_mix2;
-    z1 = (z1 ^ (z1 >> 27)) * splitmix64_mix2;
-    uint64_t shift = 64 - s->bits;
-    u32x8 r0 = __builtin_convertvector((z0 ^ (z0 >> 31)) >> shift, u32x8);
-    u32x8 r1 = __builtin_convertvector((z1 ^ (z1 >> 31)) >> shift, u32x8);
-    return __builtin_shufflevector(r0, r1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    u64x8 z = (u64x8){0} + (s->seed + (first >> 1) * splitmix64_golden) + lanes * splitmix64_golden;
+    u32x16 words = (u32x16)splitmix64_mix8(z);
+    if (__builtin_expect(first & 1, 0)) {
+        u32x16 next = (u32x16)splitmix64_mix8(z + 8 * splitmix64_golden);
+        words = __builtin_shufflevector(words, next, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    }
+    return words >> (32 - s->bits);
 }
 
 /* The codes of 16 inputs (float32 bits b) with random values r to out[0..<16]; false when an input

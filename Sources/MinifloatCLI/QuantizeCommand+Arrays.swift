@@ -75,7 +75,7 @@ extension QuantizeCommand {
 
     func text(_ path: String) -> Bool { rawDtype == nil && path.hasSuffix(".txt") }
 
-    /// R_i for element i: the top N bits of SplitMix64's (i+1)-th output from state `seed`.
+    /// R_i for element i: the top N bits of word i of the seeded stream from `seed` (``RandomSource/seed(_:)``).
     func randomValue(_ i: Int, _ mode: RoundingMode) -> UInt64 {
         RandomSource.seed(seed!).value(at: i, bits: mode.randomBits)
     }

@@ -27,7 +27,8 @@ struct QuantizeCommand: ParsableCommand {
             per line, any other name raw bytes; --packed writes FP4 two codes per byte (element 2k in \
             the low nibble) along the last axis (the first for Fortran order), which is halved; a row \
             of odd length ends with a zero high nibble. Stochastic modes take --random-bits N and --seed S: element i uses the top \
-            N bits of SplitMix64's (i+1)-th output from state S.
+            N bits of 32-bit word i of SplitMix64's outputs from state S (word 2j the low half of output \
+            j+1, word 2j+1 its high half).
             """)
 
     @Argument(help: "A format name (see 'minifloat formats').", completion: .list(Completions.formats)) var format: String

@@ -14,7 +14,7 @@ import MinifloatVerifyC
 /// - `rounding`, `random_bits`: "rne", "rna", "rtz", "rtp", "rtn", "rto", or "sra"/"srb"/"src" with
 ///   random_bits N (1...32); else random_bits 0.
 /// - Stochastic modes take `random` (n uint32 values, R_i = low N bits of random[i]) or `use_seed`
-///   and `seed` (R_i = top N bits of SplitMix64's (i+1)-th output).
+///   and `seed` (R_i = top N bits of word i of SplitMix64's outputs, halves low first; `RandomSource.seed`).
 public func minifloat_py_quantize(
     _ formatName: UnsafePointer<CChar>?, _ xs: UnsafeRawPointer?, _ sourceType: UnsafePointer<CChar>?, _ n: Int,
     _ codes: UnsafeMutableRawPointer?, _ codeBytes: Int, _ packed: Int32,

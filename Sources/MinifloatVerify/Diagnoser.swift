@@ -90,8 +90,13 @@ public struct Diagnoser: Sendable {
             }
         }
         if mode.isStochastic {
+            // The claim is one of the two neighbours, or what the mode gives with the least or the
+            // greatest R (rounding up past the largest finite value gives what the saturation mode
+            // gives there: NaN or Inf under satnone).
+            let extremes = [UInt64(0), (UInt64(1) << UInt64(mode.randomBits)) - 1]
             if let n = Oracle.Bracket(x.exact, f).neighbours,
-               [n.lo, n.hi].contains(where: { Oracle.Bracket($0, f).code(rounding: .towardZero, saturation: saturation) == claim }) {
+               [n.lo, n.hi].contains(where: { Oracle.Bracket($0, f).code(rounding: .towardZero, saturation: saturation) == claim })
+                || extremes.contains(where: { same(x.code(f, mode.withRandom($0), saturation), claim) }) {
                 set.insert(.stochasticDecision)
             }
         } else {

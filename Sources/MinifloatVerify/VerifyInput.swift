@@ -38,8 +38,8 @@ public struct ExactInput: Sendable {
 
 /// The random integers `R_i` of a stochastic verification (one per input element, storage order).
 public enum VerifyRandomValues {
-    /// `R_i` = the top N bits of SplitMix64's `(i + 1)`-th output from `seed`
-    /// (``RandomSource/seed(_:)``, what `quantize --seed` uses).
+    /// `R_i` = the top N bits of word `i` of the seeded stream from `seed` (a 32-bit half of
+    /// SplitMix64's output `i / 2`; ``RandomSource/seed(_:)``, what `quantize --seed` uses).
     case seed(UInt64)
     /// `R_i` = the low N bits of element `i` (uint8, uint16 or uint32).
     case array(any ElementSource)

@@ -77,13 +77,13 @@ struct ArrayCommandTests {
             #expect(code == UInt64(oracleCode(Double(x), f, .nearestTiesToEven, .satNone)), "element \(i)")
         }
         #expect(bytes[500] >> 4 == 0)  // odd tail: high nibble 0
-        // Stochastic: R_i is the top N bits of SplitMix64's (i+1)-th output from the seed.
+        // Stochastic: R_i is the top N bits of word i of the seeded stream (SplitMix64's output i / 2, a half).
         let s = try runMinifloat(["quantize", "e2m1fn", "--input", input, "--output", sr, "--rounding", "srb",
                                   "--random-bits", "5", "--seed", "77"])
         #expect(s.status == 0, "\(s.stderr)")
         let (_, codes) = try readAllBits(sr)
         for (i, x) in halves.enumerated() {
-            let random = RandomSource.splitMix64(seed: 77, index: UInt64(i)) >> 59
+            let random = seededRandom(seed: 77, index: i, bits: 5)
             let want = oracleCode(Double(x), f, .stochasticB(bits: 5, random: random), .satNone)
             #expect(codes[i] == UInt64(want), "element \(i)")
         }

@@ -39,7 +39,7 @@ struct ArrayTests {
     static func scalarMode(_ mode: RoundingMode, _ random: RandomSource, _ i: Int) -> RoundingMode {
         func r(_ n: Int) -> UInt64 {
             guard case .seed(let s) = random else { return 0 }
-            return RandomSource.splitMix64(seed: s, index: UInt64(i)) >> UInt64(64 - n)
+            return seededRandom(seed: s, index: i, bits: n)
         }
         switch mode {
         case .stochasticA(let n, _): return .stochasticA(bits: n, random: r(n))
@@ -437,11 +437,18 @@ struct ArrayTests {
         }
     }
 
-    @Test("the counter-based generator is SplitMix64 (published first outputs for seed 1234567)")
+    @Test("the counter-based generator is SplitMix64 (published first outputs for seed 1234567), two words an output")
     func splitMix64() {
         // Reference values: the SplitMix64 reference C code (Vigna, prng.di.unimi.it) from state 1234567.
         let want: [UInt64] = [6457827717110365317, 3203168211198807973, 9817491932198370423,
                               4593380528125082431, 16408922859458223821]
         #expect((0..<5).map { RandomSource.splitMix64(seed: 1234567, index: UInt64($0)) } == want)
+        // The seeded stream's words are those outputs' halves, low first; R_i their top N bits.
+        let words = want.flatMap { [UInt32($0 & 0xFFFF_FFFF), UInt32($0 >> 32)] }
+        #expect((0..<10).map { RandomSource.splitMix64Word(seed: 1234567, index: UInt64($0)) } == words)
+        for bits in [1, 8, 20, 32] {
+            #expect((0..<10).map { RandomSource.seed(1234567).value(at: $0, bits: bits) }
+                    == words.map { UInt64($0 >> UInt32(32 - bits)) })
+        }
     }
 }

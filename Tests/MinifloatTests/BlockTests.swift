@@ -102,7 +102,7 @@ struct BlockTests {
             let mask: UInt64 = (1 << bits) - 1
             rs = randomValues.map { UInt64($0) & mask }
         } else if random != nil {
-            rs = (0..<values.count).map { RandomSource.splitMix64(seed: seed, index: UInt64($0)) >> (64 - bits) }
+            rs = (0..<values.count).map { seededRandom(seed: seed, index: $0, bits: Int(bits)) }
         }
         let expected = oracleEncode(exact, shape: shape, axis: axis, format: format, encoding: encoding, tensorScale: t,
                                     random: rs)

@@ -39,7 +39,7 @@ struct DocsSnippetTests {
         let bytes = f.encode(xs, as: UInt8.self, saturation: .satFinite)   // [0x1D, 0xC2, 0x7E, 0x7E], a code per byte
         let fp4 = Format.e2m1fn.encodePacked([0.5, -2.5, 6, 1] as [Float])  // [0xC1, 0x27]: element 2k in the low nibble
         let sr = f.encode(xs, as: UInt8.self, rounding: .stochasticA(bits: 8, random: 0),
-                          random: .seed(42))                               // R_i from SplitMix64(seed, i)
+                          random: .seed(42))                               // R_i: word i of SplitMix64(seed)
         let back = f.decode(bytes, as: Float.self)                         // [0.1015625, -2.5, 448, 448]
         // Buffers: f.encode(UnsafeBufferPointer<Float>, into: UnsafeMutableBufferPointer<UInt8>, ...) and
         // the same for Double, Float16 and BFloat16 sources, decode into Float or Double buffers.
@@ -49,7 +49,7 @@ struct DocsSnippetTests {
         // E2M1 (OCP MX v1.0 table 5): 0.5 = 0x1, -2.5 ties to even -2 = 0xC, 6 = 0x7, 1 = 0x2.
         #expect(fp4 == [0xC1, 0x27])
         for (i, x) in xs.enumerated() {
-            let r = RandomSource.splitMix64(seed: 42, index: UInt64(i)) >> 56
+            let r = seededRandom(seed: 42, index: i, bits: 8)
             #expect(UInt32(sr[i]) == oracleCode(Double(x), f, .stochasticA(bits: 8, random: r), .satNone), "element \(i)")
         }
         #expect(back == [0.1015625, -2.5, 448, 448])

@@ -20,12 +20,15 @@ struct SharedConceptsTests {
     }
 
     /// R_i against the published SplitMix64 outputs for state 0 (Steele, Lea and Flood 2014):
-    /// 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f.
+    /// 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f; R_(2j) from output j's low
+    /// half, R_(2j+1) from its high half.
     @Test func randomValues() {
         let published: [UInt64] = [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F]
-        for (i, z) in published.enumerated() {
-            #expect(RandomSource.seed(0).value(at: i, bits: 32) == z >> 32)
-            #expect(RandomSource.seed(0).value(at: i, bits: 1) == z >> 63)
+        for (j, z) in published.enumerated() {
+            #expect(RandomSource.seed(0).value(at: 2 * j, bits: 32) == z & 0xFFFF_FFFF)
+            #expect(RandomSource.seed(0).value(at: 2 * j + 1, bits: 32) == z >> 32)
+            #expect(RandomSource.seed(0).value(at: 2 * j, bits: 1) == z >> 31 & 1)
+            #expect(RandomSource.seed(0).value(at: 2 * j + 1, bits: 1) == z >> 63)
         }
         #expect(RandomSource.values([0xFFFF_FFFF, 0x12]).value(at: 0, bits: 4) == 0xF)
         #expect(RandomSource.values([0xFFFF_FFFF, 0x12]).value(at: 1, bits: 4) == 0x2)

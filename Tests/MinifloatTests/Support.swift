@@ -23,3 +23,12 @@ func oracleCode(_ x: Double, _ f: Format, _ r: RoundingMode, _ s: SaturationMode
 }
 
 func hex(_ c: UInt32) -> String { "0x" + String(c, radix: 16) }
+
+/// R_i of the seeded stream as the documentation defines it, computed here from SplitMix64's
+/// outputs (checked against the published ones in `ArrayTests`): the top `bits` bits of word `i`,
+/// the low half of output i / 2 for even i, its high half for odd i.
+func seededRandom(seed: UInt64, index: Int, bits: Int) -> UInt64 {
+    let output = RandomSource.splitMix64(seed: seed, index: UInt64(index / 2))
+    let word = index % 2 == 0 ? output & 0xFFFF_FFFF : output >> 32
+    return word >> UInt64(32 - bits)
+}

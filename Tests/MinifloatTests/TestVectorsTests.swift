@@ -46,7 +46,7 @@ struct TestVectorsTests {
         let codes = vectors.expectedCodes(rounding: mode, saturation: .satNone)
         for (i, bits) in vectors.bits.enumerated() {
             let r = vectors.randomValue(i, randomBits: 6)
-            #expect(r == RandomSource.splitMix64(seed: 2 ^ 0x5EED, index: UInt64(i)) >> 58)
+            #expect(r == seededRandom(seed: 2 ^ 0x5EED, index: i, bits: 6))
             #expect(codes[i] == f.encode(Double(Float(bitPattern: UInt32(bits))), rounding: mode.withRandom(r), saturation: .satNone))
         }
     }

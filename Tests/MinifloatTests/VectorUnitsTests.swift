@@ -6,7 +6,7 @@ import MinifloatOracle
 import Testing
 
 /// The C kernels for wider vector units (`Sources/CMinifloatKernels`): every version this
-/// processor runs gives SplitMix64's values as `RandomSource.splitMix64` defines them, and the
+/// processor runs gives the seeded stream as `RandomSource.seed` defines it, and the
 /// array path gives the same codes, equal to the oracle's, whichever version it calls (the
 /// `MINIFLOAT_KERNELS` cap, through the command line).
 @Suite("Vector-unit kernels")
@@ -78,22 +78,26 @@ struct VectorUnitsTests {
         }
     }
 
-    @Test("SplitMix64's top bits at every level the processor has equal RandomSource.splitMix64")
-    func splitMix64AtEveryLevel() {
+    @Test("the seeded stream's words at every level the processor has: halves of SplitMix64's outputs, low first")
+    func seededStreamAtEveryLevel() {
         let supported = minifloat_kernels_supported()
         #expect((0...2).contains(supported))
         var buffer = [UInt32](repeating: 0, count: 1100)
         for level in 0...supported {
             for bits in UInt32(1)...32 {
-                for (k, count) in [0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 1000, 1100].enumerated() {
+                for (k, count) in [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1000, 1099, 1100].enumerated() {
                     let seed = RandomSource.splitMix64(seed: UInt64(bits), index: UInt64(k))
-                    // Counters near 0, random, and just below 2^64 (the index wraps like the definition).
-                    let first = [0, seed >> 1, UInt64.max - 500][k % 3]
+                    // Words near 0, random, and up to the last of 2^64; even and odd first words.
+                    let first = [0, 1, seed >> 1, seed >> 1 | 1, UInt64.max - 1100, UInt64.max - 1101][k % 6]
                     buffer.withUnsafeMutableBufferPointer {
-                        minifloat_splitmix64_top_bits(seed, first, bits, $0.baseAddress!, count, level)
+                        minifloat_seeded_random(seed, first, bits, $0.baseAddress!, count, level)
                     }
-                    let want = (0..<count).map {
-                        UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: seed, index: first &+ UInt64($0)) >> (64 - UInt64(bits)))
+                    // Word w: the low half of output w / 2 for even w, the high half for odd w.
+                    let want = (0..<count).map { (k: Int) -> UInt32 in
+                        let w = first + UInt64(k)
+                        let output = RandomSource.splitMix64(seed: seed, index: w / 2)
+                        let half = w % 2 == 0 ? output & 0xFFFF_FFFF : output >> 32
+                        return UInt32(half >> (32 - UInt64(bits)))
                     }
                     #expect(Array(buffer[0..<count]) == want, "level \(level) bits \(bits) count \(count) first \(first)")
                 }
@@ -168,7 +172,6 @@ struct VectorUnitsTests {
           arguments: [("e4m3fn", 7), ("binary8p4ue", 7), ("e4m3fn", 20), ("binary8p4ue", 20)])
     func stochasticArraysAtEveryLevel(formatName: String, bits: Int) throws {
         let f = try Format.named(formatName)
-        let randomShift = UInt64(64 - bits)
         // 64 z: normal values (the vector path), with zeros, subnormals, overflow, Inf and NaN mixed
         // in, and stretches of zero and subnormal values.
         var xs: [Float] = (0..<5003).map { i in
@@ -187,14 +190,14 @@ struct VectorUnitsTests {
             case ..<1300 where bits == 7:
                 // The fraction m + 1/2 of the subnormal step 2^-9, in units of 2^-7: with R = 127 - m,
                 // up exactly when above the tie, or on it with m odd.
-                let m = 127 - Int(RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> 57)
+                let m = 127 - Int(seededRandom(seed: 41, index: i, bits: 7))
                 let tie = Float((Int(r >> 8 % 8) * 128 + m) * 2 + 1) * 0x1p-17
                 xs[i] = (r & 0x10 == 0 ? tie.nextUp : tie.nextDown) * (r & 0x20 == 0 ? 1 : -1)
             case ..<1300:
                 // 20 bits: the fraction L / 2^21 of the subnormal step above k steps, L = 2^21 - 1 - 2R
                 // (StochasticC's tie for element i's R: up only for even R), exact (k 2^21 + L < 2^24),
                 // and a float32 ulp either side.
-                let random = Int(RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> randomShift)
+                let random = Int(seededRandom(seed: 41, index: i, bits: bits))
                 let step = Float(sign: .plus, exponent: f.minExponent - f.mantissaBits, significand: 1)
                 let tie = Float(Int(r >> 8 % 8) << 21 + (1 << 21) - 1 - 2 * random) * step * 0x1p-21
                 xs[i] = [tie, tie.nextUp, tie.nextDown][Int(r >> 4 % 3)] * (r & 0x20 == 0 ? 1 : -1)
@@ -215,7 +218,7 @@ struct VectorUnitsTests {
         }
         #expect(outputs.count == levels.count && outputs.allSatisfy { $0 == outputs[0] }, "levels \(levels) differ")
         let want = xs.indices.map { i in
-            let random = RandomSource.splitMix64(seed: 41, index: UInt64(i)) >> randomShift
+            let random = seededRandom(seed: 41, index: i, bits: bits)
             return UInt64(Oracle.Bracket(ExactValue(Double(xs[i])), f)
                 .code(rounding: .stochasticC(bits: bits, random: random), saturation: .satFinite))
         }
@@ -239,7 +242,7 @@ struct VectorUnitsTests {
         let f = try Format.named(formatName)
         let variant = ["sra", "srb", "src"].firstIndex(of: rounding)!
         let seed: UInt64 = 43
-        func randomValue(_ i: Int) -> UInt64 { RandomSource.splitMix64(seed: seed, index: UInt64(i)) >> UInt64(64 - n) }
+        func randomValue(_ i: Int) -> UInt64 { seededRandom(seed: seed, index: i, bits: n) }
         var r = SplitMix64(seed: 7)
         let full = Double(sign: .plus, exponent: n + 1, significand: 1)
         let largestCode = f.maxFiniteMagnitude
@@ -440,7 +443,7 @@ extension VectorUnitsTests {
                 let encoding = BlockEncoding(for: format, scaleRule: rule, rounding: mode, saturation: sat, specials: specials)
                 let t = format.hasTensorScale ? Rational(3, 4) : Rational(1)
                 let bits = UInt64(mode.randomBits)
-                let seeded = xs.indices.map { RandomSource.splitMix64(seed: 41, index: UInt64($0)) >> (64 - bits) }
+                let seeded = xs.indices.map { seededRandom(seed: 41, index: $0, bits: Int(bits)) }
                 let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: shape, axis: 1, format: format, encoding: encoding,
                                                    tensorScale: t, random: seeded)
                 // The same values as a [columns, rows] array with blocks along the first axis
@@ -450,7 +453,7 @@ extension VectorUnitsTests {
                                                         encoding: encoding, tensorScale: t, random: seeded)
                 let wantColumns = m != columnsMode ? nil : BlockTests.oracleEncode(
                     byColumns.map { ExactValue($0) }, shape: [rows, columns], axis: 0, format: format, encoding: encoding, tensorScale: t,
-                    random: byColumns.indices.map { RandomSource.splitMix64(seed: 41, index: UInt64($0)) >> (64 - bits) })
+                    random: byColumns.indices.map { seededRandom(seed: 41, index: $0, bits: Int(bits)) })
                 // The command line's scale and element codes for an input file, at a level.
                 func quantize(_ file: String, axis: Int, rowLength: Int, level: String) throws -> (scales: [UInt32], elements: [UInt32]) {
                     let dir = BlockCommandTests.directory()
@@ -518,7 +521,7 @@ extension VectorUnitsTests {
           for (xs, type) in [(points.map(Double.init), ElementType.float32), (doubles, .float64)] {
             let input = type == .float32 ? try writeNpy(points, .float32, shape: [xs.count]) : try writeNpy(doubles, .float64, shape: [xs.count])
             defer { try? FileManager.default.removeItem(atPath: input) }
-            let seeded = xs.indices.map { RandomSource.splitMix64(seed: 5, index: UInt64($0)) >> (64 - UInt64(n)) }
+            let seeded = xs.indices.map { seededRandom(seed: 5, index: $0, bits: n) }
             for (mode, name) in [(RoundingMode.stochasticA(bits: n, random: 0), "sra"), (.stochasticB(bits: n, random: 0), "srb"),
                                  (.stochasticC(bits: n, random: 0), "src")] {
                 let encoding = BlockEncoding(for: .nvfp4, rounding: mode)

@@ -167,6 +167,27 @@ def test_stochastic_seed_and_random():
     assert report.ok, str(report)
 
 
+def splitmix64(seed, count):
+    """SplitMix64's first `count` outputs from state `seed` (Steele, Lea and Flood 2014), in NumPy."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + (np.arange(1, count + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def test_seed_is_splitmix64_words():
+    # The published first outputs from state 1234567 (the SplitMix64 reference C code, Vigna).
+    assert splitmix64(1234567, 2).tolist() == [6457827717110365317, 3203168211198807973]
+    # seed=S is random= the outputs viewed as little-endian uint32 words, each shifted right by
+    # 32 - N: one output serves two elements.
+    x = np.linspace(-400, 400, 1001, dtype=np.float32)
+    for n in (1, 8, 20, 32):
+        words = splitmix64(11, (x.size + 1) // 2).astype("<u8").view("<u4")[:x.size]
+        given = minifloat.quantize(x, "e4m3fn", "srb", random_bits=n, random=words >> np.uint32(32 - n))
+        assert np.array_equal(minifloat.quantize(x, "e4m3fn", "srb", random_bits=n, seed=11), given), n
+
+
 @needs_ml_dtypes
 @pytest.mark.parametrize("fmt", ["e4m3fn", "e5m2", "e4m3fnuz", "e5m2fnuz", "e3m2fn", "e2m3fn", "e2m1fn"])
 def test_agrees_with_ml_dtypes_on_float32(fmt, rng):

@@ -33,12 +33,14 @@ MINIFLOAT_KERNELS_INTERNAL int minifloat_kernels_supported(void);
  * value is ignored). */
 MINIFLOAT_KERNELS_INTERNAL int minifloat_kernels_level(void);
 
-/* out[k] = the top `bits` bits (1 <= bits <= 32) of the (first + k + 1)-th output of SplitMix64
- * from state `seed`, for k < count: z = seed + (first + k + 1) * 0x9E3779B97F4A7C15,
+/* The seeded random stream (RandomSource.seed in the Swift API): out[k] = the top `bits` bits
+ * (1 <= bits <= 32) of word first + k, for k < count. Word w is a 32-bit half of SplitMix64's
+ * output j = w / 2 (counting from 0) from state `seed`: z = seed + (j + 1) * 0x9E3779B97F4A7C15,
  * z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9, z = (z ^ (z >> 27)) * 0x94D049BB133111EB,
- * z ^ (z >> 31) (all modulo 2^64), then >> (64 - bits). `level` at most minifloat_kernels_supported(). */
-MINIFLOAT_KERNELS_INTERNAL void minifloat_splitmix64_top_bits(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out, size_t count,
-                                   int level);
+ * z ^ (z >> 31) (all modulo 2^64); the low half for even w, the high half for odd w. `level` at
+ * most minifloat_kernels_supported(). */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_seeded_random(uint64_t seed, uint64_t first, uint32_t bits, uint32_t *out,
+                                                        size_t count, int level);
 
 /* The constants of Minifloat's float32 normal-range kernel (Float32NormalKernel.swift, which
  * documents them): a float32 input whose magnitude a (bits, & abs_mask) has
@@ -57,8 +59,8 @@ typedef struct {
 /* A stochastic mode (P3109 v4.0 section 4.2) as Float32NormalKernel.StochasticPlan derives it:
  * with t = (bits & 0x7FFFFFFF) - rebias (first rounded to nearest even at round_bits bits when
  * nonzero), the magnitude code is (t + ((R >> increment_right) << increment_left) + increment_add)
- * >> shift. Element i takes R_i: the top `bits` bits of SplitMix64's output i from `seed` (as
- * minifloat_splitmix64_top_bits), or values[i] & (2^bits - 1) when values is not NULL. When
+ * >> shift. Element i takes R_i: the top `bits` bits of word i of the seeded stream from `seed`
+ * (as minifloat_seeded_random), or values[i] & (2^bits - 1) when values is not NULL. When
  * subnormal_multiplier is not 0, inputs below the kernel's least normal value (zero and the
  * subnormal range) are done too, with t = floor(T) | (T not an integer), T = (float)magnitude *
  * subnormal_multiplier; a zero code keeps the sign only when zero_keeps_sign. When

@@ -34,7 +34,8 @@ typedef struct {
                                 or "ocp-saturating", "ocp-nonsaturating", "p3109-satfinite", ... */
     int nan_any;             /* nonzero: any NaN code matches where the reference gives a NaN */
     uint32_t random_bits;    /* stochastic rounding: N (1..32); else 0 */
-    uint64_t seed;           /* stochastic rounding: R_i = top N bits of SplitMix64's (i+1)-th output from seed */
+    uint64_t seed;           /* stochastic rounding: R_i = top N bits of word i of SplitMix64's outputs from seed
+                                (halves, low first; as minifloat.h) */
     size_t max_mismatches;   /* how many mismatches the reports show in detail */
     int threads;             /* 0: all processors */
 } minifloat_verify_options;

@@ -410,7 +410,7 @@ struct RandomStream {
     @inline(__always)
     func random(_ i: Int) -> UInt64 {
         if let values { return UInt64(values[i]) & ((1 &<< bits) &- 1) }
-        return RandomSource.splitMix64(seed: seed, index: UInt64(i)) &>> (64 &- bits)  // bits is 1...32
+        return UInt64(RandomSource.splitMix64Word(seed: seed, index: UInt64(i)) &>> UInt32(32 &- bits))  // bits is 1...32
     }
 
     /// Writes `R_i ..< R_(i+count)` to `buffer[0..<count]`.
@@ -420,7 +420,7 @@ struct RandomStream {
             let mask = UInt32(truncatingIfNeeded: (1 &<< bits) &- 1)
             for k in 0..<count { buffer[k] = values[i + k] & mask }
         } else {
-            RandomSource.splitMix64TopBits(seed: seed, first: UInt64(i), bits: UInt32(bits), into: buffer, count: count)
+            RandomSource.seededValues(seed: seed, first: UInt64(i), bits: UInt32(bits), into: buffer, count: count)
         }
     }
 }

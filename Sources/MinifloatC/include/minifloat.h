@@ -74,8 +74,9 @@ minifloat_status minifloat_encode_float(const minifloat_format *format, float x,
 minifloat_status minifloat_decode_double(const minifloat_format *format, uint32_t code, double *value);
 
 /* Arrays. codes has n elements of code_bytes bytes each (1, 2 or 4; at least the format's width).
- * Stochastic modes take random_bits (1..32) and seed: R_i is the top N bits of SplitMix64's
- * (i+1)-th output from state seed (see RandomSource in the Swift API). threads: 0 for all
+ * Stochastic modes take random_bits (1..32) and seed: R_i is the top N bits of 32-bit word i of
+ * SplitMix64's outputs from state seed, word 2j the low half of output j + 1 and word 2j + 1 its
+ * high half (see RandomSource in the Swift API). threads: 0 for all
  * processors; the result does not depend on it. */
 minifloat_status minifloat_encode_float_array(const minifloat_format *format, const float *xs, size_t n,
                                               void *codes, size_t code_bytes, minifloat_rounding rounding,

@@ -52,7 +52,8 @@ def quantize(x, fmt, rounding=None, saturation=None, *, profile=None, random_bit
     fmt: a format name ("e4m3fn", "float8_e5m2", "e2m1fn", "e3m2b5fn", "binary8p3se", ...) or Format.
     rounding: "rne" (ties to even), "rna" (ties away), "rtz", "rtp", "rtn", "rto" (to odd), or IEEE
     P3109 stochastic "sra", "srb", "src", which need random_bits=N (1 to 32) and either seed=S
-    (R_i = the top N bits of SplitMix64's (i+1)-th output from S, i the flat C-order index) or
+    (R_i = the top N bits of word i of SplitMix64's outputs from state S as little-endian uint32:
+    word 2j the low half of output j + 1, word 2j + 1 its high half; i the flat C-order index) or
     random=array (R_i = the low N bits of random[i], one per element).
     Default "rne".
     saturation: "satnone" (overflow to Inf, or NaN where the format has no Inf; the default),
