@@ -57,8 +57,8 @@ public struct TestVectors: Sendable {
     /// Case `i`'s exact value.
     public func value(_ i: Int) -> ExactValue { source.exactValue(bits: bits[i]) }
 
-    /// R_i for stochastic rounding with `randomBits` bits: the top bits of SplitMix64 from
-    /// `seed ^ 0x5EED` (``RandomSource/value(at:bits:)``).
+    /// R_i for stochastic rounding with `randomBits` bits: the seeded stream from `seed ^ 0x5EED`
+    /// (``RandomSource/seed(_:)``, ``RandomSource/value(at:bits:)``).
     public func randomValue(_ i: Int, randomBits: Int) -> UInt64 {
         RandomSource.seed(seed ^ 0x5EED).value(at: i, bits: randomBits)
     }
