@@ -125,27 +125,29 @@ struct ArrayEncoder {
         case (.float32Stochastic(let kernel), .float32(let p)):
             if Code.self == UInt8.self {
                 encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                    given: given, element: { p[$0] }, chunk: { i, _, _ in p + i })
+                                    given: given, element: { p[$0] }) { k, s, i, n, codes, redo in
+                    minifloat_encode_float32_stochastic(k, s, p + i, codes, n, UInt64(i), redo, VectorUnits.level)
+                }
             } else {
                 encodeStochastic(kernel, source, range, into: out, given: given, element: { p[$0] }, group: { i, _ in p + i })
             }
         case (.float32Stochastic(let kernel), .bfloat16(let p)) where Code.self == UInt8.self:
-            // Widened a chunk at a time, indexed from the chunk's start (no overflow check per element:
-            // the loop vectorises).
+            // Widened in registers by the C kernel.
             encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                given: given, element: { UInt32(p[$0]) &<< 16 }) { i, n, buffer in
-                let q = p + i
-                for k in 0..<n { buffer[k] = UInt32(q[k]) &<< 16 }
-                return UnsafePointer(buffer)
+                                given: given, element: { UInt32(p[$0]) &<< 16 }) { k, s, i, n, codes, redo in
+                minifloat_encode_bfloat16_stochastic(k, s, p + i, codes, n, UInt64(i), redo, VectorUnits.level)
             }
         case (.float32Stochastic(let kernel), .bfloat16(let p)):
             encodeStochasticWidened(kernel, source, range, into: out, given: given) { UInt32(p[$0]) << 16 }
         case (.float32Stochastic(let kernel), .float16(let p)) where Code.self == UInt8.self:
-            // Widened in C a chunk at a time (Swift converts one float16 at a time, through a library call).
+            // Widened in C a chunk at a time (Swift converts one float16 at a time, through a library
+            // call; widening in the stochastic kernel's registers measured slower).
             encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                given: given, element: { Float(Float16(bitPattern: p[$0])).bitPattern }) { i, n, buffer in
-                minifloat_widen_float16(p + i, buffer, n, VectorUnits.level)
-                return UnsafePointer(buffer)
+                                given: given, element: { Float(Float16(bitPattern: p[$0])).bitPattern }) { k, s, i, n, codes, redo in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4096) { buffer in  // n <= 4096
+                    minifloat_widen_float16(p + i, buffer.baseAddress!, n, VectorUnits.level)
+                    minifloat_encode_float32_stochastic(k, s, buffer.baseAddress!, codes, n, UInt64(i), redo, VectorUnits.level)
+                }
             }
         case (.float32Stochastic(let kernel), .float16(let p)):
             encodeStochasticWidened(kernel, source, range, into: out, given: given) { Float(Float16(bitPattern: p[$0])).bitPattern }
@@ -154,9 +156,11 @@ struct ArrayEncoder {
             // an element the kernel does not take goes to the scalar codec with its float64 value.
             if Code.self == UInt8.self {
                 encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                    given: given, element: { float32RoundedToOddByConversion(p[$0]) }) { i, n, buffer in
-                    float32RoundedToOdd(p + i, count: n, into: buffer)
-                    return UnsafePointer(buffer)
+                                    given: given, element: { float32RoundedToOddByConversion(p[$0]) }) { k, s, i, n, codes, redo in
+                    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4096) { buffer in  // n <= 4096
+                        float32RoundedToOdd(p + i, count: n, into: buffer.baseAddress!)
+                        minifloat_encode_float32_stochastic(k, s, buffer.baseAddress!, codes, n, UInt64(i), redo, VectorUnits.level)
+                    }
                 }
             } else {
                 encodeStochastic(kernel, source, range, into: out, given: given,
@@ -255,69 +259,61 @@ struct ArrayEncoder {
         }
     }
 
-    /// The stochastic path for a source that widens to float32 (`widen(i)`: element i's bits):
-    /// byte codes in C a chunk at a time, other codes 16 elements at a time in Swift.
+    /// The stochastic path for a source that widens to float32 (`widen(i)`: element i's bits) to
+    /// codes wider than a byte, 16 elements at a time in Swift (byte codes take
+    /// ``encodeStochasticInC(_:_:_:into:given:element:run:)``).
     @inline(__always)
     private func encodeStochasticWidened<Code: FixedWidthInteger & UnsignedInteger>(
         _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<Code>,
         given: RandomStream?, widen: (Int) -> UInt32
     ) {
-        if Code.self == UInt8.self {
-            encodeStochasticInC(kernel, source, range, into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt8.self),
-                                given: given, element: widen) { i, n, buffer in
-                for k in 0..<n { buffer[k] = widen(i + k) }
-                return UnsafePointer(buffer)
-            }
-        } else {
-            encodeStochastic(kernel, source, range, into: out, given: given, element: widen) { i, buffer in
-                for k in 0..<16 { buffer[k] = widen(i + k) }
-                return UnsafePointer(buffer)
-            }
+        encodeStochastic(kernel, source, range, into: out, given: given, element: widen) { i, buffer in
+            for k in 0..<16 { buffer[k] = widen(i + k) }
+            return UnsafePointer(buffer)
         }
     }
 
     /// The stochastic path for byte codes in C (`minifloat_encode_float32_stochastic`, AVX-512,
     /// AVX2 or the baseline; faster than the Swift vectors at each: f32 -> e4m3fn 0.60, 0.88 and
-    /// 1.45 ns per element against 0.93, 1.23 and 1.70, docs/performance.md): chunks of
-    /// up to 4,096 elements (their float32 bits from `chunk(i, n, buffer)`, a pointer to n values),
-    /// each group of 16 with its random values made and rounded in registers; the groups the C
-    /// function reports (an input outside the normal range) and the tail element by element, as
+    /// 1.45 ns per element against 0.93, 1.23 and 1.70, docs/performance.md): chunks of up to 4,096
+    /// elements, `run(kernel, mode, i, n, out + i, redo)` rounding elements `i ..< i + n` (a
+    /// multiple of 16) with the C function for the source, each group of 16 with its random values
+    /// made and rounded in registers; the groups it reports (an input outside the normal range)
+    /// and the tail element by element from `element(i)` (element i's float32 bits), as
     /// ``encodeStochastic(_:_:_:into:element:group:)`` does them. Element `i` takes `R_i`.
     @inline(__always)
     private func encodeStochasticInC(
         _ kernel: Float32NormalKernel, _ source: SourceBits, _ range: Range<Int>, into out: UnsafeMutablePointer<UInt8>,
-        given: RandomStream?, element: (Int) -> UInt32, chunk: (Int, Int, UnsafeMutablePointer<UInt32>) -> UnsafePointer<UInt32>
+        given: RandomStream?, element: (Int) -> UInt32,
+        run: (UnsafePointer<minifloat_float32_kernel>, UnsafePointer<minifloat_stochastic>, Int, Int, UnsafeMutablePointer<UInt8>,
+              UnsafeMutablePointer<UInt64>) -> Void
     ) {
         let plan = kernel.plan(rounding)
         var constants = kernel.cKernel
         withRandomStream(given) { stream in
             var random = kernel.cStochastic(plan, seed: stream.seed, values: stream.values, bits: UInt32(stream.bits))
-            @inline(__always) func one(_ bits: UInt32, _ i: Int) {
+            @inline(__always) func one(_ i: Int) {
                 let r = stream.random(i)
-                out[i] = UInt8(truncatingIfNeeded: kernel.stochasticCode(bits, plan, random: r) ?? scalarCode(source, i, random: r))
+                out[i] = UInt8(truncatingIfNeeded: kernel.stochasticCode(element(i), plan, random: r) ?? scalarCode(source, i, random: r))
             }
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4096) { buffer in
-                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { redo in
-                    var i = range.lowerBound
-                    while i + 16 <= range.upperBound {
-                        let n = min(4096, (range.upperBound - i) & ~15)
-                        let bits = chunk(i, n, buffer.baseAddress!)
-                        minifloat_encode_float32_stochastic(&constants, &random, bits, out + i, n, UInt64(i), redo.baseAddress!,
-                                                            VectorUnits.level)
-                        for w in 0..<((n + 1023) / 1024) {
-                            var word = redo[w]
-                            while word != 0 {
-                                let start = w * 1024 + word.trailingZeroBitCount * 16
-                                word &= word &- 1
-                                for k in start..<(start + 16) { one(bits[k], i + k) }
-                            }
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { redo in
+                var i = range.lowerBound
+                while i + 16 <= range.upperBound {
+                    let n = min(4096, (range.upperBound - i) & ~15)
+                    run(&constants, &random, i, n, out + i, redo.baseAddress!)
+                    for w in 0..<((n + 1023) / 1024) {
+                        var word = redo[w]
+                        while word != 0 {
+                            let start = w * 1024 + word.trailingZeroBitCount * 16
+                            word &= word &- 1
+                            for k in start..<(start + 16) { one(i + k) }
                         }
-                        i += n
                     }
-                    while i < range.upperBound {
-                        one(element(i), i)
-                        i += 1
-                    }
+                    i += n
+                }
+                while i < range.upperBound {
+                    one(i)
+                    i += 1
                 }
             }
         }
