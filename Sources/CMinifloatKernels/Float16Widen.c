@@ -1,6 +1,7 @@
-/* float16 -> float32 (exact), in integer arithmetic and one exact float product the compiler
- * vectorises, for AVX-512, AVX2 and the baseline (per-function target attributes): the widening
- * of float16 sources (SourceBits.narrow, the stochastic element path). See CMinifloatKernels.h. */
+/* float16 -> float32 (exact): with AVX2 and AVX-512 the conversion instruction, on the baseline in
+ * integer arithmetic and one exact float product the compiler vectorises (per-function target
+ * attributes): the widening of float16 sources (SourceBits.narrow, the stochastic element path).
+ * See CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
 
 static inline __attribute__((always_inline)) void widen(const uint16_t *restrict in, uint32_t *restrict out, size_t count) {
@@ -20,15 +21,33 @@ static inline __attribute__((always_inline)) void widen(const uint16_t *restrict
     }
 }
 
-#define WIDEN_FOR(name, attributes)                                                                    \
-    attributes static void name(const uint16_t *restrict in, uint32_t *restrict out, size_t count) { \
-        widen(in, out, count);                                                                        \
-    }
+static void widen_baseline(const uint16_t *restrict in, uint32_t *restrict out, size_t count) { widen(in, out, count); }
 
-WIDEN_FOR(widen_baseline, )
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-WIDEN_FOR(widen_avx2, __attribute__((target("avx2"))))
-WIDEN_FOR(widen_avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))))
+#include <immintrin.h>
+
+/* The conversion instruction (F16C, part of the AVX2 level; AVX512F for 16 lanes), the tail as
+ * above: the same results (the instruction makes a NaN quiet too; VectorUnitsTests checks every
+ * pattern), 1.13 -> 0.88-0.92 ns per element for float16 stochastic rounding with AVX2. */
+__attribute__((target("avx2,f16c"))) static void widen_avx2(const uint16_t *restrict in, uint32_t *restrict out,
+                                                              size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(in + i)));
+        _mm256_storeu_si256((__m256i *)(out + i), _mm256_castps_si256(x));
+    }
+    widen(in + i, out + i, count - i);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void widen_avx512(const uint16_t *restrict in,
+                                                                                        uint32_t *restrict out, size_t count) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 x = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(in + i)));
+        _mm512_storeu_si512((void *)(out + i), _mm512_castps_si512(x));
+    }
+    widen(in + i, out + i, count - i);
+}
 #endif
 
 void minifloat_widen_float16(const uint16_t *in, uint32_t *out, size_t count, int level) {

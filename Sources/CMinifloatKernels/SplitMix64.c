@@ -43,7 +43,8 @@ int minifloat_kernels_supported(void) {
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512vl"))
         return MINIFLOAT_KERNELS_AVX512;
-    return __builtin_cpu_supports("avx2") ? MINIFLOAT_KERNELS_AVX2 : MINIFLOAT_KERNELS_BASELINE;
+    /* F16C (float16 conversion) came before AVX2 in every processor that has both. */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") ? MINIFLOAT_KERNELS_AVX2 : MINIFLOAT_KERNELS_BASELINE;
 }
 
 /* a * b modulo 2^64 on 4 lanes from 32 x 32 -> 64-bit products: lo(a) lo(b) + ((hi(a) lo(b) + lo(a) hi(b)) << 32). */

@@ -22,7 +22,7 @@ extern "C" {
 #define MINIFLOAT_KERNELS_INTERNAL
 #endif
 
-/* Instruction-set levels: 0 the baseline, 1 AVX2, 2 AVX-512 (F, DQ, BW and VL). */
+/* Instruction-set levels: 0 the baseline, 1 AVX2 (with F16C), 2 AVX-512 (F, DQ, BW and VL). */
 enum { MINIFLOAT_KERNELS_BASELINE = 0, MINIFLOAT_KERNELS_AVX2 = 1, MINIFLOAT_KERNELS_AVX512 = 2 };
 
 /* The highest level this processor runs (0 when not x86-64). */
