@@ -1,7 +1,7 @@
 /* Stochastic rounding of 16 float32 inputs with their random values R, and R itself (the seeded
- * stream from 8 SplitMix64 counters, or the caller's values), shared by the C files that round stochastically
- * (compiled into each caller for its target attributes; see CMinifloatKernels.h). Private to this
- * target. */
+ * stream from 8 SplitMix64 counters, or the caller's values), shared by the C files that round
+ * stochastically (compiled into each caller for its target attributes; see CMinifloatKernels.h).
+ * Private to this target. */
 #ifndef MINIFLOAT_STOCHASTIC_H
 #define MINIFLOAT_STOCHASTIC_H
 
