@@ -296,25 +296,34 @@ struct ArrayEncoder {
                 let r = stream.random(i)
                 out[i] = UInt8(truncatingIfNeeded: kernel.stochasticCode(element(i), plan, random: r) ?? scalarCode(source, i, random: r))
             }
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { redo in
-                var i = range.lowerBound
-                while i + 16 <= range.upperBound {
-                    let n = min(4096, (range.upperBound - i) & ~15)
-                    run(&constants, &random, i, n, out + i, redo.baseAddress!)
-                    for w in 0..<((n + 1023) / 1024) {
-                        var word = redo[w]
-                        while word != 0 {
-                            let start = w * 1024 + word.trailingZeroBitCount * 16
-                            word &= word &- 1
-                            for k in start..<(start + 16) { one(i + k) }
-                        }
+            chunksRedoingReported(range, run: { i, n, redo in run(&constants, &random, i, n, out + i, redo) }, one: one)
+        }
+    }
+
+    /// Elements `range` in chunks of up to 4,096 (a multiple of 16) through `run(i, n, redo)`,
+    /// which sets bit g % 64 of redo[g / 64] for each group g of 16 it did not write; those groups
+    /// and the tail go element by element through `one(i)`.
+    @inline(__always)
+    private func chunksRedoingReported(_ range: Range<Int>, run: (Int, Int, UnsafeMutablePointer<UInt64>) -> Void,
+                                       one: (Int) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { redo in
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                let n = min(4096, (range.upperBound - i) & ~15)
+                run(i, n, redo.baseAddress!)
+                for w in 0..<((n + 1023) / 1024) {
+                    var word = redo[w]
+                    while word != 0 {
+                        let start = w * 1024 + word.trailingZeroBitCount * 16
+                        word &= word &- 1
+                        for k in start..<(start + 16) { one(i + k) }
                     }
-                    i += n
                 }
-                while i < range.upperBound {
-                    one(i)
-                    i += 1
-                }
+                i += n
+            }
+            while i < range.upperBound {
+                one(i)
+                i += 1
             }
         }
     }
@@ -337,30 +346,12 @@ struct ArrayEncoder {
                 out[i] = Code(truncatingIfNeeded: scalarCode(source, i, random: stream.random(i)))
             }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Code.self == UInt8.self ? 0 : 4096) { buffer in
-                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4) { redo in
-                    var i = range.lowerBound
-                    while i + 16 <= range.upperBound {
-                        let n = min(4096, (range.upperBound - i) & ~15)
-                        let codes = Code.self == UInt8.self
-                            ? UnsafeMutableRawPointer(out + i).assumingMemoryBound(to: UInt8.self) : buffer.baseAddress!
-                        minifloat_encode_float64_stochastic(&constants, &random, p + i, codes, n, UInt64(i), redo.baseAddress!,
-                                                            VectorUnits.level)
-                        if Code.self != UInt8.self { for k in 0..<n { out[i + k] = Code(codes[k]) } }
-                        for w in 0..<((n + 1023) / 1024) {
-                            var word = redo[w]
-                            while word != 0 {
-                                let start = w * 1024 + word.trailingZeroBitCount * 16
-                                word &= word &- 1
-                                for k in start..<(start + 16) { one(i + k) }
-                            }
-                        }
-                        i += n
-                    }
-                    while i < range.upperBound {
-                        one(i)
-                        i += 1
-                    }
-                }
+                chunksRedoingReported(range, run: { i, n, redo in
+                    let codes = Code.self == UInt8.self
+                        ? UnsafeMutableRawPointer(out + i).assumingMemoryBound(to: UInt8.self) : buffer.baseAddress!
+                    minifloat_encode_float64_stochastic(&constants, &random, p + i, codes, n, UInt64(i), redo, VectorUnits.level)
+                    if Code.self != UInt8.self { for k in 0..<n { out[i + k] = Code(codes[k]) } }
+                }, one: one)
             }
         }
     }
