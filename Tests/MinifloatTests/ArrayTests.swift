@@ -449,6 +449,12 @@ struct ArrayTests {
         for bits in [1, 8, 20, 32] {
             #expect((0..<10).map { RandomSource.seed(1234567).value(at: $0, bits: bits) }
                     == words.map { UInt64($0 >> UInt32(32 - bits)) })
+            // The stream before 2026-11-29 (the top N bits of whole outputs), by the recipe
+            // RandomSource.seed documents: caller's values.
+            let old = RandomSource.values((0..<5).map {
+                UInt32(truncatingIfNeeded: RandomSource.splitMix64(seed: 1234567, index: UInt64($0)) >> UInt64(64 - bits))
+            })
+            #expect((0..<5).map { old.value(at: $0, bits: bits) } == want.map { $0 >> UInt64(64 - bits) })
         }
     }
 }
