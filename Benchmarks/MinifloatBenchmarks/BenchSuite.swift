@@ -55,79 +55,48 @@ public struct BenchSuite {
         var f32out = [Float](repeating: 0, count: n)
         let e4m3fn = Format.e4m3fn, e5m2 = Format.e5m2, e2m1fn = Format.e2m1fn
         let sat = SaturationMode.satFinite
+        /// Element codes (a byte each) of `source` in `format`, satfinite.
+        func measureCodes<Source: MinifloatSource>(_ name: String, _ source: [Source], _ format: Format, _ rounding: RoundingMode,
+                                                   random: RandomSource? = nil) {
+            measure(name) { t in
+                source.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
+                    format.encode(s, into: d, rounding: rounding, saturation: sat, random: random, threads: t) } }
+            }
+        }
         measure("floor: read f32, write 1 byte") { t in streamingFloor(inputs.f32, &u8, threads: t) }
         measure("floor: read f64, write 1 byte") { t in streamingFloor(inputs.f64, &u8, threads: t) }
         for (label, mode) in zip(["rne", "rna", "rtz", "rtp", "rtn", "rto"], RoundingMode.deterministic) {
-            measure("f32 -> e4m3fn \(label) satfinite") { t in
-                inputs.f32.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                    e4m3fn.encode(s, into: d, rounding: mode, saturation: sat, threads: t) } }
-            }
+            measureCodes("f32 -> e4m3fn \(label) satfinite", inputs.f32, e4m3fn, mode)
         }
-        measure("f32 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
-            inputs.f32.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
+        measureCodes("f32 -> e4m3fn sr (P3109 C, 8 bits, seeded)", inputs.f32, e4m3fn,
+                     .stochasticC(bits: 8, random: 0), random: .seed(42))
         // Small values (z / 64, as weights of standard deviation 1/64 held unscaled): about two
         // thirds are in e4m3fn's subnormal range (below 2^-6).
         let smallInputs = inputs.standard.map { $0 * 0x1p-6 }
-        measure("f32 -> e4m3fn sr (P3109 C, 8 bits, seeded), z/64: 68% subnormal") { t in
-            smallInputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
+        measureCodes("f32 -> e4m3fn sr (P3109 C, 8 bits, seeded), z/64: 68% subnormal", smallInputs, e4m3fn,
+                     .stochasticC(bits: 8, random: 0), random: .seed(42))
         // 20 random bits (every bit float32 has below e4m3fn's step): the subnormal lanes decide from the fraction.
-        measure("f32 -> e4m3fn sr (P3109 C, 20 bits, seeded), z/64: 68% subnormal") { t in
-            smallInputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 20, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
+        measureCodes("f32 -> e4m3fn sr (P3109 C, 20 bits, seeded), z/64: 68% subnormal", smallInputs, e4m3fn,
+                     .stochasticC(bits: 20, random: 0), random: .seed(42))
         let e5m2Inputs = inputs.standard.map { $0 * 8192 }
-        measure("f32 -> e5m2 rne satfinite") { t in
-            e5m2Inputs.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e5m2.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
-        }
+        measureCodes("f32 -> e5m2 rne satfinite", e5m2Inputs, e5m2, .nearestTiesToEven)
         measure("f32 -> e2m1fn packed rne satfinite") { t in
             inputs.standard.withUnsafeBufferPointer { s in packed.withUnsafeMutableBufferPointer { d in
                 e2m1fn.encodePacked(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
         }
-        measure("bf16 -> e4m3fn rne satfinite") { t in
-            inputs.bf16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
-        }
-        measure("f16 -> e4m3fn rne satfinite") { t in
-            inputs.f16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
-        }
-        measure("bf16 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
-            inputs.bf16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
-        measure("f16 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
-            inputs.f16.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
-        measure("f64 -> e4m3fn rne satfinite") { t in
-            inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
-        }
-        measure("f64 -> e4m3fn sr (P3109 C, 8 bits, seeded)") { t in
-            inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 8, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
+        measureCodes("bf16 -> e4m3fn rne satfinite", inputs.bf16, e4m3fn, .nearestTiesToEven)
+        measureCodes("f16 -> e4m3fn rne satfinite", inputs.f16, e4m3fn, .nearestTiesToEven)
+        measureCodes("bf16 -> e4m3fn sr (P3109 C, 8 bits, seeded)", inputs.bf16, e4m3fn,
+                     .stochasticC(bits: 8, random: 0), random: .seed(42))
+        measureCodes("f16 -> e4m3fn sr (P3109 C, 8 bits, seeded)", inputs.f16, e4m3fn,
+                     .stochasticC(bits: 8, random: 0), random: .seed(42))
+        measureCodes("f64 -> e4m3fn rne satfinite", inputs.f64, e4m3fn, .nearestTiesToEven)
+        measureCodes("f64 -> e4m3fn sr (P3109 C, 8 bits, seeded)", inputs.f64, e4m3fn,
+                     .stochasticC(bits: 8, random: 0), random: .seed(42))
         // 20 random bits: more than a float32 rounded to odd keeps (N <= 21 - M); only the 64-bit lanes take it.
-        measure("f64 -> e4m3fn sr (P3109 C, 20 bits, seeded)") { t in
-            inputs.f64.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e4m3fn.encode(s, into: d, rounding: .stochasticC(bits: 20, random: 0), saturation: sat,
-                              random: .seed(42), threads: t) } }
-        }
-        measure("f32 -> e2m1fn rne satfinite (one code per byte)") { t in
-            inputs.standard.withUnsafeBufferPointer { s in u8.withUnsafeMutableBufferPointer { d in
-                e2m1fn.encode(s, into: d, rounding: .nearestTiesToEven, saturation: sat, threads: t) } }
-        }
+        measureCodes("f64 -> e4m3fn sr (P3109 C, 20 bits, seeded)", inputs.f64, e4m3fn,
+                     .stochasticC(bits: 20, random: 0), random: .seed(42))
+        measureCodes("f32 -> e2m1fn rne satfinite (one code per byte)", inputs.standard, e2m1fn, .nearestTiesToEven)
         // Block formats: the inputs z times a log-normal scale per block of 32 (so that scales vary).
         var blockScales = [UInt8](repeating: 0, count: (n + 15) / 16)
         let blockInputs = inputs.blockScaled
