@@ -307,7 +307,8 @@ extension SourceBits {
             let q = p + range.lowerBound
             for k in 0..<range.count { out[k] = UInt32(q[k]) &<< 16 }
         case .float16(let p):
-            // In C (integer arithmetic that vectorises at every level; Swift converts one at a time).
+            // In C (the conversion instruction with AVX2 and AVX-512, vectorised integer arithmetic on
+            // the baseline; Swift converts one at a time).
             minifloat_widen_float16(p + range.lowerBound, out, range.count, VectorUnits.level)
         case .float64(let p):
             float32RoundedToOdd(p + range.lowerBound, count: range.count, into: out)
