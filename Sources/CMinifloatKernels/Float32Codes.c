@@ -24,8 +24,9 @@ static inline __attribute__((always_inline)) void loop(const minifloat_float32_k
 #define ENCODE_FOR(name, attributes)                                                                              \
     attributes static void name(const minifloat_float32_kernel *k, const uint32_t *table, const uint32_t *in,   \
                                 uint8_t *out, size_t count) {                                                   \
-        switch (k->rule) {                                                                                      \
+        switch (kernel_rule(k)) {                                                                               \
         case 0: loop(k, table, in, out, count, 0); break;                                                       \
+        case 6: loop(k, table, in, out, count, 6); break;                                                       \
         case 1: loop(k, table, in, out, count, 1); break;                                                       \
         case 2: loop(k, table, in, out, count, 2); break;                                                       \
         case 3: loop(k, table, in, out, count, 3); break;                                                       \

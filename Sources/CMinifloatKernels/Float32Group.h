@@ -39,8 +39,36 @@ static inline __attribute__((always_inline)) i32x16 out_of_range(const minifloat
     return (i32x16)(offset | ((u32x16){0} + k->span - offset));
 }
 
+/* The rule the loops are specialised for: k->rule (0 rne ... 5 rto), or 6 for round to nearest
+ * even with the subnormal range by addition (rne_by_addition below) when the kernel has the
+ * subnormal range, M >= 1 (with M = 0 a tie's even code is not the even significand: 0.75 lies
+ * between 0.5 and 1, whose codes in E3M0 are 2 and 3, and the addition gives 1) and the addition
+ * cannot overflow (the largest biased exponent in range plus 23 - M at most 253). */
+enum { rule_rne_by_addition = 6 };
+
+static inline __attribute__((always_inline)) int kernel_rule(const minifloat_float32_kernel *k) {
+    if (k->rule == 0 && k->subnormal && k->shift <= 22 && ((k->range_start + k->span) >> 23) + k->shift <= 253)
+        return rule_rne_by_addition;
+    return k->rule;
+}
+
+/* Round to nearest even of magnitudes a (float32 bits, 0 <= a <= the largest finite value) to
+ * magnitude codes, normal and subnormal alike, by one float32 addition in the hardware's default
+ * mode (round to nearest, ties to even): e = max(a's exponent field, the least normal's) (as bits),
+ * bias = e + (23 - M) << 23, a float32 whose ulp is the format's ulp at a (2^(E - M), E = a's
+ * exponent or the least normal's); a + bias rounds a to a multiple of that ulp once (a tie to the
+ * even multiple: with M >= 1 the even code), and its bits minus bias's are round(a / ulp)
+ * (counting the implicit bit of a normal a; a carry into the next binade is counted too), to
+ * which (e - lowest) >> (23 - M) adds the exponent field above the least normal's. */
+static inline __attribute__((always_inline)) u32x16 rne_by_addition(const minifloat_float32_kernel *k, u32x16 a) {
+    u32x16 e = __builtin_elementwise_max(a & 0x7F800000u, (u32x16){0} + k->lowest);
+    u32x16 bias = e + (k->shift << 23);
+    u32x16 sum = (u32x16)((f32x16)a + (f32x16)bias);
+    return (sum - bias) + ((e - k->lowest) >> k->shift);
+}
+
 /* The codes of 16 inputs (float32 bits b) inside the kernel's range to out[0..<16]. `rule` is a
- * constant in each caller, so each caller's loop is specialised. */
+ * constant in each caller (kernel_rule), so each caller's loop is specialised. */
 static inline __attribute__((always_inline)) void encode16(const minifloat_float32_kernel *k, u32x16 b, uint8_t *out, int rule) {
     u32x16 t = (b & 0x7FFFFFFFu) - k->rebias;
     uint32_t s = k->shift, low = (1u << s) - 1;
@@ -59,6 +87,7 @@ static inline __attribute__((always_inline)) void encode16(const minifloat_float
         }
         break;
     }
+    case rule_rne_by_addition: q = rne_by_addition(k, b & 0x7FFFFFFFu); break;
     case 1: q = (t + (1u << (s - 1))) >> s; break;
     case 2: q = t >> s; break;
     case 3: q = (t + (low & ~negative)) >> s; break;

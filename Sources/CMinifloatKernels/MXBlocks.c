@@ -76,24 +76,46 @@ INLINE void products16(const minifloat_float32_kernel *k, const uint32_t *table,
 }
 
 /* The scale code of a block of 32 (every MX format's size), one reduction for its amax; stores
- * the block's scale byte. */
+ * the block's scale byte. Returns the code, plus 0x100 when the block holds a NaN or Inf. */
 INLINE uint32_t block32_scale(const minifloat_mx_blocks *m, const uint32_t *in, uint8_t *scale) {
     u32x16 b0 = load16(in), b1 = load16(in + 16);
     int special;
     uint32_t amax = finite_amax_of(in, 32, __builtin_elementwise_max(b0 & 0x7FFFFFFFu, b1 & 0x7FFFFFFFu), &special);
-    return block_scale(m, amax, special, scale);
+    return block_scale(m, amax, special, scale) | (uint32_t)special << 8;
 }
 
-/* The elements of a block of 32 whose scale code is `code`, in registers: one range check for
- * both groups of products. */
+/* Whether an inexact product can change a code: under rtp, rtn and rto, or when the element's
+ * least positive value is at most 2^-125. Otherwise a product that may be inexact (below 2^-126)
+ * and its exact value both round to zero of the input's sign (below half the least positive value)
+ * and nothing need be reported. */
+INLINE int inexact_matters(const minifloat_float32_kernel *k, int rule) {
+    return rule == 3 || rule == 4 || rule == 5 || (k->lowest >> 23) + k->shift < 26;
+}
+
+/* Whether every finite product is in the kernel's range: zero and the subnormal range are in it,
+ * and the clamp is at most its largest magnitude (signed elements). A block without NaN or Inf then
+ * needs no range check. */
+INLINE int finite_products_in_range(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m) {
+    return k->range_start == 0 && k->abs_mask == 0x7FFFFFFFu && m->clamp_bits <= k->span;
+}
+
+/* The elements of a block of 32 whose scale code is `code` (plus 0x100 when the block holds a NaN
+ * or Inf, as block32_scale returns it), in registers: one range check for both groups of products,
+ * none when `in_range` (finite_products_in_range) and the block is finite; the inexact products
+ * flagged when `exact` (inexact_matters). */
 INLINE void block32_elements(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
-                             const uint32_t *in, uint32_t code, uint8_t *out, int rule, u32x16 *flags) {
+                             const uint32_t *in, uint32_t code, uint8_t *out, int rule, int exact, int in_range,
+                             u32x16 *flags) {
     u32x16 b0 = load16(in), b1 = load16(in + 16);
+    int special = code >> 8;
+    code &= 0xFF;
     float multiplier = multiplier_of(code);
-    uint32_t limit = code >= 128 ? code - 127 : 0, check = code >= 128 ? ~0u : 0;
     u32x16 p0 = scaled16(b0, multiplier, m->clamp_bits), p1 = scaled16(b1, multiplier, m->clamp_bits);
-    *flags |= inexact16(b0, limit, check) | inexact16(b1, limit, check);
-    if (!any_negative(out_of_range(k, p0) | out_of_range(k, p1))) {
+    if (exact) {
+        uint32_t limit = code >= 128 ? code - 127 : 0, check = code >= 128 ? ~0u : 0;
+        *flags |= inexact16(b0, limit, check) | inexact16(b1, limit, check);
+    }
+    if ((in_range && !special) || !any_negative(out_of_range(k, p0) | out_of_range(k, p1))) {
         encode16(k, p0, out, rule);
         encode16(k, p1, out + 16, rule);
     } else {
@@ -102,9 +124,9 @@ INLINE void block32_elements(const minifloat_float32_kernel *k, const uint32_t *
     }
 }
 
-/* A block of any size n. */
+/* A block of any size n (inexact products flagged when `exact`, see inexact_matters). */
 INLINE void block(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m,
-                  const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int rule, u32x16 *flags) {
+                  const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int rule, int exact, u32x16 *flags) {
     /* 1. The largest finite magnitude, and whether any element is NaN or Inf. */
     int special;
     uint32_t amax = finite_amax(in, n, &special);
@@ -115,7 +137,7 @@ INLINE void block(const minifloat_float32_kernel *k, const uint32_t *table, cons
     size_t j = 0;
     for (; j + 16 <= n; j += 16) {
         u32x16 b = load16(in + j);
-        *flags |= inexact16(b, limit, check);
+        if (exact) *flags |= inexact16(b, limit, check);
         products16(k, table, scaled16(b, multiplier, m->clamp_bits), out + j, rule);
     }
     /* The tail: products not clamped (the table encodes a product beyond the largest element as
@@ -127,7 +149,7 @@ INLINE void block(const minifloat_float32_kernel *k, const uint32_t *table, cons
         uint32_t bits;
         __builtin_memcpy(&bits, &product, sizeof bits);
         out[j] = look_up(table, bits);
-        if (check && ((in[j] >> 23) & 0xFF) <= limit && (in[j] & 0x7FFFFFFFu) != 0) (*flags)[0] |= 0x80000000u;
+        if (exact && check && ((in[j] >> 23) & 0xFF) <= limit && (in[j] & 0x7FFFFFFFu) != 0) (*flags)[0] |= 0x80000000u;
     }
 }
 
@@ -140,6 +162,7 @@ INLINE int blocks_loop(const minifloat_float32_kernel *kernel, const uint32_t *t
     const minifloat_float32_kernel *k = &kernel_copy;
     const minifloat_mx_blocks *m = &blocks_copy;
     u32x16 flags = {0};
+    const int exact = inexact_matters(k, rule), in_range = finite_products_in_range(k, m);
     size_t first = 0, t = 0;
     if (size == 32) {
         /* 16 blocks at a time: their scale codes first, then their elements. Each block's amax
@@ -150,16 +173,18 @@ INLINE int blocks_loop(const minifloat_float32_kernel *kernel, const uint32_t *t
             uint32_t codes[16];
             for (int l = 0; l < 16; l++) codes[l] = block32_scale(m, in + first + 32 * l, scales + t + l);
             for (int l = 0; l < 16; l++) {
-                block32_elements(k, table, m, in + first + 32 * l, codes[l], out + first + 32 * l, rule, &flags);
+                block32_elements(k, table, m, in + first + 32 * l, codes[l], out + first + 32 * l, rule, exact, in_range,
+                                 &flags);
             }
         }
         for (; first + 32 <= count; first += 32, t++) {
-            block32_elements(k, table, m, in + first, block32_scale(m, in + first, scales + t), out + first, rule, &flags);
+            block32_elements(k, table, m, in + first, block32_scale(m, in + first, scales + t), out + first, rule, exact,
+                             in_range, &flags);
         }
     }
     for (; first < count; first += size, t++) {
         size_t n = count - first < size ? count - first : size;
-        block(k, table, m, in + first, n, scales + t, out + first, rule, &flags);
+        block(k, table, m, in + first, n, scales + t, out + first, rule, exact, &flags);
     }
     if (m->twos_complement) twos_complement(out, count);
     return any_negative((i32x16)flags);
@@ -200,13 +225,14 @@ INLINE int columns_loop(const minifloat_float32_kernel *kernel, const uint32_t *
     const minifloat_float32_kernel *k = &kernel_copy;
     const minifloat_mx_blocks *m = &blocks_copy;
     u32x16 flags = {0};
+    const int exact = inexact_matters(k, rule);
     for (size_t c = 0; c + 16 <= width; c += 16) {
         f32x16 multiplier;
         u32x16 limit, check;
         column_scales(m, in + c, rows, stride, scales + c, &multiplier, &limit, &check);
         for (size_t j = 0; j < rows; j++) {
             u32x16 b = load16(in + j * stride + c);
-            flags |= inexact16_lanes(b, limit, check);
+            if (exact) flags |= inexact16_lanes(b, limit, check);
             products16(k, table, scaled16_lanes(b, multiplier, m->clamp_bits), out + j * stride + c, rule);
             if (m->twos_complement) twos_complement(out + j * stride + c, 16);
         }
@@ -257,8 +283,8 @@ INLINE void stochastic_loop(const minifloat_float32_kernel *kernel, const minifl
             uint32_t codes[16];
             for (int l = 0; l < 16; l++) codes[l] = block32_scale(m, in + j + 32 * l, scales + t + l);
             for (int l = 0; l < 16; l++) {
-                redo[t + l] = (uint8_t)!block_stochastic_elements(k, m, s, in + j + 32 * l, 32, first + j + 32 * l, codes[l],
-                                                                   out + j + 32 * l);
+                redo[t + l] = (uint8_t)!block_stochastic_elements(k, m, s, in + j + 32 * l, 32, first + j + 32 * l,
+                                                                   codes[l] & 0xFF, out + j + 32 * l);
             }
         }
     }
@@ -366,8 +392,9 @@ void minifloat_encode_mx_float32_stochastic(const minifloat_float32_kernel *kern
 #define MX_FOR(name, attributes)                                                                                  \
     attributes static int name(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m, \
                                const uint32_t *in, size_t count, size_t size, uint8_t *scales, uint8_t *out) {   \
-        switch (k->rule) {                                                                                      \
+        switch (kernel_rule(k)) {                                                                                \
         case 0: return blocks_loop(k, table, m, in, count, size, scales, out, 0);                               \
+        case 6: return blocks_loop(k, table, m, in, count, size, scales, out, 6);                               \
         case 1: return blocks_loop(k, table, m, in, count, size, scales, out, 1);                               \
         case 2: return blocks_loop(k, table, m, in, count, size, scales, out, 2);                               \
         case 3: return blocks_loop(k, table, m, in, count, size, scales, out, 3);                               \
@@ -398,8 +425,9 @@ int minifloat_encode_mx_float32(const minifloat_float32_kernel *kernel, const ui
     attributes static int name(const minifloat_float32_kernel *k, const uint32_t *table, const minifloat_mx_blocks *m, \
                                const uint32_t *in, size_t rows, size_t width, size_t stride, uint8_t *scales,    \
                                uint8_t *out) {                                                                  \
-        switch (k->rule) {                                                                                      \
+        switch (kernel_rule(k)) {                                                                               \
         case 0: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 0);                      \
+        case 6: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 6);                      \
         case 1: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 1);                      \
         case 2: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 2);                      \
         case 3: return columns_loop(k, table, m, in, rows, width, stride, scales, out, 3);                      \
