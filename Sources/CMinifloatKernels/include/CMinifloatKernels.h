@@ -52,7 +52,9 @@ typedef struct {
     uint32_t shift, rebias, lowest, range_start, span, abs_mask, sign_shift, sign_mask_out;
     int32_t rule;              /* 0 rne, 1 rna, 2 rtz, 3 rtp, 4 rtn, 5 rto (6 stochastic: not read) */
     int32_t zero_keeps_sign;   /* whether a negative input that rounds to zero keeps its sign */
-    int32_t subnormal;         /* rne only: subnormal results by (a * subnormal_scale + 2^23) */
+    int32_t subnormal;         /* rne only: subnormal results by (a * subnormal_scale + 2^23); the C kernels
+                                * round both ranges by one addition instead where they can (kernel_rule,
+                                * Float32Group.h) */
     float subnormal_scale;
 } minifloat_float32_kernel;
 
@@ -171,8 +173,10 @@ typedef struct {
  * shorter): scales[t] the scale code of block t, out[i] the stored code of element i (the element
  * kernel and table as in minifloat_encode_float32_codes8). Returns nonzero when, in some block
  * with scale code above 127, a nonzero element's product may be inexact (its exponent field is at
- * most code - 127, so the product is below 2^-126): the caller redoes those elements. `level` at
- * most minifloat_kernels_supported(). */
+ * most code - 127, so the product is below 2^-126) and that can change its code (under rtp, rtn
+ * and rto, or when the element's least positive value is at most 2^-125; otherwise the product
+ * and its exact value both round to zero): the caller redoes those elements. `level` at most
+ * minifloat_kernels_supported(). */
 MINIFLOAT_KERNELS_INTERNAL int minifloat_encode_mx_float32(const minifloat_float32_kernel *kernel, const uint32_t *table,
                                                            const minifloat_mx_blocks *blocks, const uint32_t *in, size_t count,
                                                            size_t block_size, uint8_t *scales, uint8_t *out, int level);

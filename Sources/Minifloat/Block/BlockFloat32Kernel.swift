@@ -11,7 +11,8 @@ enum BlockFloat32Kernel: Sendable {
     /// MX: the block's largest finite magnitude, its E8M0 scale code from ``ScaleThresholds``,
     /// each element times `2^-k` (clamped as the Swift loop clamps it) through the element kernel
     /// of ``Float32NormalKernel`` and the element's bucket table. Reports products that may be
-    /// inexact (below 2^-126). Under stochastic rounding, each group of 16 products is rounded
+    /// inexact (below 2^-126) where that can change a code (rtp, rtn, rto; see
+    /// `minifloat_encode_mx_float32`). Under stochastic rounding, each group of 16 products is rounded
     /// with its R_i in registers, and whole blocks are reported for the caller to redo (a NaN or
     /// Inf, a product that may be inexact or is outside the element's normal range).
     case mx(MX)
