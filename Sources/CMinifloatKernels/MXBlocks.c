@@ -246,29 +246,33 @@ INLINE int columns_loop(const minifloat_float32_kernel *kernel, const uint32_t *
  * product is outside the element's normal range, or n is not a multiple of 16. That covers a NaN
  * or Inf in the block (its product is one) and every product that may be inexact (below 2^-126,
  * far below every MX element's least normal value). */
-/* (block_stochastic's elements, with its scale code given: nonzero when all are written.) */
+/* (block_stochastic's elements, with its scale code given: nonzero when all are written. `form`,
+ * subnormal_form(s), a constant in each caller; `finite` when every product is known to be at most
+ * the largest finite element, see stochastic16_checked.) */
 INLINE int block_stochastic_elements(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
-                                     const uint32_t *in, size_t n, uint64_t first, uint32_t code, uint8_t *out) {
+                                     const uint32_t *in, size_t n, uint64_t first, uint32_t code, uint8_t *out, int form,
+                                     int finite) {
     float multiplier = multiplier_of(code);
     int written = 1;
     for (size_t j = 0; j < n; j += 16) {
-        written &= stochastic16(k, s, scaled16(load16(in + j), multiplier, m->clamp_bits), random16(s, first + j), out + j);
+        written &= stochastic16_checked(k, s, scaled16(load16(in + j), multiplier, m->clamp_bits), random16(s, first + j),
+                                        out + j, form, finite);
     }
     return written;
 }
 
 INLINE int block_stochastic(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
-                            const uint32_t *in, size_t n, uint64_t first, uint8_t *scale, uint8_t *out) {
+                            const uint32_t *in, size_t n, uint64_t first, uint8_t *scale, uint8_t *out, int form) {
     int special;
     uint32_t amax = finite_amax(in, n, &special);
     uint32_t code = block_scale(m, amax, special, scale);
     if (n % 16 != 0) return 1;
-    return !block_stochastic_elements(k, m, s, in, n, first, code, out);
+    return !block_stochastic_elements(k, m, s, in, n, first, code, out, form, 0);
 }
 
-INLINE void stochastic_loop(const minifloat_float32_kernel *kernel, const minifloat_mx_blocks *blocks,
-                            const minifloat_stochastic *stochastic, const uint32_t *in, size_t count, size_t size, uint64_t first,
-                            uint8_t *scales, uint8_t *out, uint8_t *redo) {
+INLINE void stochastic_loop_form(const minifloat_float32_kernel *kernel, const minifloat_mx_blocks *blocks,
+                                 const minifloat_stochastic *stochastic, const uint32_t *in, size_t count, size_t size,
+                                 uint64_t first, uint8_t *scales, uint8_t *out, uint8_t *redo, int form) {
     /* Local copies of the constants (see blocks_loop). */
     const minifloat_float32_kernel kernel_copy = *kernel;
     const minifloat_mx_blocks blocks_copy = *blocks;
@@ -276,6 +280,9 @@ INLINE void stochastic_loop(const minifloat_float32_kernel *kernel, const minifl
     const minifloat_float32_kernel *k = &kernel_copy;
     const minifloat_mx_blocks *m = &blocks_copy;
     const minifloat_stochastic *s = &stochastic_copy;
+    /* Whether a block without NaN or Inf needs no range check: its products are clamped to at most
+     * the largest finite element (signed elements; the subnormal lanes take the rest). */
+    const int clamped = form != subnormal_none && k->abs_mask == 0x7FFFFFFFu && m->clamp_bits <= k->range_start + k->span;
     size_t j = 0, t = 0;
     if (size == 32) {
         /* 16 blocks at a time, their scale codes first (see blocks_loop). */
@@ -283,16 +290,29 @@ INLINE void stochastic_loop(const minifloat_float32_kernel *kernel, const minifl
             uint32_t codes[16];
             for (int l = 0; l < 16; l++) codes[l] = block32_scale(m, in + j + 32 * l, scales + t + l);
             for (int l = 0; l < 16; l++) {
+                int finite = clamped && !(codes[l] >> 8);
                 redo[t + l] = (uint8_t)!block_stochastic_elements(k, m, s, in + j + 32 * l, 32, first + j + 32 * l,
-                                                                   codes[l] & 0xFF, out + j + 32 * l);
+                                                                   codes[l] & 0xFF, out + j + 32 * l, form, finite);
             }
         }
     }
     for (; j < count; j += size, t++) {
         size_t n = count - j < size ? count - j : size;
-        redo[t] = (uint8_t)block_stochastic(k, m, s, in + j, n, first + j, scales + t, out + j);
+        redo[t] = (uint8_t)block_stochastic(k, m, s, in + j, n, first + j, scales + t, out + j, form);
     }
     if (m->twos_complement) twos_complement(out, count);
+}
+
+/* One copy of the loop for each form of the subnormal lanes (as Float32Stochastic.c's loop). */
+INLINE void stochastic_loop(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m, const minifloat_stochastic *s,
+                            const uint32_t *in, size_t count, size_t size, uint64_t first, uint8_t *scales, uint8_t *out,
+                            uint8_t *redo) {
+    switch (subnormal_form(s)) {
+    case subnormal_none: stochastic_loop_form(k, m, s, in, count, size, first, scales, out, redo, subnormal_none); break;
+    case subnormal_sticky: stochastic_loop_form(k, m, s, in, count, size, first, scales, out, redo, subnormal_sticky); break;
+    case subnormal_wide32: stochastic_loop_form(k, m, s, in, count, size, first, scales, out, redo, subnormal_wide32); break;
+    default: stochastic_loop_form(k, m, s, in, count, size, first, scales, out, redo, subnormal_wide64); break;
+    }
 }
 
 /* columns_loop under a stochastic mode: element (j, c) takes R_(first + j * stride + c), its index

@@ -11,23 +11,32 @@
 
 /* The codes of 16 elements (float32 bits b) by the thresholds t, each lane its own (7 for
  * positive, 7 for negative inputs); `symmetric` (a constant in each caller) when both sets are
- * equal. */
-INLINE void elements16_lanes(const minifloat_nvfp4_blocks *m, const u32x16 *t, u32x16 b, uint8_t *out, int symmetric) {
-    u32x16 magnitude = b & 0x7FFFFFFFu, negative = b >> 31;
+ * equal; a NaN element's code only when `nan` (else no element is NaN). Magnitudes and thresholds
+ * (at most 0x7F800000) are below 2^31, so they compare as signed integers (one instruction with
+ * AVX2, which has no unsigned comparison). */
+INLINE void elements16_lanes(const minifloat_nvfp4_blocks *m, const u32x16 *t, u32x16 b, uint8_t *out, int symmetric,
+                             int nan_possible) {
+    i32x16 magnitude = (i32x16)(b & 0x7FFFFFFFu);
+    u32x16 negative = b >> 31;
     u32x16 count = {0};
     if (symmetric) {
-        for (int j = 0; j < 7; j++) count -= (u32x16)(magnitude >= t[j]); /* a true comparison is -1 */
+        for (int j = 0; j < 7; j++) count -= (u32x16)(magnitude >= (i32x16)t[j]); /* a true comparison is -1 */
     } else {
         u32x16 positiveCount = {0}, negativeCount = {0};
         for (int j = 0; j < 7; j++) {
-            positiveCount -= (u32x16)(magnitude >= t[j]);
-            negativeCount -= (u32x16)(magnitude >= t[7 + j]);
+            positiveCount -= (u32x16)(magnitude >= (i32x16)t[j]);
+            negativeCount -= (u32x16)(magnitude >= (i32x16)t[7 + j]);
         }
         u32x16 select = (u32x16){0} - negative;
         count = (positiveCount & ~select) | (negativeCount & select);
     }
     u32x16 code = (negative << 3) | count;
-    u32x16 nan = (u32x16)(magnitude > 0x7F800000u);
+    if (!nan_possible) {
+        u8x16 narrow = __builtin_convertvector(code, u8x16);
+        __builtin_memcpy(out, &narrow, sizeof narrow);
+        return;
+    }
+    u32x16 nan = (u32x16)(magnitude > 0x7F800000);
     u32x16 nanCode = (u32x16){0} + m->nan_codes[0];
     nanCode = (nanCode & ~((u32x16){0} - negative)) | (((u32x16){0} + m->nan_codes[1]) & ((u32x16){0} - negative));
     code = (code & ~nan) | (nanCode & nan);
@@ -35,11 +44,14 @@ INLINE void elements16_lanes(const minifloat_nvfp4_blocks *m, const u32x16 *t, u
     __builtin_memcpy(out, &narrow, sizeof narrow);
 }
 
-/* The codes of 16 elements of one block (float32 bits b) by its thresholds t. */
-INLINE void elements16(const minifloat_nvfp4_blocks *m, const uint32_t *t, u32x16 b, uint8_t *out, int symmetric) {
+/* The codes of 16 elements of one block (float32 bits b) by its thresholds t (`special` when the
+ * block holds a NaN or Inf). */
+INLINE void elements16(const minifloat_nvfp4_blocks *m, const uint32_t *t, u32x16 b, uint8_t *out, int symmetric,
+                       int special) {
     u32x16 lanes[14];
     for (int j = 0; j < 14; j++) lanes[j] = (u32x16){0} + t[j];
-    elements16_lanes(m, lanes, b, out, symmetric);
+    if (special) elements16_lanes(m, lanes, b, out, symmetric, 1);
+    else elements16_lanes(m, lanes, b, out, symmetric, 0);
 }
 
 INLINE uint8_t element(const minifloat_nvfp4_blocks *m, const uint32_t *t, uint32_t b) {
@@ -50,20 +62,22 @@ INLINE uint8_t element(const minifloat_nvfp4_blocks *m, const uint32_t *t, uint3
     return (uint8_t)(negative << 3 | count);
 }
 
-/* The scale code of one block of n elements; stores its scale byte. */
+/* The scale code of one block of n elements; stores its scale byte. Returns the code, plus 0x100
+ * when the block holds a NaN or Inf. */
 INLINE uint32_t block_scale(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n, uint8_t *scale) {
     int special;
     uint32_t amax = n == 16 ? finite_amax_of(in, 16, load16(in) & 0x7FFFFFFFu, &special) : finite_amax(in, n, &special);
     uint32_t code = scale_code(&m->scale, amax);
     *scale = stored_scale(code, special, m->nan_policy, m->nan_scale);
-    return code;
+    return code | (uint32_t)special << 8;
 }
 
 /* One block of n elements. */
 INLINE void block(const minifloat_nvfp4_blocks *m, const uint32_t *in, size_t n, uint8_t *scale, uint8_t *out, int symmetric) {
-    const uint32_t *t = m->thresholds + block_scale(m, in, n, scale) * 14;
+    uint32_t code = block_scale(m, in, n, scale);
+    const uint32_t *t = m->thresholds + (code & 0xFF) * 14;
     size_t j = 0;
-    for (; j + 16 <= n; j += 16) elements16(m, t, load16(in + j), out + j, symmetric);
+    for (; j + 16 <= n; j += 16) elements16(m, t, load16(in + j), out + j, symmetric, (int)(code >> 8));
     for (; j < n; j++) out[j] = element(m, t, in[j]);
 }
 
@@ -87,7 +101,9 @@ INLINE void columns_loop(const minifloat_nvfp4_blocks *blocks, const uint32_t *i
             const uint32_t *t = m->thresholds + codes[l] * 14;
             for (int j = 0; j < used; j++) lane[j * 16 + l] = t[j];
         }
-        for (size_t j = 0; j < rows; j++) elements16_lanes(m, lanes, load16(in + j * stride + c), out + j * stride + c, symmetric);
+        for (size_t j = 0; j < rows; j++) {
+            elements16_lanes(m, lanes, load16(in + j * stride + c), out + j * stride + c, symmetric, 1);
+        }
     }
 }
 
@@ -193,7 +209,8 @@ INLINE void blocks_loop(const minifloat_nvfp4_blocks *blocks, const uint32_t *in
             uint32_t codes[16];
             for (int l = 0; l < 16; l++) codes[l] = block_scale(m, in + first + 16 * l, 16, scales + t + l);
             for (int l = 0; l < 16; l++) {
-                elements16(m, m->thresholds + codes[l] * 14, load16(in + first + 16 * l), out + first + 16 * l, symmetric);
+                elements16(m, m->thresholds + (codes[l] & 0xFF) * 14, load16(in + first + 16 * l), out + first + 16 * l,
+                           symmetric, (int)(codes[l] >> 8));
             }
         }
     }

@@ -53,16 +53,19 @@ static inline __attribute__((always_inline)) int subnormal_form(const minifloat_
 }
 
 /* As stochastic16 with the form of the subnormal lanes given (a constant where the caller's loop
- * is specialised on it). */
-static inline __attribute__((always_inline)) int stochastic16_form(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
-                                                                   u32x16 b, u32x16 r, uint8_t *out, int form) {
+ * is specialised on it); with a form other than subnormal_none and `finite` nonzero the caller
+ * knows that every input is at most the largest finite value (the MX products of a block without
+ * NaN or Inf), and the range check is skipped. */
+static inline __attribute__((always_inline)) int stochastic16_checked(const minifloat_float32_kernel *k,
+                                                                      const minifloat_stochastic *s, u32x16 b, u32x16 r,
+                                                                      uint8_t *out, int form, int finite) {
     u32x16 t;
     u32x16 wide_below = (u32x16){0}, wide_q = (u32x16){0};
     int wide = 0;
     if (form != subnormal_none) {
         /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
          * negative input of an unsigned format, whose abs_mask keeps the sign). */
-        if (any_negative((i32x16)((b & k->abs_mask) > ((u32x16){0} + (k->range_start + k->span))))) return 0;
+        if (!finite && any_negative((i32x16)((b & k->abs_mask) > ((u32x16){0} + (k->range_start + k->span))))) return 0;
         u32x16 magnitude = b & 0x7FFFFFFFu;
         t = magnitude - k->rebias;
         i32x16 below = (i32x16)(magnitude - k->lowest) >> 31;
@@ -120,6 +123,11 @@ static inline __attribute__((always_inline)) int stochastic16_form(const miniflo
     u8x16 narrow = __builtin_convertvector(code, u8x16);
     __builtin_memcpy(out, &narrow, sizeof narrow);
     return 1;
+}
+
+static inline __attribute__((always_inline)) int stochastic16_form(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                                   u32x16 b, u32x16 r, uint8_t *out, int form) {
+    return stochastic16_checked(k, s, b, r, out, form, 0);
 }
 
 static inline __attribute__((always_inline)) int stochastic16(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
