@@ -11,9 +11,10 @@
 
 /* The codes of 16 elements (float32 bits b) by the thresholds t, each lane its own (7 for
  * positive, 7 for negative inputs); `symmetric` (a constant in each caller) when both sets are
- * equal; a NaN element's code only when `nan` (else no element is NaN). Magnitudes and thresholds
- * (at most 0x7F800000) are below 2^31, so they compare as signed integers (one instruction with
- * AVX2, which has no unsigned comparison). */
+ * equal; NaN elements take their NaN code only when `nan_possible` (without it no element may be
+ * NaN: a block without NaN or Inf). Magnitudes and thresholds (at most 0x7F800000) are below
+ * 2^31, so they compare as signed integers (one instruction with AVX2, which has no unsigned
+ * comparison). */
 INLINE void elements16_lanes(const minifloat_nvfp4_blocks *m, const u32x16 *t, u32x16 b, uint8_t *out, int symmetric,
                              int nan_possible) {
     i32x16 magnitude = (i32x16)(b & 0x7FFFFFFFu);
