@@ -223,6 +223,21 @@ struct VectorUnitsTests {
                 .code(rounding: .stochasticC(bits: bits, random: random), saturation: .satFinite))
         }
         #expect(outputs.first == want)
+        // The same values as float16 (`minifloat_encode_float16_stochastic`: the conversion
+        // instruction in the kernel's registers with AVX2 and AVX-512, a buffer on the baseline).
+        let halves = xs.map { Float16($0) }
+        let input16 = try writeNpy(halves, .float16)
+        defer { try? FileManager.default.removeItem(atPath: input16) }
+        let outputs16 = try levels.map { name in
+            try Self.quantizedCodes(formatName, input: input16, ["--rounding", "src", "--random-bits", "\(bits)", "--seed", "41",
+                                                                 "--saturation", "satfinite", "--threads", "2"], level: name)
+        }
+        let want16 = halves.indices.map { i in
+            let random = seededRandom(seed: 41, index: i, bits: bits)
+            return UInt64(Oracle.Bracket(ExactValue(Double(halves[i])), f)
+                .code(rounding: .stochasticC(bits: bits, random: random), saturation: .satFinite))
+        }
+        for (level, codes) in zip(levels, outputs16) { #expect(codes == want16, "float16 at \(level)") }
     }
 
     /// float64 sources under stochastic rounding (`minifloat_encode_float64_stochastic` with AVX2

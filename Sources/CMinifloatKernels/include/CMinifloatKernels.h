@@ -100,6 +100,13 @@ MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_bfloat16_stochastic(const minif
                                                                     const uint16_t *in, uint8_t *out, size_t count, uint64_t first,
                                                                     uint64_t *redo, int level);
 
+/* minifloat_encode_float32_stochastic for the float16 bits at `in`, each widened to float32
+ * (exactly; a NaN made quiet, as minifloat_widen_float16) by the conversion instruction in
+ * registers with AVX2 and AVX-512, through a buffer on the baseline. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float16_stochastic(const minifloat_float32_kernel *k, const minifloat_stochastic *s,
+                                                                   const uint16_t *in, uint8_t *out, size_t count, uint64_t first,
+                                                                   uint64_t *redo, int level);
+
 /* The constants of the float64 stochastic kernel (Float64StochasticKernel.swift, which derives
  * them) for a format of at most 8 bits with M mantissa bits and least normal value 2^e, under a
  * stochastic mode with N random bits (M + N <= 50). An input is in range when its magnitude (bits
