@@ -92,11 +92,16 @@ INLINE int inexact_matters(const minifloat_float32_kernel *k, int rule) {
     return rule == 3 || rule == 4 || rule == 5 || (k->lowest >> 23) + k->shift < 26;
 }
 
-/* Whether every finite product is in the kernel's range: zero and the subnormal range are in it,
- * and the clamp is at most its largest magnitude (signed elements). A block without NaN or Inf then
- * needs no range check. */
+/* Whether a finite product (clamped) is at most the kernel's largest magnitude: signed elements
+ * and a clamp no larger (satnone's clamp is +Inf). */
+INLINE int clamp_in_range(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m) {
+    return k->abs_mask == 0x7FFFFFFFu && m->clamp_bits <= k->range_start + k->span;
+}
+
+/* Whether every finite product is in the kernel's range: zero and the subnormal range are in it
+ * too. A block without NaN or Inf then needs no range check. */
 INLINE int finite_products_in_range(const minifloat_float32_kernel *k, const minifloat_mx_blocks *m) {
-    return k->range_start == 0 && k->abs_mask == 0x7FFFFFFFu && m->clamp_bits <= k->span;
+    return k->range_start == 0 && clamp_in_range(k, m);
 }
 
 /* The elements of a block of 32 whose scale code is `code` (plus 0x100 when the block holds a NaN
@@ -282,7 +287,7 @@ INLINE void stochastic_loop_form(const minifloat_float32_kernel *kernel, const m
     const minifloat_stochastic *s = &stochastic_copy;
     /* Whether a block without NaN or Inf needs no range check: its products are clamped to at most
      * the largest finite element (signed elements; the subnormal lanes take the rest). */
-    const int clamped = form != subnormal_none && k->abs_mask == 0x7FFFFFFFu && m->clamp_bits <= k->range_start + k->span;
+    const int clamped = form != subnormal_none && clamp_in_range(k, m);
     size_t j = 0, t = 0;
     if (size == 32) {
         /* 16 blocks at a time, their scale codes first (see blocks_loop). */

@@ -225,6 +225,9 @@ struct VectorUnitsTests {
         #expect(outputs.first == want)
         // The same values as float16 (`minifloat_encode_float16_stochastic`: the conversion
         // instruction in the kernel's registers with AVX2 and AVX-512, a buffer on the baseline).
+        // float16 keeps the ties of 7 random bits but not the decision points of 20 (finer than
+        // its precision there): the rounding itself is the float32 leg's; this leg checks the
+        // float16 path at every level against the oracle.
         let halves = xs.map { Float16($0) }
         let input16 = try writeNpy(halves, .float16)
         defer { try? FileManager.default.removeItem(atPath: input16) }
