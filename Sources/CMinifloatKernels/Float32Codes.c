@@ -14,6 +14,7 @@ static inline __attribute__((always_inline)) void loop(const minifloat_float32_k
     const minifloat_float32_kernel *k = &kernel_copy;
     size_t i = 0;
     for (; i + 16 <= count; i += 16) {
+        prefetch_lines(in + i, prefetch_distance, 64);
         if (!group(k, in + i, out + i, rule)) {
             for (size_t j = i; j < i + 16; j++) out[j] = look_up(table, in[j]);
         }

@@ -5,6 +5,7 @@
 #define MINIFLOAT_FLOAT32_GROUP_H
 
 #include "CMinifloatKernels.h"
+#include "Prefetch.h"
 
 /* Every function here and in its callers' files that takes or returns a vector is always inlined
  * into one function with the target attributes, so no vector crosses a call and the warning that

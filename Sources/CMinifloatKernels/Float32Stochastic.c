@@ -43,6 +43,7 @@ static inline __attribute__((always_inline)) void loop_form(const minifloat_floa
         size_t end = count - w * 1024 < 1024 ? count - w * 1024 : 1024;
         for (size_t g = 0; g * 16 < end; g++) {
             size_t i = w * 1024 + g * 16;
+            prefetch_lines((const uint8_t *)in + i * (source == source_float32 ? 4 : 2), prefetch_distance, 64);
             if (!stochastic16_form(k, s, load_source16(in, i, source), random16(s, first + i), out + i, form)) word |= 1ull << g;
         }
         redo[w] = word;

@@ -65,6 +65,7 @@ static inline __attribute__((always_inline)) void loop(const minifloat_float64_s
         size_t end = count - w * 1024 < 1024 ? count - w * 1024 : 1024;
         for (size_t g = 0; g * 16 < end; g++) {
             size_t i = w * 1024 + g * 16;
+            prefetch_lines(in + i, prefetch_distance, 16 * 8);
             u64x16 b;
             __builtin_memcpy(&b, in + i, sizeof b);
             if (!stochastic16_64(k, b, random16(s, first + i), out + i)) word |= 1ull << g;

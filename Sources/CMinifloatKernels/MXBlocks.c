@@ -176,6 +176,7 @@ INLINE int blocks_loop(const minifloat_float32_kernel *kernel, const uint32_t *t
          * 1.7 cycles per element with AVX-512); sixteen independent chains overlap. */
         for (; first + 32 * 16 <= count; first += 32 * 16, t += 16) {
             uint32_t codes[16];
+            prefetch_lines(in + first, prefetch_distance, 32 * 16 * 4);
             for (int l = 0; l < 16; l++) codes[l] = block32_scale(m, in + first + 32 * l, scales + t + l);
             for (int l = 0; l < 16; l++) {
                 block32_elements(k, table, m, in + first + 32 * l, codes[l], out + first + 32 * l, rule, exact, in_range,
@@ -234,6 +235,7 @@ INLINE int columns_loop(const minifloat_float32_kernel *kernel, const uint32_t *
     for (size_t c = 0; c + 16 <= width; c += 16) {
         f32x16 multiplier;
         u32x16 limit, check;
+        prefetch_next_rows(in, rows, width, stride, sizeof *in, c);
         column_scales(m, in + c, rows, stride, scales + c, &multiplier, &limit, &check);
         for (size_t j = 0; j < rows; j++) {
             u32x16 b = load16(in + j * stride + c);
@@ -293,6 +295,7 @@ INLINE void stochastic_loop_form(const minifloat_float32_kernel *kernel, const m
         /* 16 blocks at a time, their scale codes first (see blocks_loop). */
         for (; j + 32 * 16 <= count; j += 32 * 16, t += 16) {
             uint32_t codes[16];
+            prefetch_lines(in + j, prefetch_distance, 32 * 16 * 4);
             for (int l = 0; l < 16; l++) codes[l] = block32_scale(m, in + j + 32 * l, scales + t + l);
             for (int l = 0; l < 16; l++) {
                 int finite = clamped && !(codes[l] >> 8);
@@ -339,6 +342,7 @@ INLINE void columns_stochastic_loop(const minifloat_float32_kernel *kernel, cons
     for (size_t c = 0; c + 16 <= width; c += 16) {
         f32x16 multiplier;
         u32x16 limit, check;
+        prefetch_next_rows(in, rows, width, stride, sizeof *in, c);
         column_scales(m, in + c, rows, stride, scales + c, &multiplier, &limit, &check);
         int written = 1;
         for (size_t j = 0; j < rows; j++) {

@@ -51,6 +51,7 @@ static inline __attribute__((always_inline)) void loop(const minifloat_scale_tab
     const uint64_t magnitude_mask = 0x7FFFFFFFFFFFFFFFull, float32_largest = 0x47EFFFFFE0000000ull;
     for (size_t t = 0, j = 0; j < count; t++, j += size) {
         size_t n = count - j < size ? count - j : size;
+        prefetch_lines(in + j, prefetch_distance, n * sizeof *in);
         /* The largest magnitude's bits, NaN and Inf included (above every finite one). */
         uint64_t amax = 0;
         for (size_t k = 0; k < n; k++) {

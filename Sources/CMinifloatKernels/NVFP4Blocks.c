@@ -97,6 +97,7 @@ INLINE void columns_loop(const minifloat_nvfp4_blocks *blocks, const uint32_t *i
     int used = symmetric ? 7 : 14;
     for (size_t c = 0; c + 16 <= width; c += 16) {
         uint32_t *lane = (uint32_t *)lanes, codes[16];
+        prefetch_next_rows(in, rows, width, stride, sizeof *in, c);
         column_scale_codes(&m->scale, in + c, rows, stride, m->nan_policy, m->nan_scale, scales + c, codes);
         for (int l = 0; l < 16; l++) {
             const uint32_t *t = m->thresholds + codes[l] * 14;
@@ -183,6 +184,7 @@ INLINE void blocks_loop64(const minifloat_nvfp4_float64_blocks *blocks, const ui
         for (; first + 16 * 16 <= count; first += 16 * 16, t += 16) {
             uint32_t codes[16];
             int special[16];
+            prefetch_lines(in + first, prefetch_distance, 16 * 16 * 8);
             for (int l = 0; l < 16; l++) codes[l] = block64_scale(m, in + first + 16 * l, 16, scales + t + l, special + l);
             for (int l = 0; l < 16; l++) {
                 redo[t + l] = (uint8_t)special[l];
@@ -208,6 +210,7 @@ INLINE void blocks_loop(const minifloat_nvfp4_blocks *blocks, const uint32_t *in
          * blocks_loop: the chains of amax and table look-ups overlap). */
         for (; first + 16 * 16 <= count; first += 16 * 16, t += 16) {
             uint32_t codes[16];
+            prefetch_lines(in + first, prefetch_distance, 16 * 16 * 4);
             for (int l = 0; l < 16; l++) codes[l] = block_scale(m, in + first + 16 * l, 16, scales + t + l);
             for (int l = 0; l < 16; l++) {
                 elements16(m, m->thresholds + (codes[l] & 0xFF) * 14, load16(in + first + 16 * l), out + first + 16 * l,

@@ -208,6 +208,7 @@ INLINE void blocks_loop64(const minifloat_nvfp4_float64_stochastic_blocks *block
         for (; j + 16 * 16 <= count; j += 16 * 16, t += 16) {
             uint32_t codes[16];
             int special[16];
+            prefetch_lines(in + j, prefetch_distance, 16 * 16 * 8);
             for (int l = 0; l < 16; l++) codes[l] = block64_scale(m, in + j + 16 * l, 16, scales + t + l, special + l);
             for (int l = 0; l < 16; l++) {
                 redo[t + l] = (uint8_t)(special[l]
@@ -236,6 +237,7 @@ INLINE void blocks_loop(const minifloat_nvfp4_stochastic_blocks *blocks, const m
         for (; j + 16 * 16 <= count; j += 16 * 16, t += 16) {
             uint32_t codes[16];
             int special[16];
+            prefetch_lines(in + j, prefetch_distance, 16 * 16 * 4);
             for (int l = 0; l < 16; l++) codes[l] = block_scale(m, in + j + 16 * l, 16, scales + t + l, special + l);
             for (int l = 0; l < 16; l++) {
                 redo[t + l] = (uint8_t)(special[l]
@@ -271,6 +273,7 @@ INLINE void columns_loop(const minifloat_nvfp4_stochastic_blocks *blocks, const 
     for (size_t c = 0; c + 16 <= width; c += 16) {
         uint32_t codes[16];
         float reciprocals[16];
+        prefetch_next_rows(in, rows, width, stride, sizeof *in, c);
         int done = !column_scale_codes(&m->scale, in + c, rows, stride, m->nan_policy, m->nan_scale, scales + c, codes) && narrow;
         for (int l = 0; l < 16; l++) {
             reciprocals[l] = m->reciprocals32[codes[l]];
