@@ -53,7 +53,7 @@ let package = Package(
         // Array files: NumPy .npy (versions 1-3), raw binary; memory-mapped input, atomic output.
         .target(name: "MinifloatIO", dependencies: ["Minifloat"], exclude: ["README.md"]),
         // What `minifloat bench` times: the cases, their inputs and the streaming floor.
-        .target(name: "MinifloatBenchmarks", dependencies: ["Minifloat"], path: "Benchmarks/MinifloatBenchmarks"),
+        .target(name: "MinifloatBenchmarks", dependencies: ["Minifloat", "CMinifloatKernels"], path: "Benchmarks/MinifloatBenchmarks"),
         // The command line: argument parsing, files and printing over the libraries. Product `minifloat`.
         .executableTarget(
             name: "MinifloatCLI",

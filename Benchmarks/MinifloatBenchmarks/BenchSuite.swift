@@ -1,3 +1,4 @@
+import CMinifloatKernels
 import Dispatch
 import Minifloat
 #if canImport(Glibc)
@@ -264,36 +265,25 @@ public struct BenchInputs: Sendable {
 }
 
 /// Reads each element and writes one byte (its top byte): the memory traffic of a conversion to
-/// FP8 with no work.
+/// FP8 with no work. A C loop at the kernels' vector unit that reads ahead as they do (until
+/// 2026-11-30 a Swift loop that did not, which the kernels outran on arrays larger than the
+/// last-level cache).
 @inline(never)
 func streamingFloor<Element: BinaryFloatingPoint>(_ input: [Element], _ output: inout [UInt8], threads: Int)
 where Element.RawSignificand: FixedWidthInteger {
     input.withUnsafeBytes { s in
         output.withUnsafeMutableBufferPointer { d in
             let src = UncheckedPointers(s.baseAddress!, d.baseAddress!)
-            let n = input.count, width = MemoryLayout<Element>.stride
+            let n = input.count, width = MemoryLayout<Element>.stride, level = minifloat_kernels_level()
             let chunks = max(1, min(threads, n / (1 << 15)))
             let per = (n + chunks - 1) / chunks
             DispatchQueue.concurrentPerform(iterations: chunks) { k in
                 let lo = k * per, hi = min(n, lo + per)
                 guard lo < hi else { return }
-                if width == 8 { floorKernel64(src.source + lo * 8, src.destination + lo, hi - lo) }
-                else { floorKernel(src.source + lo * 4, src.destination + lo, hi - lo) }
+                minifloat_streaming_floor(src.source + lo * width, width, src.destination + lo, hi - lo, level)
             }
         }
     }
-}
-
-@inline(never)
-func floorKernel(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<UInt8>, _ n: Int) {
-    let bits = s.assumingMemoryBound(to: UInt32.self)
-    for i in 0..<n { d[i] = UInt8(truncatingIfNeeded: bits[i] &>> 24) }
-}
-
-@inline(never)
-func floorKernel64(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<UInt8>, _ n: Int) {
-    let bits = s.assumingMemoryBound(to: UInt64.self)
-    for i in 0..<n { d[i] = UInt8(truncatingIfNeeded: bits[i] &>> 56) }
 }
 
 struct UncheckedPointers: @unchecked Sendable {

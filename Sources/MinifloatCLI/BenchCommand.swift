@@ -23,8 +23,11 @@ struct BenchCommand: ParsableCommand {
             values); block formats get z with each run \
             of 32 multiplied by its own 2^k, k in -8...8. Each case runs --repeat times after one warm-up run (which also \
             builds and caches its lookup table); the best time is reported, for one thread and for \
-            --threads threads. The floors are loops that read each float32 (float64) and write one byte; \
-            "x floor" compares f64 cases with the float64 floor and the others with the float32 one. \
+            --threads threads. The floors are loops that read each float32 (float64) and write one byte, \
+            at the kernels' vector unit and reading ahead as they do; "x floor" compares f64 cases with \
+            the float64 floor and the others with the float32 one. Arrays that fit in the last-level \
+            cache time the cache, not memory: for memory, choose --elements so that the float32 \
+            inputs (4 bytes each) exceed it. \
             The header names the vector unit the kernels run for (avx512, avx2 or baseline); the \
             environment variable MINIFLOAT_KERNELS=baseline or avx2 lowers it. \
             Build in release mode: 'swift run -c release minifloat bench'.

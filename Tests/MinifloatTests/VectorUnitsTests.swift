@@ -78,6 +78,27 @@ struct VectorUnitsTests {
         }
     }
 
+    /// The bench's streaming floor (`minifloat_streaming_floor`) does the traffic it claims at
+    /// every level: each element's top byte, float32 and float64, with counts that leave a tail
+    /// after the vector loop.
+    @Test("the streaming floor writes each element's top byte at every level")
+    func streamingFloorAtEveryLevel() {
+        var r = SplitMix64(seed: 77)
+        let wide = (0..<1029).map { _ in r.next() }, narrow = wide.map { UInt32(truncatingIfNeeded: $0) }
+        for level in 0...minifloat_kernels_supported() {
+            for count in [0, 15, 16, 1029] {
+                var out = [UInt8](repeating: 0xA5, count: 1029)
+                minifloat_streaming_floor(narrow, 4, &out, count, level)
+                #expect(Array(out[..<count]) == narrow[..<count].map { UInt8($0 >> 24) }, "float32, level \(level), \(count)")
+                #expect(out[count...].allSatisfy { $0 == 0xA5 }, "float32, level \(level), \(count): wrote past the count")
+                out = [UInt8](repeating: 0xA5, count: 1029)
+                minifloat_streaming_floor(wide, 8, &out, count, level)
+                #expect(Array(out[..<count]) == wide[..<count].map { UInt8($0 >> 56) }, "float64, level \(level), \(count)")
+                #expect(out[count...].allSatisfy { $0 == 0xA5 }, "float64, level \(level), \(count): wrote past the count")
+            }
+        }
+    }
+
     @Test("the seeded stream's words at every level the processor has: halves of SplitMix64's outputs, low first")
     func seededStreamAtEveryLevel() {
         let supported = minifloat_kernels_supported()

@@ -152,6 +152,11 @@ MINIFLOAT_KERNELS_INTERNAL int minifloat_float32_rounded_to_odd(const uint64_t *
  * is made quiet, as the hardware conversion does), i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_widen_float16(const uint16_t *in, uint32_t *out, size_t count, int level);
 
+/* `minifloat bench`'s memory-streaming floor: out[i] = the top byte of element i of `in`, for
+ * i < count, the elements `width` bytes wide (4: float32, 8: float64), read ahead as the kernels
+ * read theirs, at `level`. */
+MINIFLOAT_KERNELS_INTERNAL void minifloat_streaming_floor(const void *in, size_t width, uint8_t *out, size_t count, int level);
+
 /* out[i] = the code (low 8 bits) of float32 bits in[i], i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_encode_float32_codes8(const minifloat_float32_kernel *kernel, const uint32_t *table, const uint32_t *in,
                                      uint8_t *out, size_t count, int level);
