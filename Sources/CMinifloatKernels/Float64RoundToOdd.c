@@ -21,7 +21,7 @@ static inline __attribute__((always_inline)) uint64_t narrow_run(const uint64_t 
     return outside;
 }
 
-/* In runs of 64 (512 bytes) with the input read ahead (prefetch_lines, Float32Group.h). */
+/* In runs of 64 (512 bytes), the input read ahead (prefetch_lines, Prefetch.h). */
 static inline __attribute__((always_inline)) int narrow(const uint64_t *restrict in, uint32_t *restrict out, size_t count) {
     uint64_t outside = 0;
     size_t i = 0;
