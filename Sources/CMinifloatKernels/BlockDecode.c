@@ -7,6 +7,7 @@
  * and without that form or on the baseline one at a time from the table (the arithmetic in SSE2
  * measured slower, docs/performance.md). See CMinifloatKernels.h. */
 #include "CMinifloatKernels.h"
+#include "Prefetch.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -110,9 +111,23 @@ INLINE int arithmetic8(const minifloat_block_decoder *d, const uint8_t *in, f32x
     return 1;
 }
 
-/* Blocks of elements by d's arithmetic form (`kind`), 8 at a time; a group of 8 holding a code it
- * does not take (a NaN or Inf, a code beyond the format) and the last elements of a block take the
- * table. */
+/* The products of 8 elements with their block's scale s (by the arithmetic form, or the table
+ * for a group holding a code it does not take) to out. */
+INLINE void arithmetic_step8(const minifloat_block_decoder *d, const uint8_t *in, float s, float *out, int tensor, int kind,
+                             uint32_t sign_shift) {
+    f32x8 e;
+    if (arithmetic8(d, in, &e, kind, sign_shift)) {
+        f32x8 v = e * s;
+        if (tensor) v = v * d->tensor_scale;
+        __builtin_memcpy(out, &v, sizeof v);
+    } else {
+        for (size_t k = 0; k < 8; k++) out[k] = product(d, in[k], s, tensor);
+    }
+}
+
+/* Blocks of elements by d's arithmetic form (`kind`), 8 at a time (the output asked for ahead
+ * every 16); a group of 8 holding a code it does not take (a NaN or Inf, a code beyond the
+ * format) and the last elements of a block take the table. */
 INLINE void blocks_arithmetic(const minifloat_block_decoder *decoder, const uint8_t *scales, const uint8_t *in, size_t count,
                               size_t size, float *out, int tensor, int kind) {
     /* A local copy: a float store through `out` may alias the decoder's fields. */
@@ -123,16 +138,12 @@ INLINE void blocks_arithmetic(const minifloat_block_decoder *decoder, const uint
         size_t n = count - first < size ? count - first : size;
         float s = d->scale_values[scales[b]];
         size_t j = 0;
-        for (; j + 8 <= n; j += 8) {
-            f32x8 e;
-            if (arithmetic8(d, in + first + j, &e, kind, sign_shift)) {
-                f32x8 v = e * s;
-                if (tensor) v = v * d->tensor_scale;
-                __builtin_memcpy(out + first + j, &v, sizeof v);
-            } else {
-                for (size_t k = j; k < j + 8; k++) out[first + k] = product(d, in[first + k], s, tensor);
-            }
+        for (; j + 16 <= n; j += 16) {
+            prefetch_for_writing(out + first + j, prefetch_distance);
+            arithmetic_step8(d, in + first + j, s, out + first + j, tensor, kind, sign_shift);
+            arithmetic_step8(d, in + first + j + 8, s, out + first + j + 8, tensor, kind, sign_shift);
         }
+        for (; j + 8 <= n; j += 8) arithmetic_step8(d, in + first + j, s, out + first + j, tensor, kind, sign_shift);
         for (; j < n; j++) out[first + j] = product(d, in[first + j], s, tensor);
     }
 }
@@ -155,7 +166,12 @@ INLINE void blocks_scalar(const minifloat_block_decoder *d, const uint8_t *scale
     for (size_t first = 0, t = 0; first < count; first += size, t++) {
         size_t n = count - first < size ? count - first : size;
         float s = d->scale_values[scales[t]];
-        for (size_t j = 0; j < n; j++) out[first + j] = product(d, in[first + j], s, tensor);
+        size_t j = 0;
+        for (; j + 16 <= n; j += 16) {
+            prefetch_for_writing(out + first + j, prefetch_distance);
+            for (size_t k = j; k < j + 16; k++) out[first + k] = product(d, in[first + k], s, tensor);
+        }
+        for (; j < n; j++) out[first + j] = product(d, in[first + j], s, tensor);
     }
 }
 
@@ -192,6 +208,7 @@ AVX512 INLINE void blocks_avx512(const minifloat_block_decoder *d, const uint8_t
         __m512 sv = _mm512_set1_ps(s);
         size_t j = 0;
         for (; j + 16 <= n; j += 16) {
+            prefetch_for_writing(out + first + j, prefetch_distance);
             __m512 e = values16_avx512(d, table16, in + first + j);
             __m512 v = _mm512_mul_ps(e, sv);
             if (tensor) v = _mm512_mul_ps(v, t);
@@ -221,6 +238,14 @@ AVX2 INLINE __m256 values8_avx2(const minifloat_block_decoder *d, __m256 low, __
     return _mm256_blendv_ps(v, _mm256_set1_ps(d->element_values[16]), beyond);
 }
 
+/* The products of 8 FP4 elements with their block's scale sv (and the tensor scale t) to out. */
+AVX2 INLINE void fp4_step8_avx2(const minifloat_block_decoder *d, __m256 low, __m256 high, __m256 sv, __m256 t, const uint8_t *in,
+                                float *out, int tensor) {
+    __m256 v = _mm256_mul_ps(values8_avx2(d, low, high, in), sv);
+    if (tensor) v = _mm256_mul_ps(v, t);
+    _mm256_storeu_ps(out, v);
+}
+
 AVX2 INLINE void blocks_avx2(const minifloat_block_decoder *d, const uint8_t *scales, const uint8_t *in, size_t count,
                              size_t size, float *out, int tensor) {
     __m256 low = _mm256_loadu_ps(d->element_values), high = _mm256_loadu_ps(d->element_values + 8);
@@ -230,11 +255,12 @@ AVX2 INLINE void blocks_avx2(const minifloat_block_decoder *d, const uint8_t *sc
         float s = d->scale_values[scales[b]];
         __m256 sv = _mm256_set1_ps(s);
         size_t j = 0;
-        for (; j + 8 <= n; j += 8) {
-            __m256 v = _mm256_mul_ps(values8_avx2(d, low, high, in + first + j), sv);
-            if (tensor) v = _mm256_mul_ps(v, t);
-            _mm256_storeu_ps(out + first + j, v);
+        for (; j + 16 <= n; j += 16) {
+            prefetch_for_writing(out + first + j, prefetch_distance);
+            fp4_step8_avx2(d, low, high, sv, t, in + first + j, out + first + j, tensor);
+            fp4_step8_avx2(d, low, high, sv, t, in + first + j + 8, out + first + j + 8, tensor);
         }
+        for (; j + 8 <= n; j += 8) fp4_step8_avx2(d, low, high, sv, t, in + first + j, out + first + j, tensor);
         for (; j < n; j++) out[first + j] = product(d, in[first + j], s, tensor);
     }
 }

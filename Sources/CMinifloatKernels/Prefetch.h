@@ -19,6 +19,13 @@ static inline __attribute__((always_inline)) void prefetch_lines(const void *p, 
     for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch((const void *)((uintptr_t)p + offset + b));
 }
 
+/* Asks for the cache line `offset` bytes after p, to be written: a loop that writes more bytes
+ * than it reads (decoding: 4 bytes per code) waits on each output line's read for ownership
+ * otherwise (the same section). */
+static inline __attribute__((always_inline)) void prefetch_for_writing(const void *p, size_t offset) {
+    __builtin_prefetch((const void *)((uintptr_t)p + offset), 1);
+}
+
 /* For the loops over blocks along an axis other than the last, 16 side by side in a strip: the
  * part of what the next call reads that strip c (of `width`) asks for, when the `rows` x `width`
  * elements of `size` bytes it reads are contiguous (stride == width: the array's lines are at most

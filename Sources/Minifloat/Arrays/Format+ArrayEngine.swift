@@ -1,3 +1,5 @@
+internal import CMinifloatKernels
+
 extension Format {
     func checkArrayArguments<Code: FixedWidthInteger>(_: Code.Type, count: Int, rounding: RoundingMode,
                                                      random: RandomSource?) {
@@ -121,7 +123,13 @@ extension Format {
             Parallel.forEachRange(count: count, threads: threads) { range in
                 let (codes, out) = shared.value
                 table.withBits(Bits.self) { t in
-                    if C.bitWidth <= 16 {
+                    if C.bitWidth == 8 && Bits.bitWidth == 32 {
+                        // In C, which asks for the output lines ahead (4 bytes written per byte read).
+                        minifloat_decode_table8(UnsafeRawPointer(t).assumingMemoryBound(to: UInt32.self),
+                                                UnsafeRawPointer(codes + range.lowerBound).assumingMemoryBound(to: UInt8.self),
+                                                UnsafeMutableRawPointer(out + range.lowerBound).assumingMemoryBound(to: UInt32.self),
+                                                range.count)
+                    } else if C.bitWidth <= 16 {
                         // The table has an entry (NaN above maxCode) for every 16-bit code.
                         for i in range { out[i] = t[Int(truncatingIfNeeded: codes[i])] }
                     } else {
