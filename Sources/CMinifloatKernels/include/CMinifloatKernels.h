@@ -152,8 +152,9 @@ MINIFLOAT_KERNELS_INTERNAL int minifloat_float32_rounded_to_odd(const uint64_t *
  * is made quiet, as the hardware conversion does), i < count, at `level`. */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_widen_float16(const uint16_t *in, uint32_t *out, size_t count, int level);
 
-/* out[i] = table[in[i]] for i < count: 8-bit codes to float32 bits through a 256-entry table, the
- * output asked for ahead (one loop for every level: the table look-up is scalar at each). */
+/* out[i] = table[in[i]] for i < count: 8-bit codes to float32 bits through a table of at least 256
+ * entries (the format's decode table), the output asked for ahead (one loop for every level: the
+ * look-up is scalar at each). */
 MINIFLOAT_KERNELS_INTERNAL void minifloat_decode_table8(const uint32_t *table, const uint8_t *in, uint32_t *out, size_t count);
 
 /* `minifloat bench`'s memory-streaming floor: out[i] = the top byte of element i of `in`, for
