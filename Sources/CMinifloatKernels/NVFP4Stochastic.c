@@ -17,6 +17,19 @@ typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
 
+/* The lesser of a and b lane by lane, for lanes that are never NaN: `a < b ? a : b`, which is one
+ * minps or minpd (__builtin_elementwise_min is fmin, whose NaN rule compiles to a compare and a
+ * blend per register besides the min). */
+INLINE f32x16 min16(f32x16 a, f32x16 b) {
+    i32x16 less = (i32x16)(a < b);
+    return (f32x16)(((i32x16)a & less) | ((i32x16)b & ~less));
+}
+
+INLINE f64x8 min8(f64x8 a, f64x8 b) {
+    i64x8 less = (i64x8)(a < b);
+    return (f64x8)(((i64x8)a & less) | ((i64x8)b & ~less));
+}
+
 /* The codes of 8 elements (magnitudes as doubles, exact: float32 or float64 inputs; `sign` 8 at the
  * negative ones; random values r) of a block whose divisor d has reciprocal `reciprocal` (1/d
  * rounded) to out: returns all ones in the lanes that need the exact step. P3109's variants round
@@ -40,11 +53,11 @@ INLINE i64x8 codes8_of(f64x8 magnitude, i32x8 sign, u32x8 r, double reciprocal, 
                        i32x8 *out) {
     f64x8 q = magnitude * reciprocal;
     /* 1. */
-    f64x8 u = __builtin_elementwise_min(__builtin_elementwise_min(q + q, q + 2.0), q * 0.5 + 4.0);
+    f64x8 u = min8(min8(q + q, q + 2.0), q * 0.5 + 4.0);
     /* 2. */
     f64x8 s = u + (__builtin_convertvector(r, f64x8) * r_scale + r_offset);
     /* 3. */
-    f64x8 clamped = __builtin_elementwise_min(s, (f64x8){0} + 7.0);
+    f64x8 clamped = min8(s, (f64x8){0} + 7.0);
     *out = __builtin_convertvector(clamped, i32x8) | sign;
     /* 4. The distance to the nearest integer (s + 2^52 rounds s to one for s < 2^51). */
     f64x8 distance = s - ((s + 0x1p52) - 0x1p52);
@@ -69,10 +82,10 @@ INLINE i64x8 codes8(u32x8 b, u32x8 r, double reciprocal, double r_scale, double 
  * gives +-0. */
 INLINE i32x16 codes16(u32x16 b, u32x16 r, f32x16 reciprocal, float r_scale, float r_offset, uint8_t *out) {
     f32x16 q = (f32x16)(b & 0x7FFFFFFFu) * reciprocal;
-    f32x16 u = __builtin_elementwise_min(__builtin_elementwise_min(q + q, q + 2.0f), q * 0.5f + 4.0f);
+    f32x16 u = min16(min16(q + q, q + 2.0f), q * 0.5f + 4.0f);
     /* R < 2^N <= 2^23: a signed conversion is exact. */
     f32x16 s = u + (__builtin_convertvector((i32x16)r, f32x16) * r_scale + r_offset);
-    f32x16 clamped = __builtin_elementwise_min(s, (f32x16){0} + 7.0f);
+    f32x16 clamped = min16(s, (f32x16){0} + 7.0f);
     u32x16 code = (u32x16)__builtin_convertvector(clamped, i32x16) | ((b >> 31) << 3);
     u8x16 narrow = __builtin_convertvector(code, u8x16);
     __builtin_memcpy(out, &narrow, sizeof narrow);

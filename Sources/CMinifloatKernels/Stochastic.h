@@ -60,8 +60,12 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
                                                                       const minifloat_stochastic *s, u32x16 b, u32x16 r,
                                                                       uint8_t *out, int form, int finite) {
     u32x16 t;
+    /* The subnormal lanes' codes under a wide form, and those lanes (all ones): blended into q at
+     * the end, unconditionally (with no lane below, both are 0 and the blend keeps q), so that no
+     * mask lives across a branch (a mask that does is kept as bytes and widened again: measured
+     * slower with AVX2). */
     u32x16 wide_below = (u32x16){0}, wide_q = (u32x16){0};
-    int wide = 0;
+    int wide = form == subnormal_wide32 || form == subnormal_wide64;
     if (form != subnormal_none) {
         /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
          * negative input of an unsigned format, whose abs_mask keeps the sign). */
@@ -80,9 +84,13 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
             } else {
                 /* More random bits than the sticky form keeps: the decision from the fraction
                  * below the subnormal step, Y = nu 2^(N+1) (exact in float32 and in double), against
-                 * the threshold wide_threshold - 2R (an integer below 2^34, exact in double). */
+                 * the threshold wide_threshold - 2R (an integer below 2^34, exact in double).
+                 * q << shift is at most `whole`, below 2^23: its signed conversion is exact (an
+                 * unsigned one costs several instructions per register without AVX-512). Ties
+                 * count only for even R when wide_ties_to_even (`parity` 1; 0 makes every R pass). */
                 u32x16 q = (u32x16)whole >> k->shift;
-                f32x16 fraction = y - __builtin_convertvector(q << k->shift, f32x16);
+                f32x16 fraction = y - __builtin_convertvector((i32x16)(q << k->shift), f32x16);
+                uint32_t parity = s->wide_ties_to_even ? 1u : 0u;
                 if (form == subnormal_wide32) {
                     /* N <= 23: the threshold minus 2R is an integer of 1 ... 2^24 and Y is below
                      * 2^(N+1) with the fraction's bits, both exact in float32: the same comparison in
@@ -90,22 +98,19 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
                     f32x16 scaled = fraction * (float)s->wide_fraction_scale;
                     i32x16 limit_int = (i32x16)((u32x16){0} + (uint32_t)s->wide_threshold - (r << 1));
                     f32x16 limit = __builtin_convertvector(limit_int, f32x16);
-                    i32x16 tie = (i32x16)(scaled == limit);
-                    if (s->wide_ties_to_even) tie &= (i32x16)((r & 1u) == 0);
+                    i32x16 tie = (i32x16)(scaled == limit) & (i32x16)((r & parity) == 0);
                     i32x16 up = (i32x16)(scaled > limit) | tie;
                     wide_q = q - (u32x16)up;
                 } else {
                     f64x16 scaled = __builtin_convertvector(fraction, f64x16) * s->wide_fraction_scale;
                     f64x16 limit = s->wide_threshold - 2.0 * __builtin_convertvector(r, f64x16);
-                    i64x16 tie = (i64x16)(scaled == limit);
-                    if (s->wide_ties_to_even) tie &= __builtin_convertvector((r & 1u) == 0, i64x16);
+                    i64x16 tie = (i64x16)(scaled == limit) & __builtin_convertvector((r & parity) == 0, i64x16);
                     i64x16 up = (i64x16)(scaled > limit) | tie;
                     wide_q = q - __builtin_convertvector(up, u32x16);
                 }
-                wide_below = (u32x16)below;
-                wide = 1;
             }
         }
+        if (wide) wide_below = (u32x16)below;
     } else {
         if (any_negative(out_of_range(k, b))) return 0;
         t = (b & 0x7FFFFFFFu) - k->rebias;
