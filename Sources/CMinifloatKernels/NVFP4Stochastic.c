@@ -30,9 +30,22 @@ INLINE f64x8 min8(f64x8 a, f64x8 b) {
     return (f64x8)(((i64x8)a & less) | ((i64x8)b & ~less));
 }
 
+/* The bits of x as a signed integer (for comparisons of non-negative values as integers). */
+INLINE int32_t bits32(float x) {
+    int32_t b;
+    __builtin_memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+INLINE int64_t bits64(double x) {
+    int64_t b;
+    __builtin_memcpy(&b, &x, sizeof b);
+    return b;
+}
+
 /* The codes of 8 elements (magnitudes as doubles, exact: float32 or float64 inputs; `sign` 8 at the
  * negative ones; random values r) of a block whose divisor d has reciprocal `reciprocal` (1/d
- * rounded) to out: returns all ones in the lanes that need the exact step. P3109's variants round
+ * rounded) to out: returns a negative value in the lanes that need the exact step. P3109's variants round
  * the E2M1 grid index of q = |x| / d (0, 0.5, 1, 1.5, 2, 3, 4, 6 have indices 0...7) up when its
  * fraction w = frac * 2^(N+1) reaches an integer threshold: floor(w/2) + R >= 2^N (A) is
  * w >= 2^(N+1) - 2R; floor(w) + 2R + 1 >= 2^(N+1) (B) is w >= 2^(N+1) - 2R - 1; RNITE(w/2) + R >=
@@ -59,10 +72,13 @@ INLINE i64x8 codes8_of(f64x8 magnitude, i32x8 sign, u32x8 r, double reciprocal, 
     /* 3. */
     f64x8 clamped = min8(s, (f64x8){0} + 7.0);
     *out = __builtin_convertvector(clamped, i32x8) | sign;
-    /* 4. The distance to the nearest integer (s + 2^52 rounds s to one for s < 2^51). */
+    /* 4. The distance to the nearest integer (s + 2^52 rounds s to one for s < 2^51). A lane is
+     * near when |distance| <= band, S < 7.5 and q != 0: each the sign of a difference of
+     * non-negative doubles' bits (q and S are >= +0; no comparison, so no mask for the compiler to
+     * keep as bytes across the caller's accumulation and widen again). */
     f64x8 distance = s - ((s + 0x1p52) - 0x1p52);
-    i64x8 near = (i64x8)(distance <= band) & (i64x8)(distance >= -band);
-    return near & (i64x8)(s < 7.5) & ~(i64x8)(q == 0.0);
+    i64x8 close = ((i64x8)distance & 0x7FFFFFFFFFFFFFFF) - (bits64(band) + 1);
+    return close & ((i64x8)s - bits64(7.5)) & -(i64x8)q;
 }
 
 /* codes8_of for 8 float32 inputs (bits b). */
@@ -89,10 +105,11 @@ INLINE i32x16 codes16(u32x16 b, u32x16 r, f32x16 reciprocal, float r_scale, floa
     u32x16 code = (u32x16)__builtin_convertvector(clamped, i32x16) | ((b >> 31) << 3);
     u8x16 narrow = __builtin_convertvector(code, u8x16);
     __builtin_memcpy(out, &narrow, sizeof narrow);
-    /* The distance to the nearest integer (s + 2^23 rounds s to one for s < 2^22). */
+    /* The distance to the nearest integer (s + 2^23 rounds s to one for s < 2^22); negative in the
+     * lanes with |distance| <= 2^-18, S < 7.5 and q != 0, as codes8_of's step 4. */
     f32x16 distance = s - ((s + 0x1p23f) - 0x1p23f);
-    i32x16 near = (i32x16)(distance <= 0x1p-18f) & (i32x16)(distance >= -0x1p-18f);
-    return near & (i32x16)(s < 7.5f) & ~(i32x16)(q == 0.0f);
+    i32x16 close = ((i32x16)distance & 0x7FFFFFFF) - (bits32(0x1p-18f) + 1);
+    return close & ((i32x16)s - bits32(7.5f)) & -(i32x16)q;
 }
 
 /* One block of n elements, element j taking R_(first + j): returns nonzero when the caller must
@@ -152,7 +169,7 @@ INLINE int block_elements(const minifloat_nvfp4_stochastic_blocks *m, const mini
                                                u8x16);
         __builtin_memcpy(out + j, &narrow, sizeof narrow);
     }
-    return __builtin_reduce_or(redo) != 0;
+    return __builtin_reduce_or(redo) < 0;
 }
 
 /* block() for float64 inputs: the double lanes only (a float64 has more bits than the float32
@@ -204,7 +221,7 @@ INLINE int block64_elements(const minifloat_nvfp4_float64_stochastic_blocks *m, 
                                                u8x16);
         __builtin_memcpy(out + j, &narrow, sizeof narrow);
     }
-    return __builtin_reduce_or(redo) != 0;
+    return __builtin_reduce_or(redo) < 0;
 }
 
 INLINE void blocks_loop64(const minifloat_nvfp4_float64_stochastic_blocks *blocks, const minifloat_stochastic *stochastic,

@@ -635,38 +635,107 @@ extension VectorUnitsTests {
                                                         tensorScale: t, random: values[b..<(b + 16)].map { UInt64($0) },
                                                         givenScale: code).elements
                     }
-                    let buckets = [UInt32](repeating: code | code << 8, count: 4096), thresholds = [UInt32](repeating: 0, count: 4096)
-                    var reciprocals = [Double](repeating: 0, count: 128), reciprocals32 = [Float](repeating: 0, count: 128)
-                    reciprocals[Int(code)] = 1 / (Format.ue4m3.decode(code) * tensorScale)
-                    reciprocals32[Int(code)] = Float(reciprocals[Int(code)]).isNormal ? Float(reciprocals[Int(code)]) : 0
                     for level in levels {
-                        var out = [UInt8](repeating: 0xFF, count: xs.count), scales = [UInt8](repeating: 0, count: xs.count / 16)
-                        var redo = [UInt8](repeating: 0, count: xs.count / 16)
-                        buckets.withUnsafeBufferPointer { buckets in
-                        thresholds.withUnsafeBufferPointer { thresholds in
-                        reciprocals.withUnsafeBufferPointer { reciprocals in
-                        reciprocals32.withUnsafeBufferPointer { reciprocals32 in
-                        values.withUnsafeBufferPointer { values in
-                            var blocks = minifloat_nvfp4_stochastic_blocks(
-                                scale: minifloat_scale_table(buckets: buckets.baseAddress, bucket_thresholds: thresholds.baseAddress,
-                                                             starts: nil, start_count: 0),
-                                reciprocals: reciprocals.baseAddress, reciprocals32: reciprocals32.baseAddress, nan_scale: 0x7F,
-                                nan_policy: 1, variant: Int32(variant))
-                            var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
-                                                              seed: 0, values: values.baseAddress, bits: UInt32(n), subnormal_multiplier: 0,
-                                                              wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
-                            xs.withUnsafeBytes { input in
-                                minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, input.bindMemory(to: UInt32.self).baseAddress,
-                                                                          xs.count, 16, 0, &scales, &out, &redo, level)
-                            }
-                        }
-                        }
-                        }
-                        }
-                        }
+                        let (scales, out, redo) = Self.nvfp4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale,
+                                                                             bits: n, variant: variant, level: level)
                         let context = "scale code \(code), tensor scale \(tensorScale), \(mode) at level \(level)"
                         #expect(scales.allSatisfy { UInt32($0) == code }, "\(context): scales")
                         #expect(redo.filter { $0 == 0 }.count * 4 >= redo.count, "\(context): \(redo.filter { $0 != 0 }.count) blocks reported")
+                        let wrong = (0..<xs.count).filter { redo[$0 / 16] == 0 && UInt32(out[$0]) != want[$0] }
+                        #expect(wrong.isEmpty, "\(context): \(wrong.count) wrong, first x = \(String(describing: wrong.first.map { xs[$0] }))")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `minifloat_encode_nvfp4_float32_stochastic` at `level` on float32 blocks of 16 whose scale
+    /// code is `code` whatever their largest magnitude (tensor scale `tensorScale`), element i
+    /// taking the caller's random value values[i] of `bits` bits under variant 0 (A), 1 (B) or 2
+    /// (C): the scale bytes, the element codes and each block's report.
+    static func nvfp4StochasticKernel(_ xs: [Float], values: [UInt32], code: UInt32, tensorScale: Double, bits n: Int, variant: Int,
+                                      level: Int32) -> (scales: [UInt8], codes: [UInt8], redo: [UInt8]) {
+        let buckets = [UInt32](repeating: code | code << 8, count: 4096), thresholds = [UInt32](repeating: 0, count: 4096)
+        var reciprocals = [Double](repeating: 0, count: 128), reciprocals32 = [Float](repeating: 0, count: 128)
+        reciprocals[Int(code)] = 1 / (Format.ue4m3.decode(code) * tensorScale)
+        reciprocals32[Int(code)] = Float(reciprocals[Int(code)]).isNormal ? Float(reciprocals[Int(code)]) : 0
+        var out = [UInt8](repeating: 0xFF, count: xs.count), scales = [UInt8](repeating: 0, count: xs.count / 16)
+        var redo = [UInt8](repeating: 0, count: xs.count / 16)
+        buckets.withUnsafeBufferPointer { buckets in
+        thresholds.withUnsafeBufferPointer { thresholds in
+        reciprocals.withUnsafeBufferPointer { reciprocals in
+        reciprocals32.withUnsafeBufferPointer { reciprocals32 in
+        values.withUnsafeBufferPointer { values in
+            var blocks = minifloat_nvfp4_stochastic_blocks(
+                scale: minifloat_scale_table(buckets: buckets.baseAddress, bucket_thresholds: thresholds.baseAddress,
+                                             starts: nil, start_count: 0),
+                reciprocals: reciprocals.baseAddress, reciprocals32: reciprocals32.baseAddress, nan_scale: 0x7F,
+                nan_policy: 1, variant: Int32(variant))
+            var random = minifloat_stochastic(increment_right: 0, increment_left: 0, increment_add: 0, round_bits: 0,
+                                              seed: 0, values: values.baseAddress, bits: UInt32(n), subnormal_multiplier: 0,
+                                              wide_fraction_scale: 0, wide_threshold: 0, wide_ties_to_even: 0)
+            xs.withUnsafeBytes { input in
+                minifloat_encode_nvfp4_float32_stochastic(&blocks, &random, input.bindMemory(to: UInt32.self).baseAddress,
+                                                          xs.count, 16, 0, &scales, &out, &redo, level)
+            }
+        }
+        }
+        }
+        }
+        }
+        return (scales, out, redo)
+    }
+
+    /// The float32 lanes of the same kernel where their rounding matters: divisors whose reciprocal
+    /// is inexact in float32 (UE4M3 1 and 1.125 times tensor scales 0.9 and 0.3), and in each block
+    /// of 16 one element at (or a float32 ulp either side of) a quotient whose u + c is an integer
+    /// for its R, the others anywhere in 0 ... 6.5 with any R; N = 8 and 20, every variant. The
+    /// float32 product |x| * (1/d) can land on the other side of the decision from |x| / d (for
+    /// about 1 element in 200 of these with N = 8, 1 in 40 with N = 20), so every block that the
+    /// kernel does not report must still have the oracle's codes: a kernel that trusted its lanes
+    /// fails this.
+    @Test("NVFP4 stochastic kernel: quotients within float32's rounding of a decision, every level")
+    func nvfp4StochasticKernelRounding() {
+        let levels = 0...minifloat_kernels_supported()
+        var r = SplitMix64(seed: 2033)
+        for (code, tensorScale) in [(UInt32(0x38), 0.9), (0x39, 0.3)] {
+            let t = Rational(exactly: tensorScale)
+            let d = Rational(exactly: Format.ue4m3.decode(code)) * t
+            let divisor = Format.ue4m3.decode(code) * tensorScale
+            for n in [8, 20] {
+                for (variant, mode) in [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0),
+                                        .stochasticC(bits: n, random: 0)].enumerated() {
+                    var xs: [Float] = [], values: [UInt32] = []
+                    while xs.count < 16 * 512 {
+                        if xs.count % 16 == 1 {
+                            // c for a random R, u = k - c: its quotient (u / 2, u - 2 or 2 (u - 4)), all exact
+                            // in a double (at most N + 4 bits).
+                            let random = UInt32(r.next() % (1 << UInt64(n)))
+                            let c = variant == 0 ? Double(random) / Double(1 << n) : Double(2 * random + 1) / Double(2 << n)
+                            let u = Double(1 + r.next() % 7) - c
+                            let quotient = u < 4 ? u / 2 : u < 6 ? u - 2 : (u - 4) * 2
+                            guard quotient > 0, quotient < 6.5 else { continue }
+                            let x = Float(quotient * divisor)
+                            xs.append([x, x.nextUp, x.nextDown][Int(r.next() % 3)])
+                            values.append(random)
+                        } else {
+                            xs.append(Float(Double(r.next() % 6_500_000) / 1_000_000 * divisor))
+                            values.append(UInt32(r.next() % (1 << UInt64(n))))
+                        }
+                        if r.next() & 1 == 1 { xs[xs.count - 1] = -xs[xs.count - 1] }
+                    }
+                    let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
+                    var want: [UInt32] = []
+                    for b in stride(from: 0, to: xs.count, by: 16) {
+                        want += BlockOracle.encodeBlock(xs[b..<(b + 16)].map { ExactValue($0) }, format: .nvfp4, encoding: encoding,
+                                                        tensorScale: t, random: values[b..<(b + 16)].map { UInt64($0) },
+                                                        givenScale: code).elements
+                    }
+                    for level in levels {
+                        let (scales, out, redo) = Self.nvfp4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale,
+                                                                             bits: n, variant: variant, level: level)
+                        let context = "scale code \(code), tensor scale \(tensorScale), \(mode) at level \(level)"
+                        #expect(scales.allSatisfy { UInt32($0) == code }, "\(context): scales")
                         let wrong = (0..<xs.count).filter { redo[$0 / 16] == 0 && UInt32(out[$0]) != want[$0] }
                         #expect(wrong.isEmpty, "\(context): \(wrong.count) wrong, first x = \(String(describing: wrong.first.map { xs[$0] }))")
                     }
