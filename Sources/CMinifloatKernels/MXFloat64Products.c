@@ -45,11 +45,60 @@ static inline __attribute__((always_inline)) uint64_t clamped_product(uint64_t b
     return (p & ~0x7FFFFFFFFFFFFFFFull) | (m < clamp_bits ? m : clamp_bits);
 }
 
+typedef double f64x8 __attribute__((vector_size(64)));
+
+/* The largest magnitude's bits of a block of 32 float64s (bits), NaN and Inf included: 8 lanes of
+ * signed maxima (magnitudes are below 2^63), one reduction. */
+static inline __attribute__((always_inline)) uint64_t amax32(const uint64_t *in) {
+    i64x8 top = {0};
+    for (int k = 0; k < 32; k += 8) {
+        i64x8 a;
+        memcpy(&a, in + k, sizeof a);
+        top = __builtin_elementwise_max(top, a & 0x7FFFFFFFFFFFFFFF);
+    }
+    return (uint64_t)__builtin_reduce_max(top);
+}
+
+/* clamped_product for a block of 32, 8 lanes at a time (signed comparisons: magnitudes and
+ * clamp_bits are below 2^63). */
+static inline __attribute__((always_inline)) void products32(const uint64_t *in, double multiplier, uint64_t clamp_bits,
+                                                             uint64_t *out) {
+    for (int k = 0; k < 32; k += 8) {
+        f64x8 x;
+        memcpy(&x, in + k, sizeof x);
+        i64x8 p = (i64x8)(x * multiplier);
+        i64x8 m = p & 0x7FFFFFFFFFFFFFFF;
+        i64x8 below = (i64x8)(m < (i64x8){0} + (int64_t)clamp_bits);
+        i64x8 clamped = (m & below) | (((i64x8){0} + (int64_t)clamp_bits) & ~below);
+        i64x8 result = (p & (int64_t)0x8000000000000000ull) | clamped;
+        memcpy(out + k, &result, sizeof result);
+    }
+}
+
 static inline __attribute__((always_inline)) void loop(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,
                                                        size_t count, size_t size, uint8_t *scales, uint64_t *out,
                                                        uint8_t *exact) {
     const uint64_t magnitude_mask = 0x7FFFFFFFFFFFFFFFull, float32_largest = 0x47EFFFFFE0000000ull;
-    for (size_t t = 0, j = 0; j < count; t++, j += size) {
+    size_t t = 0, j = 0;
+    if (size == 32) {
+        /* Every MX format's size: 16 blocks at a time, their scale codes first (each a chain of
+         * dependent steps; sixteen independent ones overlap, as MXBlocks.c's blocks_loop), the
+         * loops over each block's elements of fixed length. */
+        for (; j + 32 * 16 <= count; j += 32 * 16, t += 16) {
+            double multipliers[16];
+            for (int l = 0; l < 16; l++) {
+                prefetch_lines(in + j + 32 * l, prefetch_distance, 32 * sizeof *in);
+                uint64_t amax = amax32(in + j + 32 * l);
+                exact[t + l] = amax > float32_largest;
+                multipliers[l] = exact[t + l] ? 0 : multiplier_of(scale, amax, scales + t + l);
+            }
+            for (int l = 0; l < 16; l++) {
+                if (exact[t + l]) memset(out + j + 32 * l, 0, 32 * sizeof *out);
+                else products32(in + j + 32 * l, multipliers[l], clamp_bits, out + j + 32 * l);
+            }
+        }
+    }
+    for (; j < count; t++, j += size) {
         size_t n = count - j < size ? count - j : size;
         prefetch_lines(in + j, prefetch_distance, n * sizeof *in);
         /* The largest magnitude's bits, NaN and Inf included (above every finite one). */

@@ -544,6 +544,53 @@ extension VectorUnitsTests {
         }
     }
 
+    /// MX blocks from float64 under stochastic element rounding with more random bits than the
+    /// float32 route keeps (N > 21 - M: each block's scale and its products in double,
+    /// `minifloat_mx_float64_products`, 16 blocks at a time, then the float64 stochastic kernel):
+    /// at every level through the command line, along the last axis (3 blocks per line, so runs of
+    /// blocks span lines) and the first (blocks side by side), against the oracle. Inputs:
+    /// ``blockInputs(_:count:rowLength:seed:inexactBlocks:specialBlocks:)`` (NaN and Inf blocks,
+    /// elements far below their block's largest, zeros) widened to float64 with 29 random low bits
+    /// in every finite nonzero value, so that none is a float32, and a block with a finite value
+    /// beyond float32's range (the exact path).
+    @Test("Stochastic MX blocks from float64, products in double: the oracle's codes at every level",
+          arguments: [("mxfp8_e4m3", "src", 20), ("mxfp4", "sra", 24), ("mxint8", "srb", 16)])
+    func stochasticMXFloat64AtEveryLevel(formatName: String, rounding: String, bits n: Int) throws {
+        let format = try #require(BlockFormat.named(formatName))
+        let levels = Self.levelNames[0...Int(minifloat_kernels_supported())]
+        let variant = ["sra", "srb", "src"].firstIndex(of: rounding)!
+        let shape = [24, 96]
+        var r = SplitMix64(seed: 45)
+        var xs = Self.blockInputs(format, count: shape.reduce(1, *), rowLength: shape[1], seed: 44).map { x -> Double in
+            guard x.isFinite, x != 0 else { return Double(x) }
+            return Double(bitPattern: Double(x).bitPattern | (r.next() & 0x1FFF_FFFF))
+        }
+        xs[40 * format.blockSize + 5] = -1e300
+        let encoding = BlockEncoding(for: format, rounding: ArrayTests.stochasticMode(variant, bits: n, random: 0))
+        for (axis, arrayShape) in [(-1, shape), (0, [shape[1], shape[0]])] {
+            let input = try writeNpy(xs, .float64, shape: arrayShape)
+            defer { try? FileManager.default.removeItem(atPath: input) }
+            let want = BlockTests.oracleEncode(xs.map { ExactValue($0) }, shape: arrayShape, axis: axis == -1 ? 1 : 0, format: format,
+                                               encoding: encoding, tensorScale: Rational(1),
+                                               random: xs.indices.map { seededRandom(seed: 46, index: $0, bits: n) })
+            for level in levels {
+                let dir = BlockCommandTests.directory()
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                let result = try runMinifloat(["quantize", formatName, "--input", input, "--output-dir", dir, "--axis", "\(axis)",
+                                               "--rounding", rounding, "--random-bits", "\(n)", "--seed", "46", "--threads", "2"],
+                                              environment: ["MINIFLOAT_KERNELS": level])
+                #expect(result.status == 0, "\(result.stderr)")
+                let scales = try readAllBits(dir + "/scales.npy").1.map { UInt32($0) }
+                var elements = try readAllBits(dir + "/elements.npy").1.map { UInt8($0) }
+                if format.element.bitWidth == 4 { elements = BlockFormat.unpackNibbles(elements, rowLength: arrayShape[1]) }
+                let got = elements.map { UInt32($0) }
+                let context = "\(formatName) \(rounding) N = \(n) along axis \(axis) at \(level)"
+                #expect(scales == want.scales, "\(context): scales differ")
+                #expect(got == want.elements, "\(context): first element at \(String(describing: got.indices.first { got[$0] != want.elements[$0] }))")
+            }
+        }
+    }
+
     /// NVFP4 under stochastic rounding in C (`minifloat_encode_nvfp4_float32_stochastic`) at every
     /// level, through the command line with a seed: quotients on and next to every variant's
     /// decision points (``BlockTests/nvfp4DecisionPoints(bits:tensorScale:)``), with N = 2 (most
