@@ -641,11 +641,9 @@ extension VectorUnitsTests {
     /// element codes under that scale, and at least a quarter of the blocks are not reported.
     @Test("NVFP4 stochastic kernel: random values next to every decision, every level")
     func nvfp4StochasticKernelEdges() {
-        let levels = 0...minifloat_kernels_supported()
         var r = SplitMix64(seed: 2032)
         for (code, tensorScale) in [(UInt32(0x01), 0.75), (0x38, 0.75), (0x7E, 0.75), (0x38, 1), (0x01, 1)] {
-            let t = Rational(exactly: tensorScale)
-            let d = Rational(exactly: Format.ue4m3.decode(code)) * t
+            let d = Rational(exactly: Format.ue4m3.decode(code)) * Rational(exactly: tensorScale)
             for n in [8, 30] {
                 // Quotients from 0 to 6.5; the first of each block is 0 or the largest, the second an
                 // odd multiple of 2^-(N+2), so that u has N + 1 fraction bits and C's least R puts
@@ -675,22 +673,8 @@ extension VectorUnitsTests {
                         let moved = Int64(least.uint64 ?? 0) + (variant == 0 ? (step == 0 ? 0 : step < 8 ? -1 : 1) : Int64(step % 3) - 1)
                         return UInt32(Swift.max(0, Swift.min(moved, (Int64(1) << n) - 1)))
                     }
-                    let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
-                    var want: [UInt32] = []
-                    for b in stride(from: 0, to: xs.count, by: 16) {
-                        want += BlockOracle.encodeBlock(xs[b..<(b + 16)].map { ExactValue($0) }, format: .nvfp4, encoding: encoding,
-                                                        tensorScale: t, random: values[b..<(b + 16)].map { UInt64($0) },
-                                                        givenScale: code).elements
-                    }
-                    for level in levels {
-                        let (scales, out, redo) = Self.nvfp4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale,
-                                                                             bits: n, variant: variant, level: level)
-                        let context = "scale code \(code), tensor scale \(tensorScale), \(mode) at level \(level)"
-                        #expect(scales.allSatisfy { UInt32($0) == code }, "\(context): scales")
-                        #expect(redo.filter { $0 == 0 }.count * 4 >= redo.count, "\(context): \(redo.filter { $0 != 0 }.count) blocks reported")
-                        let wrong = (0..<xs.count).filter { redo[$0 / 16] == 0 && UInt32(out[$0]) != want[$0] }
-                        #expect(wrong.isEmpty, "\(context): \(wrong.count) wrong, first x = \(String(describing: wrong.first.map { xs[$0] }))")
-                    }
+                    Self.expectNVFP4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale, mode: mode,
+                                                     variant: variant, fewReported: true)
                 }
             }
         }
@@ -733,6 +717,32 @@ extension VectorUnitsTests {
         return (scales, out, redo)
     }
 
+    /// Expects the kernel (``nvfp4StochasticKernel(_:values:code:tensorScale:bits:variant:level:)``)
+    /// at every level to write scale code `code` for every block and, in every block it does not
+    /// report, the oracle's element codes under that scale (random values `values` of `mode`'s N
+    /// bits); with `fewReported`, to report at most three quarters of the blocks.
+    static func expectNVFP4StochasticKernel(_ xs: [Float], values: [UInt32], code: UInt32, tensorScale: Double, mode: RoundingMode,
+                                            variant: Int, fewReported: Bool) {
+        let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
+        var want: [UInt32] = []
+        for b in stride(from: 0, to: xs.count, by: 16) {
+            want += BlockOracle.encodeBlock(xs[b..<(b + 16)].map { ExactValue($0) }, format: .nvfp4, encoding: encoding,
+                                            tensorScale: Rational(exactly: tensorScale), random: values[b..<(b + 16)].map { UInt64($0) },
+                                            givenScale: code).elements
+        }
+        for level in 0...minifloat_kernels_supported() {
+            let (scales, out, redo) = nvfp4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale,
+                                                            bits: mode.randomBits, variant: variant, level: level)
+            let context = "scale code \(code), tensor scale \(tensorScale), \(mode) at level \(level)"
+            #expect(scales.allSatisfy { UInt32($0) == code }, "\(context): scales")
+            if fewReported {
+                #expect(redo.filter { $0 == 0 }.count * 4 >= redo.count, "\(context): \(redo.filter { $0 != 0 }.count) blocks reported")
+            }
+            let wrong = (0..<xs.count).filter { redo[$0 / 16] == 0 && UInt32(out[$0]) != want[$0] }
+            #expect(wrong.isEmpty, "\(context): \(wrong.count) wrong, first x = \(String(describing: wrong.first.map { xs[$0] }))")
+        }
+    }
+
     /// The float32 lanes of the same kernel where their rounding matters: divisors whose reciprocal
     /// is inexact in float32 (UE4M3 1 and 1.125 times tensor scales 0.9 and 0.3), and in each block
     /// of 16 one element at (or a float32 ulp either side of) a quotient whose u + c is an integer
@@ -743,11 +753,8 @@ extension VectorUnitsTests {
     /// fails this.
     @Test("NVFP4 stochastic kernel: quotients within float32's rounding of a decision, every level")
     func nvfp4StochasticKernelRounding() {
-        let levels = 0...minifloat_kernels_supported()
         var r = SplitMix64(seed: 2033)
         for (code, tensorScale) in [(UInt32(0x38), 0.9), (0x39, 0.3)] {
-            let t = Rational(exactly: tensorScale)
-            let d = Rational(exactly: Format.ue4m3.decode(code)) * t
             let divisor = Format.ue4m3.decode(code) * tensorScale
             for n in [8, 20] {
                 for (variant, mode) in [RoundingMode.stochasticA(bits: n, random: 0), .stochasticB(bits: n, random: 0),
@@ -771,21 +778,8 @@ extension VectorUnitsTests {
                         }
                         if r.next() & 1 == 1 { xs[xs.count - 1] = -xs[xs.count - 1] }
                     }
-                    let encoding = BlockEncoding(for: .nvfp4, rounding: mode)
-                    var want: [UInt32] = []
-                    for b in stride(from: 0, to: xs.count, by: 16) {
-                        want += BlockOracle.encodeBlock(xs[b..<(b + 16)].map { ExactValue($0) }, format: .nvfp4, encoding: encoding,
-                                                        tensorScale: t, random: values[b..<(b + 16)].map { UInt64($0) },
-                                                        givenScale: code).elements
-                    }
-                    for level in levels {
-                        let (scales, out, redo) = Self.nvfp4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale,
-                                                                             bits: n, variant: variant, level: level)
-                        let context = "scale code \(code), tensor scale \(tensorScale), \(mode) at level \(level)"
-                        #expect(scales.allSatisfy { UInt32($0) == code }, "\(context): scales")
-                        let wrong = (0..<xs.count).filter { redo[$0 / 16] == 0 && UInt32(out[$0]) != want[$0] }
-                        #expect(wrong.isEmpty, "\(context): \(wrong.count) wrong, first x = \(String(describing: wrong.first.map { xs[$0] }))")
-                    }
+                    Self.expectNVFP4StochasticKernel(xs, values: values, code: code, tensorScale: tensorScale, mode: mode,
+                                                     variant: variant, fewReported: false)
                 }
             }
         }
