@@ -269,8 +269,7 @@ public struct BenchInputs: Sendable {
 /// 2026-11-30 a Swift loop that did not, which the kernels outran on arrays larger than the
 /// last-level cache).
 @inline(never)
-func streamingFloor<Element: BinaryFloatingPoint>(_ input: [Element], _ output: inout [UInt8], threads: Int)
-where Element.RawSignificand: FixedWidthInteger {
+func streamingFloor<Element: BinaryFloatingPoint>(_ input: [Element], _ output: inout [UInt8], threads: Int) {
     input.withUnsafeBytes { s in
         output.withUnsafeMutableBufferPointer { d in
             let src = UncheckedPointers(s.baseAddress!, d.baseAddress!)

@@ -47,34 +47,15 @@ static inline __attribute__((always_inline)) uint64_t clamped_product(uint64_t b
     return (p & ~0x7FFFFFFFFFFFFFFFull) | (uint64_t)(m < clamp ? m : clamp);
 }
 
-typedef double f64x8 __attribute__((vector_size(64)));
-
-/* The largest magnitude's bits of a block of 32 float64s (bits), NaN and Inf included: 8 lanes of
- * signed maxima (magnitudes are below 2^63), one reduction. */
+/* The largest magnitude's bits of a block of 32 float64s (bits), NaN and Inf included (a loop of
+ * fixed length with signed maxima, magnitudes being below 2^63, which the compiler vectorises). */
 static inline __attribute__((always_inline)) uint64_t amax32(const uint64_t *in) {
-    i64x8 top = {0};
-    for (int k = 0; k < 32; k += 8) {
-        i64x8 a;
-        memcpy(&a, in + k, sizeof a);
-        top = __builtin_elementwise_max(top, a & 0x7FFFFFFFFFFFFFFF);
+    int64_t amax = 0;
+    for (int k = 0; k < 32; k++) {
+        int64_t m = (int64_t)(in[k] & 0x7FFFFFFFFFFFFFFFull);
+        amax = m > amax ? m : amax;
     }
-    return (uint64_t)__builtin_reduce_max(top);
-}
-
-/* clamped_product for a block of 32, 8 lanes at a time (signed comparisons: magnitudes and
- * clamp_bits are below 2^63). */
-static inline __attribute__((always_inline)) void products32(const uint64_t *in, double multiplier, uint64_t clamp_bits,
-                                                             uint64_t *out) {
-    for (int k = 0; k < 32; k += 8) {
-        f64x8 x;
-        memcpy(&x, in + k, sizeof x);
-        i64x8 p = (i64x8)(x * multiplier);
-        i64x8 m = p & 0x7FFFFFFFFFFFFFFF;
-        i64x8 below = (i64x8)(m < (i64x8){0} + (int64_t)clamp_bits);
-        i64x8 clamped = (m & below) | (((i64x8){0} + (int64_t)clamp_bits) & ~below);
-        i64x8 result = (p & (int64_t)0x8000000000000000ull) | clamped;
-        memcpy(out + k, &result, sizeof result);
-    }
+    return (uint64_t)amax;
 }
 
 static inline __attribute__((always_inline)) void loop(const minifloat_scale_table *scale, uint64_t clamp_bits, const uint64_t *in,
@@ -96,7 +77,7 @@ static inline __attribute__((always_inline)) void loop(const minifloat_scale_tab
             }
             for (int l = 0; l < 16; l++) {
                 if (exact[t + l]) memset(out + j + 32 * l, 0, 32 * sizeof *out);
-                else products32(in + j + 32 * l, multipliers[l], clamp_bits, out + j + 32 * l);
+                else for (int k = 0; k < 32; k++) out[j + 32 * l + k] = clamped_product(in[j + 32 * l + k], multipliers[l], clamp_bits);
             }
         }
     }
