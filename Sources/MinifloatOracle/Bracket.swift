@@ -12,6 +12,8 @@ extension Oracle {
         /// The format whose grid the value is placed on.
         public let format: Format
         let kind: Kind
+        /// The codes that depend on the format alone (saturation targets, infinities, NaNs).
+        let fixed: FixedCodes
 
         enum Kind {
             case nan(negative: Bool)
@@ -22,7 +24,9 @@ extension Oracle {
             case between(Neighbours)
         }
 
-        struct Neighbours {
+        /// A class, so that asking a bracket for many modes does not copy (and retain) its
+        /// rationals each time.
+        final class Neighbours: Sendable {
             let negative: Bool
             /// `(|x| - lo) / (hi - lo)`, in [0, 1), for the grid points `lo <= |x| < hi = lo + 2^(t - M)`.
             let nu: Rational
@@ -37,11 +41,26 @@ extension Oracle {
             /// The grid magnitudes themselves.
             let lo: Rational, hi: Rational
             var exact: Bool { nu.sign == 0 }
+
+            init(negative: Bool, nu: Rational, versusMidpoint: Int, loIsEven: Bool, loCode: UInt32?, hiCode: UInt32?,
+                 loOverflows: Bool, hiOverflows: Bool, lo: Rational, hi: Rational) {
+                self.negative = negative
+                self.nu = nu
+                self.versusMidpoint = versusMidpoint
+                self.loIsEven = loIsEven
+                self.loCode = loCode
+                self.hiCode = hiCode
+                self.loOverflows = loOverflows
+                self.hiOverflows = hiOverflows
+                self.lo = lo
+                self.hi = hi
+            }
         }
 
         /// Places `x` on the grid of `f`.
         public init(_ x: ExactValue, _ f: Format) {
             format = f
+            fixed = Oracle.fixedCodes(f)
             switch x {
             case .nan(let negative): kind = .nan(negative: negative)
             case .infinity(let negative): kind = .infinity(negative: negative)
@@ -56,7 +75,7 @@ extension Oracle {
                 let hi = lo + ulp
                 let mid = (lo + hi) / Rational(2)
                 let versus = a < mid ? -1 : (a == mid ? 0 : 1)
-                let mhi = largestFinite(f).value
+                let mhi = fixed.largestFiniteValue
                 func representableCode(_ r: Rational) -> UInt32? {
                     if r > mhi { return nil }
                     if negative && f.signedness == .unsigned { return r.sign == 0 ? Oracle.code(negative: false, magnitude: r, f) : nil }
@@ -91,21 +110,21 @@ extension Oracle {
             let f = format
             switch kind {
             case .nan(let negative):
-                return Oracle.nanCode(f, negative: negative)
+                return fixed.nan(negative: negative)
             case .infinity(let negative):
                 if negative && f.signedness == .unsigned { return belowRange(saturation) }
                 switch saturation {
                 case .satFinite: return largestFiniteCode(negative: negative)
-                case .satPropagate: return Oracle.infinityCode(f, negative: negative) ?? largestFiniteCode(negative: negative)
+                case .satPropagate: return fixed.infinity(negative: negative) ?? largestFiniteCode(negative: negative)
                 case .satNone: return nonSaturatingOverflow(negative: negative, rounding: nil)
                 }
             case .zero(let negative):
-                if !f.hasZero { return Oracle.code(negative: false, magnitude: smallestNormal(f), f) }
-                return Oracle.code(negative: negative, magnitude: Rational(0), f)
+                if !f.hasZero { return fixed.smallestNormal }
+                return fixed.zero(negative: negative)
             case .belowLeast(let negative):
                 // No zero to round to: every mode gives the least value (CUDA, PyTorch, gfloat >= PR 66).
                 if negative { return belowRange(saturation) }
-                return Oracle.code(negative: false, magnitude: smallestNormal(f), f)
+                return fixed.smallestNormal
             case .between(let n):
                 let up = chooseNeighbour(n, rounding)
                 if up ? n.hiOverflows : n.loOverflows {
@@ -141,19 +160,9 @@ extension Oracle {
             }
         }
 
-        func largestFiniteCode(negative: Bool) -> UInt32 {
-            let f = format
-            if negative && f.signedness == .unsigned { return Oracle.code(negative: false, magnitude: leastFinite(f), f) }
-            return Oracle.code(negative: negative, magnitude: largestFinite(f).value, f)
-        }
+        func largestFiniteCode(negative: Bool) -> UInt32 { fixed.largestFinite(negative: negative) }
 
-        /// A negative value (or -Inf) that an unsigned format cannot hold: NaN under SatNone when the
-        /// format has a NaN (P3109 v4.0 section 4.7.5), otherwise the least value.
-        func belowRange(_ saturation: SaturationMode) -> UInt32 {
-            let f = format
-            if saturation == .satNone && f.specialValues != .none { return Oracle.nanCode(f, negative: false) }
-            return Oracle.code(negative: false, magnitude: leastFinite(f), f)
-        }
+        func belowRange(_ saturation: SaturationMode) -> UInt32 { fixed.belowRange(saturation) }
 
         /// SatNone beyond the largest finite value (`rounding` nil: the input itself was infinite).
         /// P3109 v4.0 section 4.7.5: infinity where the format has one, except that roundings pointing
@@ -170,9 +179,9 @@ extension Oracle {
                     return largestFiniteCode(negative: negative)
                 }
             }
-            if let infinity = Oracle.infinityCode(f, negative: negative) { return infinity }
+            if let infinity = fixed.infinity(negative: negative) { return infinity }
             switch f.specialValues {
-            case .nanAtAllOnes, .nanAtNegativeZero: return Oracle.nanCode(f, negative: negative)
+            case .nanAtAllOnes, .nanAtNegativeZero: return fixed.nan(negative: negative)
             default: return largestFiniteCode(negative: negative)
             }
         }

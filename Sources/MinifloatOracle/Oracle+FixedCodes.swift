@@ -1,0 +1,84 @@
+import Minifloat
+import Synchronization
+
+extension Oracle {
+    /// The codes that depend on the format alone: where saturation and overflow go, the infinities,
+    /// the NaNs, the zeros and the least value of a format without zero. Each is worked out from
+    /// the format's values by the rules written out in `init` (the same transcription of the specs
+    /// as the rest of the oracle) once per format, and kept: rounding asks for them for almost every
+    /// input that overflows or is special, and working them out again each time (GMP rationals, each
+    /// code decoded back as a check) was most of the oracle's time on exhaustive sweeps.
+    final class FixedCodes: Sendable {
+        /// Mhi, the largest finite value.
+        let largestFiniteValue: Rational
+        private let largestFinitePositive: UInt32, largestFiniteNegative: UInt32
+        /// Nil for signed formats, which hold every negative value they can round to.
+        private let belowRangeSatNone: UInt32?, belowRangeSaturating: UInt32?
+        private let infinityPositive: UInt32?, infinityNegative: UInt32?
+        /// Nil where a NaN has nowhere to go (no NaN and no zero): asked, that traps as before.
+        private let nanPositive: UInt32?, nanNegative: UInt32?
+        private let format: Format
+        private let zeroPositive: UInt32?, zeroNegative: UInt32?
+        /// The code of the smallest normal value 2^emin, the least positive value of a format
+        /// without zero.
+        let smallestNormal: UInt32
+
+        init(_ f: Format) {
+            format = f
+            let mhi = Oracle.largestFinite(f).value
+            largestFiniteValue = mhi
+            // Saturation's target: +-Mhi; for a negative value in an unsigned format, the least
+            // finite value Mlo (P3109 v4.0 section 4.7.5).
+            func largestFiniteCode(negative: Bool) -> UInt32 {
+                if negative && f.signedness == .unsigned { return Oracle.code(negative: false, magnitude: leastFinite(f), f) }
+                return Oracle.code(negative: negative, magnitude: mhi, f)
+            }
+            largestFinitePositive = largestFiniteCode(negative: false)
+            largestFiniteNegative = largestFiniteCode(negative: true)
+            // A negative value (or -Inf) that an unsigned format cannot hold: NaN under SatNone when
+            // the format has a NaN (P3109 v4.0 section 4.7.5), otherwise the least value.
+            let leastCode = f.signedness == .unsigned ? Oracle.code(negative: false, magnitude: leastFinite(f), f) : nil
+            belowRangeSatNone = f.specialValues != .none && leastCode != nil ? Oracle.nanCode(f, negative: false) : leastCode
+            belowRangeSaturating = leastCode
+            infinityPositive = Oracle.infinityCode(f, negative: false)
+            infinityNegative = Oracle.infinityCode(f, negative: true)
+            let nanHasACode = f.specialValues != .none || f.hasZero
+            nanPositive = nanHasACode ? Oracle.nanCode(f, negative: false) : nil
+            nanNegative = nanHasACode ? Oracle.nanCode(f, negative: true) : nil
+            zeroPositive = f.hasZero ? Oracle.code(negative: false, magnitude: Rational(0), f) : nil
+            zeroNegative = f.hasZero ? Oracle.code(negative: true, magnitude: Rational(0), f) : nil
+            smallestNormal = Oracle.code(negative: false, magnitude: Oracle.smallestNormal(f), f)
+        }
+
+        /// +-Mhi, or Mlo for a negative value in an unsigned format.
+        func largestFinite(negative: Bool) -> UInt32 { negative ? largestFiniteNegative : largestFinitePositive }
+
+        /// What a negative value an unsigned format cannot hold becomes under `saturation`.
+        /// - Precondition: the format is unsigned.
+        func belowRange(_ saturation: SaturationMode) -> UInt32 {
+            (saturation == .satNone ? belowRangeSatNone : belowRangeSaturating)!
+        }
+
+        /// The infinity of this sign, if the format has it.
+        func infinity(negative: Bool) -> UInt32? { negative ? infinityNegative : infinityPositive }
+
+        /// The NaN a NaN input of this sign becomes (``Oracle/nanCode(_:negative:)``).
+        func nan(negative: Bool) -> UInt32 {
+            (negative ? nanNegative : nanPositive) ?? Oracle.nanCode(format, negative: negative)
+        }
+
+        /// The zero of this sign (+0 where the format has no distinct -0).
+        /// - Precondition: the format has a zero.
+        func zero(negative: Bool) -> UInt32 { (negative ? zeroNegative : zeroPositive)! }
+    }
+
+    private static let fixedCodesCache = Mutex<[Format.Parameters: FixedCodes]>([:])
+
+    /// The format's ``FixedCodes``, worked out on first use.
+    static func fixedCodes(_ f: Format) -> FixedCodes {
+        if let hit = fixedCodesCache.withLock({ $0[f.parameters] }) { return hit }
+        let codes = FixedCodes(f)
+        fixedCodesCache.withLock { $0[f.parameters] = codes }
+        return codes
+    }
+}
