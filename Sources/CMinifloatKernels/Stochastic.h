@@ -66,6 +66,10 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
      * slower with AVX2). */
     u32x16 wide_below = (u32x16){0}, wide_q = (u32x16){0};
     int wide = form == subnormal_wide32 || form == subnormal_wide64;
+    /* StochasticC's subnormal lanes by addition (below) where 2^(e + d) is a float32: the bits
+     * of 2^(e + d). */
+    const uint32_t rounding_addend = k->lowest + (s->round_bits << 23);
+    const int rounded_by_addition = s->round_bits != 0 && k->lowest >= 0x00800000u && (k->lowest >> 23) + s->round_bits <= 254;
     if (form != subnormal_none) {
         /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
          * negative input of an unsigned format, whose abs_mask keeps the sign). */
@@ -74,39 +78,55 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
         t = magnitude - k->rebias;
         i32x16 below = (i32x16)(magnitude - k->lowest) >> 31;
         if (any_negative(below)) {
-            /* T = magnitude * 2^(23 - minExponent) (exact, below 2^23 in the lanes below; the min
-             * keeps the other lanes' conversion in range), truncated, with a sticky bit 0. */
-            f32x16 y = (f32x16)__builtin_elementwise_min(magnitude, (u32x16){0} + k->lowest) * s->subnormal_multiplier;
-            i32x16 whole = __builtin_convertvector(y, i32x16);
-            if (form == subnormal_sticky) {
-                u32x16 sticky = (u32x16)(__builtin_convertvector(whole, f32x16) != y) & 1u;
-                t = (((u32x16)whole | sticky) & (u32x16)below) | (t & ~(u32x16)below);
+            if (form == subnormal_sticky && rounded_by_addition) {
+                /* StochasticC: T = magnitude * 2^(23 - minExponent) rounded to nearest even at d =
+                 * round_bits bits, by one float32 addition. |x| + 2^(e + d), e the least normal
+                 * exponent, lies in [2^(e + d), 2^(e + d) + 2^e], where float32's step is
+                 * 2^(e + d - 23), the weight of bit d of T: so the sum's trailing significand is T
+                 * rounded to nearest even at d bits, over 2^d (both addends are float32s; rounding
+                 * up from the largest subnormal gives 2^23, the least normal value's T). That is what
+                 * the sticky form's t gives once rounded at d >= 2 bits (Boldo and Melquiond, see
+                 * StochasticPlan), and the rounding of t below leaves it as it is (its low d bits
+                 * are 0). */
+                f32x16 sum = (f32x16)magnitude + (f32x16)((u32x16){0} + rounding_addend);
+                u32x16 rounded = ((u32x16)sum - rounding_addend) << s->round_bits;
+                t = (rounded & (u32x16)below) | (t & ~(u32x16)below);
             } else {
-                /* More random bits than the sticky form keeps: the decision from the fraction
-                 * below the subnormal step, Y = nu 2^(N+1) (exact in float32 and in double), against
-                 * the threshold wide_threshold - 2R (an integer below 2^34, exact in double).
-                 * q << shift is at most `whole`, below 2^23: its signed conversion is exact (an
-                 * unsigned one costs several instructions per register without AVX-512). Ties
-                 * count only for even R when wide_ties_to_even (`parity` 1; 0 makes every R pass). */
-                u32x16 q = (u32x16)whole >> k->shift;
-                f32x16 fraction = y - __builtin_convertvector((i32x16)(q << k->shift), f32x16);
-                uint32_t parity = s->wide_ties_to_even ? 1u : 0u;
-                if (form == subnormal_wide32) {
-                    /* N <= 23: the threshold minus 2R is an integer of 1 ... 2^24 and Y is below
-                     * 2^(N+1) with the fraction's bits, both exact in float32: the same comparison in
-                     * twice the lanes. */
-                    f32x16 scaled = fraction * (float)s->wide_fraction_scale;
-                    i32x16 limit_int = (i32x16)((u32x16){0} + (uint32_t)s->wide_threshold - (r << 1));
-                    f32x16 limit = __builtin_convertvector(limit_int, f32x16);
-                    i32x16 tie = (i32x16)(scaled == limit) & (i32x16)((r & parity) == 0);
-                    i32x16 up = (i32x16)(scaled > limit) | tie;
-                    wide_q = q - (u32x16)up;
+                /* T = magnitude * 2^(23 - minExponent) (exact, below 2^23 in the lanes below; the min
+                 * keeps the other lanes' conversion in range), truncated, with a sticky bit 0. */
+                f32x16 y = (f32x16)__builtin_elementwise_min(magnitude, (u32x16){0} + k->lowest) * s->subnormal_multiplier;
+                i32x16 whole = __builtin_convertvector(y, i32x16);
+                if (form == subnormal_sticky) {
+                    /* Under StochasticA and B the sticky bit changes no decision (StochasticPlan): floor(T). */
+                    u32x16 sticky = s->round_bits ? (u32x16)(__builtin_convertvector(whole, f32x16) != y) & 1u : (u32x16){0};
+                    t = (((u32x16)whole | sticky) & (u32x16)below) | (t & ~(u32x16)below);
                 } else {
-                    f64x16 scaled = __builtin_convertvector(fraction, f64x16) * s->wide_fraction_scale;
-                    f64x16 limit = s->wide_threshold - 2.0 * __builtin_convertvector(r, f64x16);
-                    i64x16 tie = (i64x16)(scaled == limit) & __builtin_convertvector((r & parity) == 0, i64x16);
-                    i64x16 up = (i64x16)(scaled > limit) | tie;
-                    wide_q = q - __builtin_convertvector(up, u32x16);
+                    /* More random bits than the sticky form keeps: the decision from the fraction
+                     * below the subnormal step, Y = nu 2^(N+1) (exact in float32 and in double), against
+                     * the threshold wide_threshold - 2R (an integer below 2^34, exact in double).
+                     * q << shift is at most `whole`, below 2^23: its signed conversion is exact (an
+                     * unsigned one costs several instructions per register without AVX-512). Ties
+                     * count only for even R when wide_ties_to_even (`parity` 1; 0 makes every R pass). */
+                    u32x16 q = (u32x16)whole >> k->shift;
+                    f32x16 fraction = y - __builtin_convertvector((i32x16)(q << k->shift), f32x16);
+                    uint32_t parity = s->wide_ties_to_even ? 1u : 0u;
+                    if (form == subnormal_wide32) {
+                        /* N <= 23: the threshold minus 2R is an integer of 1 ... 2^24 and Y is below
+                         * 2^(N+1) with the fraction's bits, both exact in float32: the same comparison in
+                         * twice the lanes. */
+                        f32x16 scaled = fraction * (float)s->wide_fraction_scale;
+                        i32x16 limit_int = (i32x16)((u32x16){0} + (uint32_t)s->wide_threshold - (r << 1));
+                        f32x16 limit = __builtin_convertvector(limit_int, f32x16);
+                        i32x16 tie = (i32x16)(scaled == limit) & (i32x16)((r & parity) == 0);
+                        i32x16 up = (i32x16)(scaled > limit) | tie;
+                        wide_q = q - (u32x16)up;
+                    } else {
+                        f64x16 scaled = __builtin_convertvector(fraction, f64x16) * s->wide_fraction_scale;
+                        f64x16 limit = s->wide_threshold - 2.0 * __builtin_convertvector(r, f64x16);
+                        i64x16 tie = (i64x16)(scaled == limit) & __builtin_convertvector((r & parity) == 0, i64x16);
+                        i64x16 up = (i64x16)(scaled > limit) | tie;
+                        wide_q = q - __builtin_convertvector(up, u32x16);
+                    }
                 }
             }
         }
