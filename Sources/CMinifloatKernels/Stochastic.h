@@ -66,32 +66,38 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
      * slower with AVX2). */
     u32x16 wide_below = (u32x16){0}, wide_q = (u32x16){0};
     int wide = form == subnormal_wide32 || form == subnormal_wide64;
-    /* StochasticC's subnormal lanes by addition (below) where 2^(e + d) is a float32: the bits
-     * of 2^(e + d). */
-    const uint32_t rounding_addend = k->lowest + (s->round_bits << 23);
-    const int rounded_by_addition = s->round_bits != 0 && k->lowest >= 0x00800000u && (k->lowest >> 23) + s->round_bits <= 254;
+    /* StochasticC's rounding at d = round_bits bits by one float32 addition (below), where no
+     * addend or sum can overflow: the largest biased exponent in range plus d at most 253. */
+    const int rounded_by_addition = form == subnormal_sticky && s->round_bits != 0 && k->lowest >= 0x00800000u
+        && ((k->range_start + k->span) >> 23) + s->round_bits <= 253;
     if (form != subnormal_none) {
         /* Out of range: a above the largest finite value as unsigned integers (Inf, NaN; any
          * negative input of an unsigned format, whose abs_mask keeps the sign). */
         if (!finite && any_negative((i32x16)((b & k->abs_mask) > ((u32x16){0} + (k->range_start + k->span))))) return 0;
         u32x16 magnitude = b & 0x7FFFFFFFu;
-        t = magnitude - k->rebias;
-        i32x16 below = (i32x16)(magnitude - k->lowest) >> 31;
-        if (any_negative(below)) {
-            if (form == subnormal_sticky && rounded_by_addition) {
-                /* StochasticC: T = magnitude * 2^(23 - minExponent) rounded to nearest even at d =
-                 * round_bits bits, by one float32 addition. |x| + 2^(e + d), e the least normal
-                 * exponent, lies in [2^(e + d), 2^(e + d) + 2^e], where float32's step is
-                 * 2^(e + d - 23), the weight of bit d of T: so the sum's trailing significand is T
-                 * rounded to nearest even at d bits, over 2^d (both addends are float32s; rounding
-                 * up from the largest subnormal gives 2^23, the least normal value's T). That is what
-                 * the sticky form's t gives once rounded at d >= 2 bits (Boldo and Melquiond, see
-                 * StochasticPlan), and the rounding of t below leaves it as it is (its low d bits
-                 * are 0). */
-                f32x16 sum = (f32x16)magnitude + (f32x16)((u32x16){0} + rounding_addend);
-                u32x16 rounded = ((u32x16)sum - rounding_addend) << s->round_bits;
-                t = (rounded & (u32x16)below) | (t & ~(u32x16)below);
-            } else {
+        if (rounded_by_addition) {
+            /* StochasticC: t rounded to nearest even at d bits, the lanes below the least normal
+             * value 2^e and the others alike, by one float32 addition (as rne_by_addition in
+             * Float32Group.h rounds at the format's ulp): with x_e = max(|x|'s exponent field, the
+             * least normal's) (as bits, 2^E), the addend 2^(E + d) has float32 step 2^(E + d - 23)
+             * on [2^(E + d), 2^(E + d + 1)), the weight of bit d of t, so |x| + 2^(E + d) rounds |x|
+             * once to a multiple of it (ties to even: on bit d of t, as the integer rounding
+             * below). The sum's bits minus the addend's, times 2^d, are then 2^23 + the fraction
+             * rounded at d bits for a normal lane (a carry into the next binade counted), to which
+             * x_e - lowest adds the exponent above the least normal's: t rounded. For a lane below
+             * 2^e, x_e is the least normal's and they are T = |x| 2^(23 - e) rounded at d bits,
+             * what the sticky form gives once rounded (Boldo and Melquiond, see StochasticPlan):
+             * no lane is taken apart, and the integer rounding below is skipped. */
+            /* (A signed maximum: both are below 2^31. SSE2 has neither, and builds the signed one
+             * from fewer instructions.) */
+            u32x16 exponent = (u32x16)__builtin_elementwise_max((i32x16)(magnitude & 0x7F800000u), (i32x16){0} + (int32_t)k->lowest);
+            u32x16 addend = exponent + (s->round_bits << 23);
+            u32x16 sum = (u32x16)((f32x16)magnitude + (f32x16)addend);
+            t = ((sum - addend) << s->round_bits) + (exponent - k->lowest);
+        } else {
+            t = magnitude - k->rebias;
+            i32x16 below = (i32x16)(magnitude - k->lowest) >> 31;
+            if (any_negative(below)) {
                 /* T = magnitude * 2^(23 - minExponent) (exact, below 2^23 in the lanes below; the min
                  * keeps the other lanes' conversion in range), truncated, with a sticky bit 0. */
                 f32x16 y = (f32x16)__builtin_elementwise_min(magnitude, (u32x16){0} + k->lowest) * s->subnormal_multiplier;
@@ -129,13 +135,13 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
                     }
                 }
             }
+            if (wide) wide_below = (u32x16)below;
         }
-        if (wide) wide_below = (u32x16)below;
     } else {
         if (any_negative(out_of_range(k, b))) return 0;
         t = (b & 0x7FFFFFFFu) - k->rebias;
     }
-    if (s->round_bits) {
+    if (s->round_bits && !rounded_by_addition) {
         uint32_t d = s->round_bits, low = (1u << d) - 1;
         t = (t + (low >> 1) + ((t >> d) & 1)) & ~low;
     }
