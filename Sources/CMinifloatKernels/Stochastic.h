@@ -78,19 +78,20 @@ static inline __attribute__((always_inline)) int stochastic16_checked(const mini
         if (rounded_by_addition) {
             /* StochasticC: t rounded to nearest even at d bits, the lanes below the least normal
              * value 2^e and the others alike, by one float32 addition (as rne_by_addition in
-             * Float32Group.h rounds at the format's ulp): with x_e = max(|x|'s exponent field, the
-             * least normal's) (as bits, 2^E), the addend 2^(E + d) has float32 step 2^(E + d - 23)
-             * on [2^(E + d), 2^(E + d + 1)), the weight of bit d of t, so |x| + 2^(E + d) rounds |x|
-             * once to a multiple of it (ties to even: on bit d of t, as the integer rounding
-             * below). The sum's bits minus the addend's, times 2^d, are then 2^23 + the fraction
-             * rounded at d bits for a normal lane (a carry into the next binade counted), to which
-             * x_e - lowest adds the exponent above the least normal's: t rounded. For a lane below
-             * 2^e, x_e is the least normal's and they are T = |x| 2^(23 - e) rounded at d bits,
-             * what the sticky form gives once rounded (Boldo and Melquiond, see StochasticPlan):
-             * no lane is taken apart, and the integer rounding below is skipped. */
-            /* (A signed maximum: both are below 2^31. SSE2 has neither, and builds the signed one
-             * from fewer instructions.) */
-            u32x16 exponent = (u32x16)__builtin_elementwise_max((i32x16)(magnitude & 0x7F800000u), (i32x16){0} + (int32_t)k->lowest);
+             * Float32Group.h rounds at the format's ulp). With `exponent` the larger of |x|'s
+             * exponent field and the least normal's (as bits, 2^E; a signed maximum, both being
+             * below 2^31: SSE2 has neither, and builds the signed one from fewer instructions),
+             * the addend 2^(E + d) has float32 step 2^(E + d - 23) on [2^(E + d), 2^(E + d + 1)),
+             * the weight of bit d of t, so |x| + 2^(E + d) rounds |x| once to a multiple of it
+             * (ties to even: on bit d of t, as the integer rounding below). The sum's bits minus
+             * the addend's, times 2^d, are then 2^23 + the fraction rounded at d bits for a normal
+             * lane (a carry into the next binade counted), to which exponent - lowest adds the
+             * exponent above the least normal's: t rounded. For a lane below 2^e, `exponent` is
+             * the least normal's and they are T = |x| 2^(23 - e) rounded at d bits, what the
+             * sticky form gives once rounded (Boldo and Melquiond, see StochasticPlan): no lane is
+             * taken apart, and the integer rounding below is skipped. */
+            i32x16 field = (i32x16)(magnitude & 0x7F800000u);
+            u32x16 exponent = (u32x16)__builtin_elementwise_max(field, (i32x16){0} + (int32_t)k->lowest);
             u32x16 addend = exponent + (s->round_bits << 23);
             u32x16 sum = (u32x16)((f32x16)magnitude + (f32x16)addend);
             t = ((sum - addend) << s->round_bits) + (exponent - k->lowest);

@@ -210,8 +210,9 @@ struct Float32NormalKernel {
     /// (Boldo and Melquiond, IEEE TC 57(4), 2008); the scalar form reads bits below the top `N + 1`
     /// of the fraction, the sticky bit among them. Zero gives `t = 0` and the code 0 under every
     /// variant (the increment stays below `2^s`), with the input's sign when the format has -0.
-    /// (The C kernel, `Stochastic.h`, gives A and B's lanes `floor(T)` alone, and StochasticC's
-    /// `T` rounded at `d` bits directly, by the float32 addition `|x| + 2^(e + d)`.)
+    /// (The C kernel, `Stochastic.h`, gives A and B's lanes `floor(T)` alone, and rounds
+    /// StochasticC's `t` at `d` bits in every lane, these and the normal ones alike, by the float32
+    /// addition `|x| + 2^(E + d)`, `2^E` the larger of `|x|`'s exponent and the least normal's.)
     ///
     /// With more random bits, `N > s - 2` (``wideFractionScale``), the sticky bit would change
     /// decisions, and those lanes decide from the fraction itself: `q = floor(T) >> s`,
