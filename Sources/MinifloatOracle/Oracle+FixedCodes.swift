@@ -19,9 +19,10 @@ extension Oracle {
         private let nanPositive: UInt32?, nanNegative: UInt32?
         private let format: Format
         private let zeroPositive: UInt32?, zeroNegative: UInt32?
-        /// The code of the smallest normal value 2^emin, the least positive value of a format
-        /// without zero.
-        let smallestNormal: UInt32
+        /// The code of the smallest normal value 2^emin in a format without zero (its least
+        /// positive value); nil in a format with zero, where it is not asked for (and need not be a
+        /// finite code: unsigned E1M1 with P3109's infinities has the infinity there).
+        private let smallestNormalCode: UInt32?
 
         init(_ f: Format) {
             format = f
@@ -47,7 +48,7 @@ extension Oracle {
             nanNegative = nanHasACode ? Oracle.nanCode(f, negative: true) : nil
             zeroPositive = f.hasZero ? Oracle.code(negative: false, magnitude: Rational(0), f) : nil
             zeroNegative = f.hasZero ? Oracle.code(negative: true, magnitude: Rational(0), f) : nil
-            smallestNormal = Oracle.code(negative: false, magnitude: Oracle.smallestNormal(f), f)
+            smallestNormalCode = f.hasZero ? nil : Oracle.code(negative: false, magnitude: Oracle.smallestNormal(f), f)
         }
 
         /// +-Mhi, or Mlo for a negative value in an unsigned format.
@@ -66,6 +67,10 @@ extension Oracle {
         func nan(negative: Bool) -> UInt32 {
             (negative ? nanNegative : nanPositive) ?? Oracle.nanCode(format, negative: negative)
         }
+
+        /// The least positive value of a format without zero, 2^emin.
+        /// - Precondition: the format has no zero.
+        var smallestNormal: UInt32 { smallestNormalCode! }
 
         /// The zero of this sign (+0 where the format has no distinct -0).
         /// - Precondition: the format has a zero.

@@ -61,4 +61,20 @@ struct CodeTests {
             }
         }
     }
+
+    /// Two-bit unsigned E1M1 with P3109's infinities: its smallest normal code is +Inf, which the
+    /// oracle must never need as a code (its fixed codes are worked out once per format). Every
+    /// input kind, every mode: the oracle answers, and as the fast codec does.
+    @Test func unsignedE1M1WithInfinities() throws {
+        let f = try Format(name: "ue1m1-p3109e", signedness: .unsigned, exponentBits: 1, mantissaBits: 1, bias: 1,
+                           specialValues: .p3109Extended)
+        #expect(f.classify(2) == .infinity && f.classify(3) == .nan)
+        for x in [0.0, -0.0, 0x1p-3, 0.25, 0.5, 0.75, 1, 5, -0.25, .infinity, -.infinity, .nan] {
+            for r in RoundingMode.deterministic {
+                for s in SaturationMode.allCases {
+                    #expect(oracleCode(x, f, r, s) == f.encode(x, rounding: r, saturation: s), "\(x) \(r.shortName) \(s)")
+                }
+            }
+        }
+    }
 }
