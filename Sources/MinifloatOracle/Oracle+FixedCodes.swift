@@ -15,9 +15,8 @@ extension Oracle {
         /// Nil for signed formats, which hold every negative value they can round to.
         private let belowRangeSatNone: UInt32?, belowRangeSaturating: UInt32?
         private let infinityPositive: UInt32?, infinityNegative: UInt32?
-        /// Nil where a NaN has nowhere to go (no NaN and no zero): asked, that traps as before.
+        /// Nil where a NaN has nowhere to go (no NaN and no zero).
         private let nanPositive: UInt32?, nanNegative: UInt32?
-        private let format: Format
         private let zeroPositive: UInt32?, zeroNegative: UInt32?
         /// The code of the smallest normal value 2^emin in a format without zero (its least
         /// positive value); nil in a format with zero, where it is not asked for (and need not be a
@@ -25,20 +24,16 @@ extension Oracle {
         private let smallestNormalCode: UInt32?
 
         init(_ f: Format) {
-            format = f
             let mhi = Oracle.largestFinite(f).value
             largestFiniteValue = mhi
-            // Saturation's target: +-Mhi; for a negative value in an unsigned format, the least
-            // finite value Mlo (P3109 v4.0 section 4.7.5).
-            func largestFiniteCode(negative: Bool) -> UInt32 {
-                if negative && f.signedness == .unsigned { return Oracle.code(negative: false, magnitude: leastFinite(f), f) }
-                return Oracle.code(negative: negative, magnitude: mhi, f)
-            }
-            largestFinitePositive = largestFiniteCode(negative: false)
-            largestFiniteNegative = largestFiniteCode(negative: true)
+            // The least finite value Mlo of an unsigned format (a signed one's is -Mhi).
+            let leastCode = f.signedness == .unsigned ? Oracle.code(negative: false, magnitude: leastFinite(f), f) : nil
+            // Saturation's target: +-Mhi; for a negative value in an unsigned format, Mlo (P3109 v4.0
+            // section 4.7.5).
+            largestFinitePositive = Oracle.code(negative: false, magnitude: mhi, f)
+            largestFiniteNegative = leastCode ?? Oracle.code(negative: true, magnitude: mhi, f)
             // A negative value (or -Inf) that an unsigned format cannot hold: NaN under SatNone when
             // the format has a NaN (P3109 v4.0 section 4.7.5), otherwise the least value.
-            let leastCode = f.signedness == .unsigned ? Oracle.code(negative: false, magnitude: leastFinite(f), f) : nil
             belowRangeSatNone = f.specialValues != .none && leastCode != nil ? Oracle.nanCode(f, negative: false) : leastCode
             belowRangeSaturating = leastCode
             infinityPositive = Oracle.infinityCode(f, negative: false)
@@ -64,9 +59,9 @@ extension Oracle {
         func infinity(negative: Bool) -> UInt32? { negative ? infinityNegative : infinityPositive }
 
         /// The NaN a NaN input of this sign becomes (``Oracle/nanCode(_:negative:)``).
-        func nan(negative: Bool) -> UInt32 {
-            (negative ? nanNegative : nanPositive) ?? Oracle.nanCode(format, negative: negative)
-        }
+        /// - Precondition: the format has a NaN or a zero (a format with neither has no code for NaN
+        ///   input; `nanCode` traps on it too).
+        func nan(negative: Bool) -> UInt32 { (negative ? nanNegative : nanPositive)! }
 
         /// The least positive value of a format without zero, 2^emin.
         /// - Precondition: the format has no zero.
